@@ -1,0 +1,127 @@
+"""Opening the database, per-thread connections, transactions and migrations.
+
+Writes inside :meth:`Store.transaction` use ``db.execute`` with explicit SQL. sqlite-utils'
+write helpers (``table.insert`` ...) wrap themselves in ``with conn:``, which would commit
+the surrounding transaction early, so they are only used for schema work and reads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from bot import clock
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class Store:
+    """A SQLite file shared by the HTTP server's threads, the scheduler and the CLI.
+
+    Each thread gets its own connection (sqlite3 connections are not thread-safe); WAL mode
+    lets readers run beside the one writer, and the busy timeout makes writers queue rather
+    than fail with "database is locked".
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's sqlite-utils view of the database."""
+        database = getattr(self._local, "db", None)
+        if database is None:
+            database = sqlite_utils.Database(self._connect())
+            self._local.db = database
+            self._local.depth = 0
+        return database
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One atomic unit of work. ``BEGIN IMMEDIATE`` takes the write lock up front, so two
+        writers never deadlock upgrading a read lock. Nested calls join the outer transaction."""
+        database = self.db
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield database
+            finally:
+                self._local.depth -= 1
+            return
+        database.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield database
+        except BaseException:
+            database.execute("ROLLBACK")
+            raise
+        else:
+            database.execute("COMMIT")
+        finally:
+            self._local.depth = 0
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query (for /healthz)."""
+        try:
+            self.db.execute("SELECT 1").fetchone()
+            return True
+        except sqlite3.Error:
+            return False
+
+    def migrate(self) -> list[str]:
+        """Apply every migration not applied yet; return the names applied now."""
+        from bot.store.migrations import MIGRATIONS
+
+        applied_now: list[str] = []
+        with self.transaction() as database:
+            database.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            done = {row[0] for row in database.execute("SELECT name FROM schema_migrations")}
+            for name, apply in MIGRATIONS:
+                if name in done:
+                    continue
+                apply(database)
+                database.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", [name, clock.now_iso()]
+                )
+                applied_now.append(name)
+        return applied_now
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+
+def open_store(path: str | Path) -> Store:
+    """Open (creating if needed) and migrate the database at ``path``."""
+    parent = Path(path).parent
+    if not parent.exists():
+        parent.mkdir(parents=True, exist_ok=True)
+    store = Store(path)
+    store.migrate()
+    return store
