@@ -1,0 +1,131 @@
+"""Rule checks a schema cannot express: ids, references between steps, expressions that compile.
+
+Each rule returns problems with the line of the offending field (Rasa-style: schema check,
+then rule checks, all problems at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from jinja2 import Environment, TemplateSyntaxError, meta
+
+from bot.engine import answers, conditions
+from bot.engine.model import Playbook
+from bot.errors import AnswerRejected, Problem
+from bot.yaml_source import YamlSource
+
+# Names a question template may use besides earlier step ids.
+TEMPLATE_NAMES = {
+    "display", "run", "team", "playbook", "user", "today", "mention", "link", "bar", "coaching_focus", "manager_questions",
+}
+
+_syntax_env = Environment()
+
+
+def _template_names(source: str) -> set[str]:
+    return meta.find_undeclared_variables(_syntax_env.parse(source))
+
+
+def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    order = {step.id: index for index, step in enumerate(playbook.steps)}
+
+    def add(loc: tuple, message: str) -> None:
+        problems.append(source.problem(loc, message))
+
+    def check_expression(loc: tuple, expression: str, index: int, what: str) -> None:
+        try:
+            conditions.compile_expression(expression)
+            names = conditions.names_in(expression)
+        except TemplateSyntaxError as exc:
+            add(loc, f"{what} does not compile: {exc.message}")
+            return
+        for name in sorted(names):
+            if name not in order:
+                add(loc, f"{what} names {name!r}, which is not a step in this playbook")
+            elif order[name] >= index:
+                add(loc, f"{what} names {name!r}, which comes later (a step can only depend on earlier answers)")
+
+    def check_template(loc: tuple, text: str, index: int, what: str) -> None:
+        try:
+            names = _template_names(text)
+        except TemplateSyntaxError as exc:
+            add(loc, f"{what} template does not compile: {exc.message}")
+            return
+        for name in sorted(names - TEMPLATE_NAMES):
+            if name not in order:
+                add(loc, f"{what} uses {name!r}, which is not a step in this playbook")
+            elif order[name] >= index:
+                add(loc, f"{what} uses {name!r}, which comes later")
+
+    check_template(("intro",), playbook.intro, 0, "intro")
+    for index, step in enumerate(playbook.steps):
+        loc = ("steps", index)
+        if step.id in seen:
+            add(loc + ("id",), f"duplicate step id {step.id!r} (first used on line {seen[step.id]})")
+        else:
+            seen[step.id] = source.line(loc + ("id",)) or 0
+        if step.when is not None:
+            check_expression(loc + ("when",), step.when, index, "`when`")
+        if step.compute is not None:
+            check_expression(loc + ("compute",), step.compute, index, "`compute`")
+        if step.ask is not None:
+            check_template(loc + ("ask",), step.ask, index, "`ask`")
+        if step.help is not None:
+            check_template(loc + ("help",), step.help, index, "`help`")
+        values: dict[str, int] = {}
+        for option_index, option in enumerate(step.options):
+            if option.value in values:
+                add(loc + ("options", option_index, "value"), f"duplicate option value {option.value!r}")
+            values[option.value] = option_index
+        field_ids: set[str] = set()
+        for field_index, list_field in enumerate(step.fields):
+            if list_field.id in field_ids:
+                add(loc + ("fields", field_index, "id"), f"duplicate field id {list_field.id!r}")
+            field_ids.add(list_field.id)
+            if list_field.type in ("choice", "multi_choice") and not list_field.options:
+                add(loc + ("fields", field_index), f"a {list_field.type} field needs `options`")
+        for bound in ("not_before", "not_after"):
+            target = getattr(step.validation, bound)
+            if target is None or target == "today":
+                continue
+            if target not in order or order[target] >= index:
+                add(loc + ("validation", bound), f"{bound} must be `today` or an earlier date step, got {target!r}")
+            elif playbook.steps[order[target]].type != "date":
+                add(loc + ("validation", bound), f"{bound} names {target!r}, which is not a date step")
+        if step.default is not None and step.is_question:
+            try:
+                answers.parse_answer(step, step.default, today=date(2026, 1, 5), earlier={})
+            except AnswerRejected as exc:
+                add(loc + ("default",), f"the default does not fit the step: {exc.message}")
+    end = len(playbook.steps)
+    for index, post in enumerate(playbook.on_submit.posts):
+        if post.when is not None:
+            check_expression(("on_submit", "posts", index, "when"), post.when, end, "`when`")
+    reminder_ids: set[str] = set()
+    for index, reminder in enumerate(playbook.on_submit.reminders):
+        loc = ("on_submit", "reminders", index)
+        if reminder.id in reminder_ids:
+            add(loc + ("id",), f"duplicate reminder id {reminder.id!r}")
+        reminder_ids.add(reminder.id)
+        check_expression(loc + ("on",), reminder.on, end, "`on`")
+        if reminder.when is not None:
+            check_expression(loc + ("when",), reminder.when, end, "`when`")
+    return problems
+
+
+def check_playbook_set(playbooks: Mapping[str, Playbook], files: Mapping[str, str]) -> list[Problem]:
+    """Rules across playbooks: each slash command starts exactly one playbook."""
+    problems = []
+    owner: dict[str, str] = {}
+    for playbook_id, playbook in sorted(playbooks.items()):
+        if playbook.command in owner:
+            problems.append(
+                Problem(files[playbook_id], None, "command",
+                        f"{playbook.command} is already the command of {owner[playbook.command]!r}")
+            )
+        owner.setdefault(playbook.command, playbook_id)
+    return problems

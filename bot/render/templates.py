@@ -1,0 +1,183 @@
+"""The Jinja2 environments over ``prompts/``: everything the bot says is a template.
+
+Two environments share one loader:
+
+* ``slack``: every ``{{ value }}`` is escaped for mrkdwn by default (``finalize``), so a
+  template cannot forget. Markup the bot builds itself (``mention``, ``link``) is marked
+  safe on purpose by the filters.
+* ``plain``: the terminal and plain-text surfaces (button labels, headers, documents
+  shared with customers), where nothing is escaped.
+
+Both are sandboxed (templates are edited by sales ops) and use ``StrictUndefined`` so a
+misspelt name fails ``rebound check`` instead of rendering blank.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from bot.render import mrkdwn
+
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def _finalize_slack(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return mrkdwn.escape(value)
+
+
+def _finalize_plain(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def format_money(value: Any) -> str:
+    """``USD 120,000`` / ``EUR 1,250.50`` from a currency answer; empty for nothing."""
+    if not value:
+        return ""
+    if isinstance(value, Mapping):
+        amount, currency = value.get("amount"), value.get("currency", "")
+    else:
+        amount, currency = value, ""
+    try:
+        number = float(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    text = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+    return f"{currency} {text}".strip()
+
+
+def format_date(value: Any, style: str = "%a %-d %b %Y") -> str:
+    if not value:
+        return ""
+    try:
+        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return day.strftime(style)
+
+
+def format_percent(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    number = float(value)
+    return f"{number:.0f}%" if number.is_integer() else f"{number:.1f}%"
+
+
+def bar(value: float, maximum: float, width: int = 10) -> str:
+    """A bar of block characters for summaries people would rather look at than read."""
+    if not maximum or value <= 0:
+        return ""
+    filled = max(1, round(width * value / maximum))
+    return "█" * filled
+
+
+def _mention_slack(user: Any) -> Markup:
+    text = str(user or "")
+    if SLACK_ID.match(text):
+        return Markup(f"<@{text}>")
+    return Markup(mrkdwn.escape(text))
+
+
+def _mention_plain(user: Any) -> str:
+    return f"@{user}" if user else ""
+
+
+def _link_slack(url: Any, text: Any = None) -> Markup:
+    target = str(url or "")
+    label = mrkdwn.escape(text if text is not None else target)
+    if not re.match(r"^https?://[^\s<>|]+$", target):
+        return Markup(label)
+    return Markup(f"<{target}|{label}>")
+
+
+def _link_plain(url: Any, text: Any = None) -> str:
+    if text is None or str(text) == str(url):
+        return str(url or "")
+    return f"{text} ({url})"
+
+
+def _quote_slack(value: Any) -> Markup:
+    """Block-quote multi-line user text: each line escaped, then prefixed with ``>`` on purpose."""
+    lines = str(value or "").splitlines() or [""]
+    return Markup("\n".join("> " + mrkdwn.escape(line) for line in lines))
+
+
+def _quote_plain(value: Any) -> str:
+    return "\n".join("> " + line for line in (str(value or "").splitlines() or [""]))
+
+
+COMMON_FILTERS = {
+    "money": format_money,
+    "date": format_date,
+    "percent": format_percent,
+}
+
+
+class Renderer:
+    """Renders templates from ``prompts/`` (or inline template strings from playbooks)."""
+
+    def __init__(self, prompts_dir: str | Path, extra_globals: Mapping[str, Any] | None = None):
+        self.prompts_dir = Path(prompts_dir)
+        self.slack = self._environment(slack=True)
+        self.plain = self._environment(slack=False)
+        for env in (self.slack, self.plain):
+            env.globals["bar"] = bar
+            if extra_globals:
+                env.globals.update(extra_globals)
+
+    def _environment(self, *, slack: bool) -> SandboxedEnvironment:
+        env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(self.prompts_dir)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            finalize=_finalize_slack if slack else _finalize_plain,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        env.filters.update(COMMON_FILTERS)
+        env.filters["mention"] = _mention_slack if slack else _mention_plain
+        env.filters["link"] = _link_slack if slack else _link_plain
+        env.filters["quote"] = _quote_slack if slack else _quote_plain
+        env.globals["mention"] = env.filters["mention"]
+        env.globals["link"] = env.filters["link"]
+        return env
+
+    def render(self, name: str, context: Mapping[str, Any], *, plain: bool = False) -> str:
+        env = self.plain if plain else self.slack
+        return env.get_template(name).render(**dict(context)).strip()
+
+    def render_string(self, source: str, context: Mapping[str, Any], *, plain: bool = False) -> str:
+        env = self.plain if plain else self.slack
+        return env.from_string(source).render(**dict(context)).strip()
+
+    def exists(self, name: str) -> bool:
+        return (self.prompts_dir / name).is_file()
+
+    def template_names(self) -> list[str]:
+        return sorted(str(p.relative_to(self.prompts_dir)) for p in self.prompts_dir.rglob("*.j2"))
+
+    def syntax_error(self, source: str | None = None, name: str | None = None) -> TemplateSyntaxError | None:
+        """The syntax error of an inline source or a named template, or None if it compiles."""
+        try:
+            if name is not None:
+                self.slack.get_template(name)
+            else:
+                self.slack.parse(source or "")
+        except TemplateSyntaxError as exc:
+            return exc
+        return None
+
+
+__all__ = ["Renderer", "TemplateError", "format_money", "format_date", "format_percent", "bar"]
