@@ -169,6 +169,61 @@ def export(fmt: str, playbook: str | None, since: str | None, user_id: str | Non
         services.close()
 
 
+def _configure_logging(settings: Settings) -> None:
+    import logging
+
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535), help="HTTP port.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode (needs SLACK_APP_TOKEN; no public URL).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="HTTP worker threads.")
+def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
+    """Run the Slack app: HTTP at POST /slack/events (GET /healthz), or Socket Mode.
+
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (--socket),
+    and a teams file (REBOUND_TEAMS).
+
+    \b
+    Examples:
+      rebound serve --port 3000
+      rebound serve --socket
+    """
+    from bot.app import create_app
+    from bot.server import create_wsgi_app, serve_http
+    from bot.services import start_background
+
+    settings = _settings()
+    try:
+        settings.require_slack(socket_mode=socket_mode)
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from None
+    _configure_logging(settings)
+    from bot.services import build_services
+
+    try:
+        services = build_services(settings, teams_required=True, slack=True)
+    except ConfigFilesInvalid as exc:
+        lines = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in Rebound's files:\n{lines}") from None
+    try:
+        app = create_app(settings, services, socket_mode=socket_mode)
+        start_background(services)
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            click.echo("Rebound is connecting to Slack over Socket Mode.", err=True)
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            click.echo(f"Rebound is listening on http://{host}:{port}/slack/events", err=True)
+            serve_http(create_wsgi_app(app, services.store), host=host, port=port, threads=threads)
+    finally:
+        services.close()
+
+
 def run() -> None:
     """Entry point that turns typed errors escaping a command into one line."""
     try:

@@ -5,8 +5,9 @@ The only module that knows every layer. Nothing here runs at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.chat import Chat
 from bot.config import Settings
 from bot.conversations import Conversations
 from bot.engine.loader import load_playbooks
@@ -38,12 +39,27 @@ class Services:
     renderer: Renderer
     conversations: Conversations
     submissions: Submissions
+    chat: Chat
+    sender: object | None = None  # OutboxSender, when Slack is configured
+    worker: object | None = None  # OutboxWorker, when serving
+    background: list = field(default_factory=list)
+
+    def wake(self) -> None:
+        """Nudge the outbox worker after queueing (no-op in tests, which drain explicitly)."""
+        if self.worker is not None:
+            self.worker.wake()
+
+    def drain(self, limit: int = 200):
+        """Send everything due now (tests and `rebound outbox drain`)."""
+        return self.sender.drain(limit=limit)
 
     def close(self) -> None:
+        for thing in reversed(self.background):
+            thing.stop()
         self.store.close()
 
 
-def build_services(settings: Settings, *, teams_required: bool = False) -> Services:
+def build_services(settings: Settings, *, teams_required: bool = False, slack: bool = False) -> Services:
     """Validate every edited file up front (all problems at once), then open and migrate the database."""
     playbooks = load_playbooks(settings.playbooks_dir)
     renderer = Renderer(settings.prompts_dir, extra_globals=template_globals())
@@ -54,4 +70,21 @@ def build_services(settings: Settings, *, teams_required: bool = False) -> Servi
     store = open_store(settings.db_path)
     conversations = Conversations(store, playbooks, teams)
     submissions = Submissions(conversations, renderer, teams)
-    return Services(settings, store, playbooks, teams, renderer, conversations, submissions)
+    chat = Chat(conversations, submissions, renderer, teams)
+    services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, chat)
+    chat.wake = services.wake
+    if slack:
+        from bot.outbox.sender import OutboxSender, build_client
+
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+        services.sender = OutboxSender(store, build_client(token, base_url=settings.slack_api_url, timeout=15))
+    return services
+
+
+def start_background(services: Services) -> None:
+    """The outbox worker (and, once registered, the scheduler ticker) for a running server."""
+    from bot.outbox.worker import OutboxWorker
+
+    worker = OutboxWorker(services.sender).start()
+    services.worker = worker
+    services.background.append(worker)

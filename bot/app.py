@@ -1,0 +1,61 @@
+"""create_app(settings, services) -> a Bolt App. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.slack.listeners import register
+
+log = logging.getLogger("rebound.app")
+
+
+def build_web_client(settings: Settings) -> WebClient:
+    """The client Bolt hands listeners. slack_sdk reads no base URL from the environment, so
+    SLACK_API_URL is passed here (GovSlack, or a local stand-in in tests)."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+
+
+def create_app(settings: Settings, services, *, process_before_response: bool = False,
+               token_verification: bool = True, socket_mode: bool = False) -> App:
+    """The Bolt app with every listener registered.
+
+    ``process_before_response=True`` (tests) runs listeners before the HTTP response, so a
+    test sees the database changed when its request returns; in production listeners ack
+    first and Bolt finishes the work after the response.
+    """
+    settings.require_slack(socket_mode=socket_mode)
+    app = App(
+        client=build_web_client(settings),
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        process_before_response=process_before_response,
+        token_verification_enabled=token_verification,
+        logger=logging.getLogger("rebound.bolt"),
+        # Bolt's own ssl-check and url_verification handling stay on; request signatures are verified.
+        request_verification_enabled=not socket_mode,
+    )
+    register(app, services)
+
+    @app.error
+    def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name
+        reference = secrets.token_hex(4)
+        user_id = _user_of(body)
+        logger.exception("unexpected error ref=%s user=%s", reference, user_id, exc_info=error)
+        if user_id:
+            services.chat.apologise(user_id, reference)
+
+    return app
+
+
+def _user_of(body) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    user = body.get("user_id") or body.get("user") or (body.get("event") or {}).get("user")
+    if isinstance(user, dict):
+        user = user.get("id")
+    return user if isinstance(user, str) else None

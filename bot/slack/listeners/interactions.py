@@ -1,0 +1,61 @@
+"""Buttons, selects and pickers in Rebound's messages and App Home."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import ids
+from bot.chat import ActionInput
+
+
+def _selected(action: dict[str, Any]) -> Any:
+    option = action.get("selected_option")
+    if isinstance(option, dict):
+        return option.get("value")
+    for key in ("selected_date", "selected_user"):
+        if isinstance(action.get(key), str):
+            return action[key]
+    options = action.get("selected_options")
+    if isinstance(options, list):
+        return [o.get("value") for o in options if isinstance(o, dict)]
+    return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def to_input(body: dict[str, Any]) -> ActionInput | None:
+    """The one action in a block_actions payload, or None when the payload is not what Slack sends."""
+    user = body.get("user")
+    actions = body.get("actions")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return None
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+        return None
+    action = actions[0]
+    state = body.get("state") if isinstance(body.get("state"), dict) else {}
+    values = state.get("values") if isinstance(state.get("values"), dict) else {}
+    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    return ActionInput(
+        user_id=user["id"], action_id=_text(action.get("action_id")) or "", block_id=_text(action.get("block_id")),
+        value=_text(action.get("value")), selected=_selected(action), state_values=values,
+        action_ts=_text(action.get("action_ts")), channel_id=_text(channel.get("id")),
+    )
+
+
+def register(app: App, services) -> None:
+    @app.action(ids.ACTION_PATTERN)
+    def on_action(ack: Ack, body: dict) -> None:
+        ack()
+        action = to_input(body)
+        if action is not None:
+            services.chat.action(action)
+
+    @app.action(re.compile(".*"))
+    def on_unknown_action(ack: Ack) -> None:
+        # Not ours (an old message, a forged payload): acknowledge quietly so Slack shows no error.
+        ack()
