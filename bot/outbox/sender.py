@@ -1,0 +1,287 @@
+"""Sends the outbox to Slack: one Web API call per row, once, with honest retries.
+
+The outbox is the retry loop. The :class:`~slack_sdk.WebClient` used here must have no
+retry handlers of its own: a handler that re-sends after a dropped connection or a 429
+would send again outside the outbox's bookkeeping (attempt counts, leases, Retry-After
+stored in the row, survival across restarts). :func:`build_client` makes such a client, and
+:class:`OutboxSender` strips handlers from a client it is given (on a copy).
+
+Delivery is once per key as far as Slack allows: a row is claimed under a lease, sent, and
+marked. If the process dies after Slack accepted a call but before the row is marked, or a
+connection drops after the request went out, the row is sent again when its lease expires
+or its retry is due: Slack's Web API has no idempotency key for ``chat.postMessage``, so
+the only alternative would be to lose the message.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.client import HTTPException
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bot import clock
+from bot.store import outbox
+from bot.store.db import Store
+from bot.store.outbox import OutboxItem
+
+log = logging.getLogger("rebound.outbox")
+
+# Slack errors that the same request will hit again: fail at once and say why.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "account_inactive",
+        "msg_too_long",
+        "no_text",
+        "user_not_found",
+        "cannot_dm_bot",
+        "missing_scope",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "invalid_arguments",
+        "restricted_action",
+    }
+)
+
+# Methods uploaded with a client helper (several HTTP calls) rather than one api_call.
+UPLOAD_V2 = "files.upload_v2"
+
+# Payload field naming the outbox key of an earlier post: the sender fills in that post's
+# ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
+UPDATE_OF = "_update_of"
+
+
+def build_client(token: str, *, base_url: str = WebClient.BASE_URL, timeout: int = 30) -> WebClient:
+    """A WebClient for the outbox: no retry handlers, because the outbox retries (see module doc)."""
+    return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0  # waiting for the post they update (see ``UPDATE_OF``)
+    keys_failed: list[str] = field(default_factory=list)
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _Permanent(Exception):
+    def __init__(self, reason: str, details: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name in ("Retry-After", "retry-after"):
+        value = headers.get(name) if headers else None
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = value[0] if value else None
+        try:
+            return max(0.0, float(value))
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The small part of Slack's answer later calls need (``chat.update`` needs channel and ts)."""
+    keep = {key: data[key] for key in ("channel", "ts") if key in data}
+    message = data.get("message")
+    if "ts" not in keep and isinstance(message, dict) and "ts" in message:
+        keep["ts"] = message["ts"]
+    if method == UPLOAD_V2:
+        files = data.get("files") or ([data["file"]] if data.get("file") else [])
+        keep["file_ids"] = [f.get("id") for f in files if isinstance(f, dict)]
+    if method == "conversations.open" and isinstance(data.get("channel"), dict):
+        keep["channel"] = data["channel"].get("id")
+    if isinstance(data.get("view"), dict):  # views.publish / views.update
+        keep["view_id"] = data["view"].get("id")
+    return keep
+
+
+class OutboxSender:
+    """Drains due outbox rows to Slack.
+
+    Safe to run in several threads or processes on one database: each row is claimed
+    (``BEGIN IMMEDIATE`` + lease) before it is sent. ``lease_seconds`` must exceed the
+    client's timeout; rows are claimed one at a time so a slow batch can't outlive its lease.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        *,
+        max_attempts: int = 8,
+        base_delay: float = 2.0,
+        max_delay: float = 300.0,
+        lease_seconds: float | None = None,
+        rng: random.Random | None = None,
+    ):
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
+        if client.retry_handlers:
+            client = copy.copy(client)  # don't change a client the Bolt app may share
+            client.retry_handlers = []
+        self.store = store
+        self.client = client
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.lease_seconds = lease_seconds if lease_seconds is not None else max(60.0, 3.0 * (client.timeout or 30))
+        self._rng = rng or random.Random()
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds before retry number ``attempt`` (1-based): exponential, capped, with "equal jitter"
+        (half fixed, half random) so many rows failing together don't retry together."""
+        ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def drain(self, now: datetime | None = None, limit: int = 50) -> DrainReport:
+        """Send up to ``limit`` due rows; return how many were sent, put back for retry, or failed."""
+        report = DrainReport()
+        for _ in range(limit):
+            at = now or clock.now()
+            # One row per claim: each lease starts right before its own send.
+            claimed = outbox.claim_due(self.store, at, 1, lease_seconds=self.lease_seconds)
+            if not claimed:
+                break
+            self._send(claimed[0], at, report)
+        return report
+
+    def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            if method == UPLOAD_V2:
+                try:
+                    response = self.client.files_upload_v2(**payload)
+                except TypeError as error:  # a payload key files_upload_v2 does not take
+                    raise _Permanent("invalid_payload", str(error)) from error
+            else:
+                # JSON body: chat.postMessage, chat.update, views.publish ... take blocks as
+                # real arrays this way (form encoding would need them as JSON strings).
+                response = self.client.api_call(method, json=payload)
+        except SlackApiError as error:
+            status = error.response.status_code
+            reason = (error.response.data or {}).get("error") if isinstance(error.response.data, dict) else None
+            if status == 429 or reason == "ratelimited":
+                raise _Transient("ratelimited", _retry_after(error.response.headers)) from error
+            if status >= 500:
+                raise _Transient(f"http_{status}") from error
+            if reason in PERMANENT_ERRORS:
+                # Slack explains invalid_blocks & co. with JSON pointers; keep them for `rebound status`.
+                details = ((error.response.data or {}).get("response_metadata") or {}).get("messages") or []
+                raise _Permanent(reason, "; ".join(map(str, details))) from error
+            raise _Transient(reason or f"http_{status}") from error
+        except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
+            raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
+        except SlackRequestError as error:
+            # files_upload_v2 reports both a failed HTTP upload (worth retrying) and a
+            # payload it refuses (not worth it) this way; only the message tells them apart.
+            if str(error).startswith("Failed to upload"):
+                raise _Transient(f"upload: {error}") from error
+            raise _Permanent("invalid_payload", str(error)) from error
+        return response.data if isinstance(response.data, dict) else {}
+
+    def _send(self, item: OutboxItem, now: datetime, report: DrainReport) -> None:
+        if item.attempts > self.max_attempts:
+            # Claimed again and again without an outcome: its senders died mid-send (or an
+            # unexpected exception escaped). Stop here rather than loop forever.
+            self._fail(item, f"gave up after {item.attempts - 1} attempts without an outcome", report)
+            return
+        try:
+            payload = self._resolve(item, now)
+            if payload is None:
+                report.deferred += 1
+                return
+            data = self._call(item.method, payload)
+        except _Permanent as error:
+            self._fail(item, error.reason, report, error.details)
+            return
+        except _Transient as error:
+            if item.attempts >= self.max_attempts:
+                self._fail(item, f"gave up after {item.attempts} attempts: {error.reason}", report)
+                return
+            delay = error.retry_after if error.retry_after is not None else self.backoff(item.attempts)
+            retry_at = now + timedelta(seconds=max(1.0, delay))
+            outbox.mark_retry(self.store, item.id, retry_at, error.reason)
+            report.retried += 1
+            self._log(logging.INFO, item, "retry", error.reason, retry_at=outbox.to_iso(retry_at))
+            return
+        if not outbox.mark_sent(self.store, item.id, _result(item.method, data)):
+            # Another sender re-claimed this row after our lease ran out and sent it first.
+            self._log(logging.WARNING, item, "sent_twice", "lease expired during send; raise lease_seconds")
+        report.sent += 1
+        self._log(logging.INFO, item, "sent")
+
+    def _resolve(self, item: OutboxItem, now: datetime) -> dict[str, Any] | None:
+        """The payload to send, with ``_update_of`` replaced by the channel and ts the earlier post got.
+
+        A ``chat.update`` is often queued in the same transaction as the post it edits, so the
+        ts is not known yet. Returns None (and defers the row, without using an attempt) while
+        that post is still on its way; fails the row if that post failed.
+        """
+        payload = dict(item.payload)
+        of_key = payload.pop(UPDATE_OF, None)
+        if of_key is None:
+            return payload
+        original = outbox.get(self.store, of_key)
+        if original is None or original.status == "failed":
+            state = original.status if original else "missing"
+            raise _Permanent("original_not_sent", f"{of_key} is {state}")
+        if original.status != "sent":
+            when = now + timedelta(seconds=2)
+            if original.status == "pending":
+                when = max(when, datetime.fromisoformat(original.next_attempt_at))
+            outbox.defer(self.store, item.id, when, f"waiting for {of_key}")
+            self._log(logging.DEBUG, item, "deferred", f"waiting for {of_key}")
+            return None
+        result = original.result or {}
+        payload.setdefault("channel", result.get("channel"))
+        payload.setdefault("ts", result.get("ts"))
+        return payload
+
+    def _fail(self, item: OutboxItem, reason: str, report: DrainReport, details: str = "") -> None:
+        outbox.mark_failed(self.store, item.id, f"{reason}: {details}" if details else reason)
+        report.failed += 1
+        report.keys_failed.append(item.key)
+        self._log(logging.WARNING, item, "failed", reason)
+
+    @staticmethod
+    def _log(level: int, item: OutboxItem, outcome: str, reason: str | None = None, **extra: str) -> None:
+        # One line per send with identifiers only; message text never reaches INFO logs.
+        parts = [
+            f"outbox send key={item.key}",
+            f"method={item.method}",
+            f"outcome={outcome}",
+            f"attempt={item.attempts}",
+        ]
+        if reason:
+            parts.append(f"reason={reason!r}")
+        parts.extend(f"{name}={value}" for name, value in extra.items())
+        log.log(level, " ".join(parts))

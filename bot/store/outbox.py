@@ -1,0 +1,211 @@
+"""The outbox table: every Slack Web API call that must happen after the 3-second ack.
+
+A caller enqueues inside the same transaction as the state change it announces, so either
+both commit or neither does (nothing lost). Each row has a natural ``key``; enqueueing the
+same key again is a no-op (nothing twice). :mod:`bot.outbox.sender` drains it.
+
+Row life: ``pending`` → (claim) ``sending`` → ``sent`` | ``pending`` again (retry) | ``failed``.
+A claim holds a lease; if the process dies mid-send the lease runs out and another drain
+re-claims the row. ``attempts`` counts claims, so a row that keeps crashing its sender
+still reaches ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from bot import clock
+from bot.store.db import Store
+
+_COLUMNS = (
+    "id, key, method, payload, status, attempts, next_attempt_at, lease_until, last_error, "
+    "created_at, sent_at, result, run_id, team"
+)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    key: str
+    method: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: str
+    lease_until: str | None
+    last_error: str | None
+    created_at: str
+    sent_at: str | None
+    result: dict[str, Any] | None
+    run_id: str | None
+    team: str | None
+
+
+def to_iso(moment: datetime) -> str:
+    """UTC ISO-8601 with seconds, the one format stored (so text order is time order).
+
+    Fractions of a second round *up*: a retry is never stored earlier than asked for.
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware UTC time (bot.clock.now())")
+    moment = moment.astimezone(timezone.utc)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment.isoformat()
+
+
+def to_iso_floor(moment: datetime) -> str:
+    """``now`` for "is it due?" comparisons: rounding down never makes a row due early."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware UTC time (bot.clock.now())")
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _item(row: tuple) -> OutboxItem:
+    (id_, key, method, payload, status, attempts, next_at, lease, error, created, sent, result, run_id, team) = row
+    return OutboxItem(
+        id=id_,
+        key=key,
+        method=method,
+        payload=json.loads(payload),
+        status=status,
+        attempts=attempts,
+        next_attempt_at=next_at,
+        lease_until=lease,
+        last_error=error,
+        created_at=created,
+        sent_at=sent,
+        result=json.loads(result) if result else None,
+        run_id=run_id,
+        team=team,
+    )
+
+
+def enqueue(
+    store: Store,
+    key: str,
+    method: str,
+    payload: dict[str, Any],
+    *,
+    run_id: str | None = None,
+    team: str | None = None,
+    not_before: datetime | None = None,
+) -> bool:
+    """Queue one Web API call under a natural ``key``. Returns False if the key was already queued.
+
+    Joins the caller's open :meth:`Store.transaction`, so the call commits with the state
+    change it announces. ``not_before`` delays the first attempt (e.g. a scheduled DM).
+    """
+    now = clock.now()
+    with store.transaction() as db:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO outbox"
+            " (key, method, payload, status, attempts, next_attempt_at, created_at, run_id, team) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+            [
+                key,
+                method,
+                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                to_iso(not_before) if not_before is not None else to_iso_floor(now),
+                to_iso_floor(now),
+                run_id,
+                team,
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60) -> list[OutboxItem]:
+    """Atomically move up to ``limit`` due rows to ``sending`` under a lease, and return them.
+
+    Due means pending with ``next_attempt_at <= now``, or sending with an expired lease (its
+    sender crashed or hung mid-send). ``BEGIN IMMEDIATE`` makes the select-and-update one
+    step, so two drains never claim the same row. The lease must outlast one send (the
+    client's timeout), or a slow send could be re-claimed and sent twice.
+    """
+    if limit <= 0:
+        return []
+    at = to_iso_floor(now)
+    lease_until = to_iso(now + timedelta(seconds=lease_seconds))
+    with store.transaction() as db:
+        rows = db.execute(
+            f"""
+            UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
+            WHERE id IN (
+                SELECT id FROM outbox
+                WHERE (status = 'pending' AND next_attempt_at <= ?)
+                   OR (status = 'sending' AND lease_until <= ?)
+                ORDER BY next_attempt_at, id
+                LIMIT ?
+            )
+            RETURNING {_COLUMNS}
+            """,
+            [lease_until, at, at, limit],
+        ).fetchall()
+    return sorted((_item(row) for row in rows), key=lambda item: (item.next_attempt_at, item.id))
+
+
+def mark_sent(store: Store, id: int, result: dict[str, Any] | None) -> bool:
+    """Record a successful call and what Slack returned (``{"channel", "ts"}`` ...). Idempotent."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, lease_until = NULL, last_error = NULL"
+            " WHERE id = ? AND status != 'sent'",
+            [clock.now_iso(), json.dumps(result or {}, ensure_ascii=False, sort_keys=True), id],
+        )
+        return cursor.rowcount == 1
+
+
+def mark_retry(store: Store, id: int, next_attempt_at: datetime, error: str) -> bool:
+    """Put a claimed row back to ``pending`` until ``next_attempt_at``. Only acts on a row being sent."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?"
+            " WHERE id = ? AND status = 'sending'",
+            [to_iso(next_attempt_at), error, id],
+        )
+        return cursor.rowcount == 1
+
+
+def defer(store: Store, id: int, next_attempt_at: datetime, reason: str) -> bool:
+    """Put a claimed row back without having called Slack: like :func:`mark_retry`, but the
+    claim's attempt is given back (e.g. an update waiting for the post it edits)."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?,"
+            " attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'sending'",
+            [to_iso(next_attempt_at), reason, id],
+        )
+        return cursor.rowcount == 1
+
+
+def mark_failed(store: Store, id: int, error: str) -> bool:
+    """Give up on a row (permanent Slack error, or out of attempts). ``rebound status`` lists it."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ? AND status != 'sent'",
+            [error, id],
+        )
+        return cursor.rowcount == 1
+
+
+def get(store: Store, key: str) -> OutboxItem | None:
+    """The row queued under ``key``, whatever its state."""
+    row = store.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", [key]).fetchone()
+    return _item(row) if row else None
+
+
+def pending_and_failed(store: Store) -> list[OutboxItem]:
+    """Everything not sent yet (pending, in flight, failed), oldest first, for ``rebound status``."""
+    rows = store.db.execute(
+        f"SELECT {_COLUMNS} FROM outbox WHERE status != 'sent' ORDER BY created_at, id"
+    ).fetchall()
+    return [_item(row) for row in rows]
+
+
+def result_for(store: Store, key: str) -> dict[str, Any] | None:
+    """What Slack returned for a sent call (e.g. the ``ts`` a later ``chat.update`` needs); None if not sent."""
+    row = store.db.execute("SELECT result FROM outbox WHERE key = ? AND status = 'sent'", [key]).fetchone()
+    return json.loads(row[0]) if row and row[0] else None
