@@ -1,0 +1,642 @@
+"""A local stand-in for Slack's Web API, served over real HTTP for tests and benchmarks.
+
+The app's real ``slack_sdk.WebClient(base_url=standin.url)`` talks to it, so request
+encoding, retries and error handling run exactly as they do against Slack. Every message
+and view is checked the way Slack checks it: Block Kit shape (``slack_sdk.models``) plus the
+limits slack_sdk does not enforce. A violation is answered with Slack's error and kept in
+``invalid`` so a test can fail on it.
+
+Only the methods Rebound uses are implemented; anything else gets ``unknown_method``.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qsl, urlsplit
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+DEFAULT_TOKEN = "xoxb-test-token"
+TEAM_ID = "T0REBOUND"
+BOT_USER_ID = "U0REBOUND"
+BOT_ID = "B0REBOUND"
+
+# Parameters that carry JSON. WebClient sends chat.* and views.* as JSON bodies, but a
+# form-encoded caller (or files.completeUploadExternal) sends these as JSON strings.
+JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata", "user_auth_blocks")
+
+# Slack's limits that slack_sdk.models does not check (or checks only on some objects).
+# View limits (100 blocks, 24-character title) are checked by View.validate_json().
+MAX_MESSAGE_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+MAX_BUTTON_VALUE = 2000
+MAX_ID = 255  # action_id, block_id, callback_id
+MAX_MESSAGE_TEXT = 40_000
+
+
+@dataclass
+class Call:
+    """One request the stand-in received. ``params`` has JSON parameters decoded."""
+
+    method: str
+    params: dict
+    token: str | None
+    headers: dict
+    response: dict | None = None  # what the stand-in answered (None for non-JSON answers)
+
+
+class ApiError(Exception):
+    """Answer ``{"ok": false, "error": code}``; ``messages`` go in response_metadata."""
+
+    def __init__(self, code: str, messages: list[str] | None = None):
+        super().__init__(code)
+        self.code = code
+        self.messages = messages or []
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str | None
+    retry_after: int | None
+    times: int
+
+
+class SlackApiStandIn:
+    """Slack's Web API on ``127.0.0.1`` and a free port. ``start()`` it, ``stop()`` it."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, latency: float = 0.0):
+        self.token = token
+        self.latency = latency
+        self.url = ""
+        self.calls: list[Call] = []
+        self.invalid: list[str] = []
+        # users.info answers: users[uid] is merged over a default user (tz America/Los_Angeles).
+        self.users: dict[str, dict[str, Any]] = {}
+        # Latest state, for assertions: messages by (channel, ts), views by id, uploaded bytes.
+        self.messages: dict[tuple[str, str], dict] = {}
+        self.views: dict[str, dict] = {}
+        self.home: dict[str, dict] = {}
+        self.uploads: dict[str, bytes | None] = {}
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._seq = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, Callable[[dict], dict]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.postEphemeral": self._post_ephemeral,
+            "chat.update": self._update,
+            "chat.delete": self._delete,
+            "conversations.open": self._conversations_open,
+            "views.publish": self._views_publish,
+            "views.open": self._views_open,
+            "views.update": self._views_update,
+            "users.info": self._users_info,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+        }
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> SlackApiStandIn:
+        standin = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.standin = standin
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        port = self._server.server_address[1]
+        self.root = f"http://127.0.0.1:{port}"
+        self.url = f"{self.root}/api/"
+        # A response_url the app can post to (Bolt's respond()); calls are recorded as "response_url".
+        self.response_url = f"{self.root}/response/{TEAM_ID}/1/standin"
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="slack-api-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SlackApiStandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- test API
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls to ``method`` with a failure.
+
+        ``status=429`` sends ``Retry-After`` (``retry_after``, default 1) and ``ratelimited``;
+        another status sends that status; ``status=200`` needs ``error`` (``channel_not_found``).
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if status == 200 and error is None:
+            raise ValueError("a failure with status 200 needs error=, e.g. 'channel_not_found'")
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        with self._lock:
+            self._failures[method].append(_Failure(status, error, retry_after, times))
+
+    def reset(self) -> None:
+        """Forget calls, violations, pending failures and stored state; keep token, latency, users."""
+        with self._lock:
+            self.calls.clear()
+            self.invalid.clear()
+            self._failures.clear()
+            self.messages.clear()
+            self.views.clear()
+            self.home.clear()
+            self.uploads.clear()
+
+    # ----------------------------------------------------------------- HTTP
+
+    def _handle(self, handler: _Handler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        headers = dict(handler.headers.items())
+        if parts.path.startswith("/api/"):
+            self._handle_api(handler, parts.path[len("/api/") :], parts.query, body, headers)
+        elif parts.path.startswith("/upload/"):
+            self._handle_upload(handler, parts.path[len("/upload/") :], body, headers)
+        elif parts.path.startswith("/response/"):
+            self._handle_response_url(handler, body, headers)
+        else:
+            self._reply(handler, 404, b"not found", content_type="text/plain")
+
+    def _handle_api(self, handler: _Handler, method: str, query: str, body: bytes, headers: dict) -> None:
+        token = None
+        auth = headers.get("Authorization") or headers.get("authorization") or ""
+        if auth.startswith("Bearer "):
+            token = auth[len("Bearer ") :]
+        try:
+            params = parse_params(headers.get("Content-Type", ""), body, query)
+        except ApiError as exc:
+            params, parse_error = {}, exc
+        else:
+            parse_error = None
+        token = params.pop("token", None) or token
+        call = Call(method, params, token, headers)
+        with self._lock:
+            self.calls.append(call)
+            failure = self._take_failure(method)
+        if failure is not None:
+            payload = {"ok": False, "error": failure.error or ("ratelimited" if failure.status == 429 else "internal_error")}
+            extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            call.response = payload
+            self._reply_json(handler, failure.status, payload, extra)
+            return
+        try:
+            if parse_error is not None:
+                raise parse_error
+            implementation = self._methods.get(method)
+            if implementation is None:
+                raise ApiError("unknown_method")
+            if token is None:
+                raise ApiError("not_authed")
+            if token != self.token:
+                raise ApiError("invalid_auth")
+            payload = {"ok": True, **implementation(params)}
+        except ApiError as exc:
+            payload = {"ok": False, "error": exc.code}
+            if exc.messages:
+                payload["response_metadata"] = {"messages": exc.messages}
+        call.response = payload
+        self._reply_json(handler, 200, payload)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        queue = self._failures.get(method)
+        if not queue:
+            return None
+        failure = queue[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            queue.popleft()
+        return failure
+
+    def _handle_upload(self, handler: _Handler, file_id: str, body: bytes, headers: dict) -> None:
+        with self._lock:
+            self.calls.append(Call("upload", {"file_id": file_id, "length": len(body)}, None, headers))
+            known = file_id in self.uploads
+            if known:
+                self.uploads[file_id] = body
+        if known:
+            self._reply(handler, 200, f"OK - {len(body)}".encode(), content_type="text/plain")
+        else:
+            self._reply(handler, 404, b"upload url not found", content_type="text/plain")
+
+    def _handle_response_url(self, handler: _Handler, body: bytes, headers: dict) -> None:
+        try:
+            params = parse_params(headers.get("Content-Type", ""), body, "")
+        except ApiError:
+            params = {}
+        call = Call("response_url", params, None, headers)
+        with self._lock:
+            self.calls.append(call)
+        problems = [] if params.get("delete_original") else self._check("response_url", message_violations(params))
+        # Slack answers a response_url with plain text: "ok", or the error name with 400.
+        if problems:
+            self._reply(handler, 400, problems[0][0].encode(), content_type="text/plain")
+        else:
+            self._reply(handler, 200, b"ok", content_type="text/plain")
+
+    def _reply_json(self, handler: _Handler, status: int, payload: dict, headers: dict | None = None) -> None:
+        self._reply(handler, status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers)
+
+    def _reply(
+        self, handler: _Handler, status: int, body: bytes, content_type: str, headers: dict | None = None
+    ) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    # ----------------------------------------------------------------- state helpers
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            n = next(self._seq)
+        return f"{1_700_000_000 + n // 10_000}.{(n % 10_000) * 100:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        with self._lock:
+            n = next(self._seq)
+        return f"{prefix}{n:010d}"
+
+    def _check(self, method: str, violations: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if violations:
+            with self._lock:
+                self.invalid.extend(f"{method}: {message}" for _, message in violations)
+        return violations
+
+    def _raise_if_invalid(self, method: str, violations: list[tuple[str, str]]) -> None:
+        if self._check(method, violations):
+            raise ApiError(violations[0][0], [message for _, message in violations])
+
+    def _message(self, params: dict, ts: str) -> dict:
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "team": TEAM_ID, "ts": ts}
+        message["text"] = params.get("text") or ""
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if params.get(key) is not None:
+                message[key] = params[key]
+        return message
+
+    # ----------------------------------------------------------------- methods
+
+    def _auth_test(self, params: dict) -> dict:
+        return {
+            "url": "https://rebound-test.slack.com/",
+            "team": "Rebound Test",
+            "user": "rebound",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _channel(self, params: dict) -> str:
+        channel = params.get("channel")
+        if not channel:
+            raise ApiError("channel_not_found")
+        # Posting to a user id lands in the app's DM with that user, as on Slack.
+        return "D" + channel if channel[:1] in ("U", "W") else channel
+
+    def _post_message(self, params: dict) -> dict:
+        channel = self._channel(params)
+        self._raise_if_invalid("chat.postMessage", message_violations(params))
+        ts = self._next_ts()
+        message = self._message(params, ts)
+        with self._lock:
+            self.messages[(channel, ts)] = message
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _post_ephemeral(self, params: dict) -> dict:
+        self._channel(params)
+        if not params.get("user"):
+            raise ApiError("user_not_in_channel")
+        self._raise_if_invalid("chat.postEphemeral", message_violations(params))
+        return {"message_ts": self._next_ts()}
+
+    def _update(self, params: dict) -> dict:
+        channel = self._channel(params)
+        if not params.get("ts"):
+            raise ApiError("message_not_found")
+        self._raise_if_invalid("chat.update", message_violations(params))
+        message = self._message(params, params["ts"])
+        with self._lock:
+            self.messages[(channel, params["ts"])] = message
+        return {"channel": channel, "ts": params["ts"], "text": message["text"], "message": message}
+
+    def _delete(self, params: dict) -> dict:
+        channel = self._channel(params)
+        if not params.get("ts"):
+            raise ApiError("message_not_found")
+        with self._lock:
+            self.messages.pop((channel, params["ts"]), None)
+        return {"channel": channel, "ts": params["ts"]}
+
+    def _conversations_open(self, params: dict) -> dict:
+        if params.get("channel"):
+            return {"channel": {"id": params["channel"]}}
+        users = [user for user in str(params.get("users") or "").split(",") if user]
+        if not users:
+            raise ApiError("users_list_not_supplied")
+        if len(users) > 1:
+            return {"channel": {"id": "G" + "".join(users)}}
+        return {"channel": {"id": "D" + users[0]}, "no_op": False, "already_open": False}
+
+    def _store_view(self, method: str, view: Any, expected_type: str, view_id: str | None = None) -> dict:
+        self._raise_if_invalid(method, view_violations(view, expected_type))
+        view_id = view_id or self._next_id("V")
+        stored = {**view, "id": view_id, "team_id": TEAM_ID, "app_id": "A0REBOUND", "bot_id": BOT_ID,
+                  "hash": f"{time.time():.6f}.{view_id}", "state": {"values": {}}}
+        with self._lock:
+            self.views[view_id] = stored
+        return stored
+
+    def _views_publish(self, params: dict) -> dict:
+        user = params.get("user_id")
+        if not user:
+            raise ApiError("invalid_arguments", ["[ERROR] missing required field: user_id"])
+        view = self._store_view("views.publish", params.get("view"), "home")
+        with self._lock:
+            self.home[user] = view
+        return {"view": view}
+
+    def _views_open(self, params: dict) -> dict:
+        if not params.get("trigger_id"):
+            raise ApiError("invalid_arguments", ["[ERROR] missing required field: trigger_id"])
+        return {"view": self._store_view("views.open", params.get("view"), "modal")}
+
+    def _views_update(self, params: dict) -> dict:
+        view_id = params.get("view_id")
+        if not view_id and params.get("external_id"):
+            with self._lock:
+                view_id = next((k for k, v in self.views.items() if v.get("external_id") == params["external_id"]), None)
+            if view_id is None:
+                raise ApiError("not_found")
+        if not view_id:
+            raise ApiError("invalid_arguments", ["[ERROR] view_id or external_id is required"])
+        view = params.get("view")
+        kind = view.get("type") if isinstance(view, dict) and view.get("type") == "home" else "modal"
+        return {"view": self._store_view("views.update", view, kind, view_id)}
+
+    def _users_info(self, params: dict) -> dict:
+        uid = params.get("user")
+        if not uid:
+            raise ApiError("user_not_found")
+        user = {
+            "id": uid,
+            "team_id": TEAM_ID,
+            "name": uid.lower(),
+            "real_name": f"User {uid}",
+            "deleted": False,
+            "is_bot": False,
+            "tz": "America/Los_Angeles",
+            "tz_label": "Pacific Standard Time",
+            "tz_offset": -28800,
+            "profile": {"real_name": f"User {uid}", "display_name": uid.lower()},
+        }
+        user.update(self.users.get(uid, {}))
+        return {"user": user}
+
+    def _get_upload_url(self, params: dict) -> dict:
+        if not params.get("filename") or not str(params.get("length", "")).isdigit():
+            raise ApiError("invalid_arguments", ["[ERROR] filename and a numeric length are required"])
+        file_id = self._next_id("F")
+        with self._lock:
+            self.uploads[file_id] = None
+        return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, params: dict) -> dict:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            raise ApiError("invalid_arguments", ["[ERROR] files must be a JSON array of {id, title}"])
+        if params.get("blocks") is not None:
+            self._raise_if_invalid("files.completeUploadExternal", message_violations({**params, "text": "file"}))
+        channels = [c for c in [params.get("channel_id"), *str(params.get("channels") or "").split(",")] if c]
+        done = []
+        for item in files:
+            file_id = item.get("id") if isinstance(item, dict) else None
+            with self._lock:
+                data = self.uploads.get(file_id)
+            if data is None:
+                raise ApiError("file_not_found")
+            done.append({"id": file_id, "title": item.get("title") or file_id, "name": item.get("title") or file_id,
+                         "size": len(data), "channels": channels})
+        return {"files": done}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    standin: SlackApiStandIn
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self.standin._handle(self)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read calls, not logs
+        pass
+
+
+# --------------------------------------------------------------------- request bodies
+
+
+def parse_params(content_type: str, body: bytes, query: str = "") -> dict:
+    """Parameters from a form, multipart or JSON body; JSON-string parameters decoded."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind == "application/json":
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError as exc:
+            raise ApiError("invalid_json") from exc
+        if not isinstance(data, dict):
+            raise ApiError("invalid_json")
+        params.update(data)
+    elif kind == "multipart/form-data":
+        head = f"Content-Type: {content_type}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            params[name] = payload if part.get_filename() else payload.decode("utf-8")
+    elif body:
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    for key in JSON_PARAMS:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                pass  # left as a string; validation reports it
+    return params
+
+
+# --------------------------------------------------------------------- validation
+
+
+def message_violations(params: dict) -> list[tuple[str, str]]:
+    """What Slack would reject in a message: ``(error code, explanation)`` pairs."""
+    text, blocks = params.get("text"), params.get("blocks")
+    if not text and not blocks and not params.get("attachments"):
+        return [("no_text", "a message needs `text` or `blocks`")]
+    if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
+        return [("msg_too_long", f"text is {len(text)} characters; Slack allows {MAX_MESSAGE_TEXT}")]
+    if blocks is None:
+        return []
+    if not isinstance(blocks, list):
+        return [("invalid_blocks_format", "blocks must be a JSON array")]
+    problems = []
+    if len(blocks) > MAX_MESSAGE_BLOCKS:
+        problems.append(f"{len(blocks)} blocks; a message may have {MAX_MESSAGE_BLOCKS}")
+    problems += block_problems(blocks)
+    return [("invalid_blocks", problem) for problem in problems]
+
+
+def view_violations(view: Any, expected_type: str) -> list[tuple[str, str]]:
+    """What Slack would reject in a view. Slack answers views.* with ``invalid_arguments``.
+
+    ``View.validate_json()`` already checks the view's own limits (100 blocks, title, submit
+    and close 24 characters, private_metadata 3000, callback_id 255).
+    """
+    if not isinstance(view, dict):
+        return [("invalid_arguments", "view must be a JSON object")]
+    problems = []
+    if view.get("type") != expected_type:
+        problems.append(f"view type is {view.get('type')!r}; this method takes a {expected_type!r} view")
+    if expected_type == "modal" and not view.get("title"):
+        problems.append("a modal needs a title")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        problems.append("view.blocks must be an array")
+        blocks = []
+    block_errors = block_problems(blocks, "view.blocks")
+    problems += block_errors
+    try:
+        parsed = View(**view)
+        parsed.validate_json()
+        if not block_errors:  # to_dict() re-checks the blocks; report them once
+            _dropped_fields(view, parsed.to_dict(), "view", problems)
+    except (SlackObjectFormationError, TypeError, ValueError, AttributeError) as exc:
+        problems.append(f"view: {exc}")
+    return [("invalid_arguments", problem) for problem in problems]
+
+
+def block_problems(blocks: list, where: str = "blocks") -> list[str]:
+    """Block Kit errors (slack_sdk) and Slack limits slack_sdk does not check."""
+    problems: list[str] = []
+    for index, raw in enumerate(blocks):
+        label = f"{where}[{index}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{label}: a block must be an object")
+            continue
+        label += f" ({raw.get('type')})"
+        try:
+            block = Block.parse(raw)
+            if block is None:
+                problems.append(f"{label}: unknown block type")
+                continue
+            block.validate_json()  # the block itself
+            _dropped_fields(raw, block.to_dict(), label, problems)  # to_dict() checks nested elements
+        except (SlackObjectFormationError, TypeError, ValueError, AttributeError) as exc:
+            problems.append(f"{label}: {exc}")  # like Slack, the first error in a block is enough
+            continue
+        _limits(raw, label, problems)
+    return problems
+
+
+def _dropped_fields(sent: Any, parsed: Any, where: str, problems: list[str]) -> None:
+    """slack_sdk silently drops fields it does not know; Slack rejects them."""
+    if isinstance(sent, dict) and isinstance(parsed, dict):
+        for key, value in sent.items():
+            if key not in parsed:
+                if value is not None:
+                    problems.append(f"{where}: unknown or misplaced field `{key}`")
+            else:
+                _dropped_fields(value, parsed[key], f"{where}.{key}", problems)
+    elif isinstance(sent, list) and isinstance(parsed, list) and len(sent) == len(parsed):
+        for index, (a, b) in enumerate(zip(sent, parsed)):
+            _dropped_fields(a, b, f"{where}[{index}]", problems)
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("text")
+    return value if isinstance(value, str) else ""
+
+
+def _limits(node: Any, where: str, problems: list[str]) -> None:
+    def too_long(what: str, value: str, limit: int) -> None:
+        if len(value) > limit:
+            problems.append(f"{where}: {what} is {len(value)} characters; Slack allows {limit}")
+
+    if isinstance(node, list):
+        for item in node:
+            _limits(item, where, problems)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind in ("section", "markdown"):
+        too_long(f"{kind} text", _text_of(node.get("text")), MAX_SECTION_TEXT)
+    elif kind == "header":
+        too_long("header text", _text_of(node.get("text")), MAX_HEADER_TEXT)
+    elif kind == "button":
+        too_long("button value", str(node.get("value") or ""), MAX_BUTTON_VALUE)
+    for key in ("action_id", "block_id"):
+        if isinstance(node.get(key), str):
+            too_long(key, node[key], MAX_ID)
+    options = list(node.get("options") or []) + list(node.get("initial_options") or [])
+    options += [node["initial_option"]] if isinstance(node.get("initial_option"), dict) else []
+    for option in options:
+        if isinstance(option, dict):
+            too_long("option text", _text_of(option.get("text")), MAX_OPTION_TEXT)
+            too_long("option value", str(option.get("value") or ""), MAX_OPTION_VALUE)
+    for key, value in node.items():
+        if isinstance(value, (dict, list)) and key not in ("options", "initial_options", "initial_option"):
+            _limits(value, where, problems)

@@ -1,0 +1,221 @@
+"""manifest.yml is a valid Slack manifest (Slack's own JSON Schema) and the right one for
+Rebound (check_manifest), and check_manifest points at each kind of mistake by line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+from bot.engine.model import Playbook
+from bot.manifest import check_manifest
+from bot.slack.scopes import BOT_EVENTS_USED, BOT_SCOPES_USED
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = ROOT / "manifest.yml"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "slack" / "manifest-schema"
+COMMANDS = ("/debrief", "/graceful-no", "/pilot-plan", "/recover")
+
+
+def playbook(command: str) -> Playbook:
+    name = command.strip("/").replace("-", "_")
+    return Playbook.model_validate({
+        "id": name,
+        "title": name.title(),
+        "description": f"The {name} conversation",
+        "version": 1,
+        "command": command,
+        "intro": "Hello",
+        "steps": [{"id": "first", "ask": "What happened?", "type": "text"}],
+        "on_submit": {"summary": "x.j2"},
+    })
+
+
+ALL_PLAYBOOKS = [playbook(command) for command in COMMANDS]
+
+# A manifest with every part check_manifest reads, each on a known line.
+GOOD = """\
+display_information:
+  name: Rebound
+features:
+  app_home:
+    home_tab_enabled: true
+    messages_tab_enabled: true
+    messages_tab_read_only_enabled: false
+  slash_commands:
+    - command: /debrief
+      description: Debrief a lost deal
+      url: https://example.com/slack/events
+oauth_config:
+  scopes:
+    bot: [commands, chat:write, im:history, im:write, files:write, users:read]
+settings:
+  event_subscriptions:
+    request_url: https://example.com/slack/events
+    bot_events: [app_home_opened, message.im]
+  interactivity:
+    is_enabled: true
+    request_url: https://example.com/slack/events
+  socket_mode_enabled: false
+"""
+
+
+def check(tmp_path: Path, text: str, commands=("/debrief",)):
+    path = tmp_path / "manifest.yml"
+    path.write_text(text)
+    return path, check_manifest(path, [playbook(command) for command in commands])
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+# ------------------------------------------------------------------ the real manifest
+
+
+def load_schema() -> dict:
+    schema_file = SCHEMA_DIR / "manifest.schema.1.0.0.json"
+    if not schema_file.is_file():
+        pytest.fail(
+            f"Slack's manifest JSON Schema is not at {schema_file}. It is kept in shared/slack/manifest-schema "
+            "beside the repository (see SOURCE.md there); clone or copy shared/ next to this checkout."
+        )
+    return json.loads(schema_file.read_text(encoding="utf-8"))
+
+
+def test_manifest_matches_slack_official_schema():
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+    errors = sorted(Draft7Validator(load_schema()).iter_errors(manifest), key=lambda e: list(e.absolute_path))
+
+    assert [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors] == []
+    # The schema's colour rule uses a keyword Draft 7 ignores ("regex"), so check it here.
+    assert re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", manifest["display_information"]["background_color"])
+
+
+def test_manifest_fits_rebound_playbooks_scopes_and_events():
+    assert check_manifest(MANIFEST, ALL_PLAYBOOKS) == []
+
+
+def test_manifest_asks_only_for_scopes_the_code_uses():
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES_USED)
+    assert sorted(manifest["settings"]["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS_USED)
+
+
+def test_manifest_slash_commands_as_documented():
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+
+    assert tuple(commands) == COMMANDS
+    assert commands["/recover"]["usage_hint"] == "[amount] | weights | help"
+    assert {c["url"] for c in commands.values()} == {"https://rebound.example.com/slack/events"}
+    assert not any(c["should_escape"] for c in commands.values())
+
+
+# ------------------------------------------------------------------ check_manifest rules
+
+
+def test_good_manifest_has_no_problems(tmp_path):
+    assert check(tmp_path, GOOD)[1] == []
+
+
+def test_playbook_command_missing_from_manifest(tmp_path):
+    path, problems = check(tmp_path, GOOD, commands=("/debrief", "/recover"))
+
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.where) == (str(path), line_of(GOOD, "slash_commands:"), "features.slash_commands")
+    assert "playbook `recover`" in problem.message and "/recover" in problem.message
+
+
+def test_manifest_command_without_playbook(tmp_path):
+    text = GOOD.replace(
+        "oauth_config:",
+        "    - command: /forecast\n      description: Not a playbook\n      url: https://example.com/slack/events\noauth_config:",
+    )
+    path, problems = check(tmp_path, text)
+
+    (problem,) = problems
+    assert (problem.file, problem.line) == (str(path), line_of(text, "/forecast"))
+    assert problem.where == "features.slash_commands[1]"
+    assert "/forecast has no playbook" in problem.message
+
+
+def test_missing_scope(tmp_path):
+    text = GOOD.replace(" users:read", "").replace("files:write,", "files:write")
+    path, problems = check(tmp_path, text)
+
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.where) == (str(path), line_of(text, "bot: ["), "oauth_config.scopes.bot")
+    assert "`users:read` is missing" in problem.message
+
+
+def test_missing_event(tmp_path):
+    text = GOOD.replace("[app_home_opened, message.im]", "[message.im]")
+    _, problems = check(tmp_path, text)
+
+    (problem,) = problems
+    assert problem.line == line_of(text, "bot_events:")
+    assert "`app_home_opened` is missing" in problem.message
+
+
+def test_interactivity_disabled(tmp_path):
+    text = GOOD.replace("is_enabled: true", "is_enabled: false")
+    _, problems = check(tmp_path, text)
+
+    (problem,) = problems
+    assert (problem.line, problem.where) == (line_of(text, "is_enabled:"), "settings.interactivity.is_enabled")
+    assert "interactivity is off" in problem.message
+
+
+def test_home_tab_off(tmp_path):
+    text = GOOD.replace("home_tab_enabled: true", "home_tab_enabled: false")
+    _, problems = check(tmp_path, text)
+
+    (problem,) = problems
+    assert problem.line == line_of(text, "home_tab_enabled:")
+    assert "App Home tab is off" in problem.message
+
+
+def test_messages_tab_read_only(tmp_path):
+    text = GOOD.replace("messages_tab_read_only_enabled: false", "messages_tab_read_only_enabled: true")
+    _, problems = check(tmp_path, text)
+
+    (problem,) = problems
+    assert problem.line == line_of(text, "messages_tab_read_only_enabled:")
+
+
+def test_http_mode_needs_request_urls(tmp_path):
+    text = GOOD.replace("      url: https://example.com/slack/events\n", "").replace(
+        "    request_url: https://example.com/slack/events\n    bot_events", "    bot_events"
+    )
+    _, problems = check(tmp_path, text)
+
+    assert [(p.where, p.line) for p in problems] == [
+        ("features.slash_commands[0]", line_of(text, "- command: /debrief")),
+        ("settings.event_subscriptions", line_of(text, "event_subscriptions:")),
+    ]
+    assert check(tmp_path, text.replace("socket_mode_enabled: false", "socket_mode_enabled: true"))[1] == []
+
+
+def test_several_mistakes_reported_together(tmp_path):
+    text = GOOD.replace("is_enabled: true", "is_enabled: false").replace("home_tab_enabled: true", "home_tab_enabled: false")
+    _, problems = check(tmp_path, text, commands=("/debrief", "/pilot-plan"))
+
+    assert len(problems) == 3
+
+
+def test_shape_errors_and_unreadable_files_have_lines(tmp_path):
+    path, problems = check(tmp_path, GOOD.replace("  name: Rebound\n", "  nam: Rebound\n"))
+    assert [(p.line, p.where, p.message) for p in problems] == [(1, "display_information.name", "`name` is required")]
+
+    _, problems = check(tmp_path, GOOD.replace("  socket_mode_enabled: false", "  socket_mode_enabled: [nope"))
+    assert problems[0].message.startswith("not valid YAML") and problems[0].line is not None
+
+    missing = check_manifest(tmp_path / "absent.yml", ALL_PLAYBOOKS)
+    assert missing[0].file == str(tmp_path / "absent.yml") and "cannot read" in missing[0].message
