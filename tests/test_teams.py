@@ -72,7 +72,7 @@ def test_missing_channel(tmp_path):
 
 
 def test_channel_name_instead_of_id(tmp_path):
-    _, problems = check(tmp_path, VALID.replace("C0WEST", "#west-sales"))
+    _, problems = check(tmp_path, VALID.replace("C0WEST", "west-sales"))
     assert "is not a Slack channel id" in problems[0].message
     assert problems[0].line == 4
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from jinja2.exceptions import UndefinedError
+
 from bot.engine import answers, conditions
 from bot.engine.model import Playbook, Step
 from bot.errors import ActionRefused, AnswerRejected
@@ -77,7 +79,7 @@ def _safe_truthy(expression: str, context: Mapping[str, Any]) -> bool:
         return conditions.truthy(expression, context)
     except conditions.SecurityError:
         raise
-    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError):
+    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, UndefinedError):
         return False
 
 
@@ -87,7 +89,7 @@ def _safe_compute(expression: str, context: Mapping[str, Any]) -> Any:
         return conditions.evaluate(expression, context)
     except conditions.SecurityError:
         raise
-    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError):
+    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, UndefinedError):
         return None
 
 
