@@ -1,0 +1,94 @@
+"""The real app for tests: Bolt behind the WSGI adapter under waitress on a free port, a
+real SQLite file, the real playbooks and prompts, and the Web API stand-in as Slack.
+
+Tests send signed requests with :class:`SlackSender` and then ``drain()`` the outbox
+explicitly, so nothing sleeps or polls.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import create_app
+from bot.config import load_settings
+from bot.server import create_wsgi_app
+from bot.services import Services, build_services
+
+SIGNING_SECRET = "test-signing-secret"
+
+TEAMS_YAML = """\
+teams:
+  - id: west
+    name: West Enterprise
+    summary_channel: C0WEST
+    managers: [U0MGR1]
+    members: [U0REP1, U0REP2]
+    timezone: America/Los_Angeles
+  - id: emea
+    name: EMEA Mid-Market
+    summary_channel: C0EMEA
+    managers: [U0MGR2]
+    members: [U0REP3]
+    timezone: Europe/Berlin
+    currency: EUR
+routing:
+  product_channel: C0PROD
+  enablement_channel: C0ENAB
+leadership:
+  heads: [U0HEAD]
+  rollup_channel: C0LEAD
+"""
+
+
+def write_teams(tmp_path: Path, text: str = TEAMS_YAML) -> Path:
+    path = tmp_path / "teams.yml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+@dataclass
+class RunningApp:
+    services: Services
+    url: str
+    server: object
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.close()
+        self.thread.join(5)
+        self.services.close()
+
+    def drain(self):
+        """Send everything the outbox holds (repeatedly, so follow-up calls go out too)."""
+        total = 0
+        for _ in range(20):
+            report = self.services.drain()
+            total += report.sent + report.failed
+            if not (report.sent or report.failed or report.retried):
+                break
+        return total
+
+
+def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: dict | None = None) -> RunningApp:
+    import waitress
+
+    teams = tmp_path / "teams.yml"
+    if not teams.exists():
+        write_teams(tmp_path)
+    settings = load_settings({
+        "REBOUND_DB": str(tmp_path / db_name),
+        "REBOUND_TEAMS": str(teams),
+        "SLACK_BOT_TOKEN": slack_api.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack_api.url,
+        **(env or {}),
+    })
+    services = build_services(settings, teams_required=True, slack=True)
+    app = create_app(settings, services, process_before_response=True)
+    server = waitress.create_server(create_wsgi_app(app, services.store), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return RunningApp(services, f"http://127.0.0.1:{server.effective_port}", server, thread)
