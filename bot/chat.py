@@ -65,6 +65,13 @@ class Chat:
         self.teams = teams
         self.store = conversations.store
         self.wake = wake
+        # Flows register their own buttons here (a manager's "Mark reviewed", a pilot's outcome):
+        # action kind -> handler(action, context). Handlers run inside a transaction, after the
+        # delivery is claimed, and check themselves who may act.
+        self.extra_actions: dict[str, Callable[[ActionInput, ids.ActionValue], None]] = {}
+        # Words after a command that start something other than the playbook (`/recover weights`):
+        # (command, first word) -> handler(user_id, rest of text) -> Reply.
+        self.subcommands: dict[tuple[str, str], Callable[[str, str], Reply]] = {}
 
     # -- text ------------------------------------------------------------------------------
 
@@ -155,6 +162,12 @@ class Chat:
         words = (text or "").strip()
         if words.lower() in ("help", "?"):
             return Reply(self.say("help", playbook=playbook.model_dump(), command=command))
+        first_word, _, rest = words.partition(" ")
+        sub = self.subcommands.get((command, first_word.lower()))
+        if sub is not None:
+            reply = sub(user_id, rest.strip())
+            self.wake()
+            return reply
         if self.teams.team_of(user_id) is None:
             return Reply(self.say("no_team", playbook=playbook.model_dump()))
         if len(words) > MAX_TYPED_ANSWER:
@@ -238,6 +251,16 @@ class Chat:
         with self.store.transaction():
             if action.action_ts and not run_store.claim_delivery(
                     self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+                return
+            extra = self.extra_actions.get(kind)
+            if extra is not None:
+                try:
+                    extra(action, context)
+                except (ActionRefused, Forbidden, NotFound) as exc:
+                    log.info("refused %s action: %s", kind, exc)
+                    if isinstance(exc, Forbidden):
+                        self._note(action.user_id, self.say("not_yours"))
+                self.wake()
                 return
             try:
                 run = self.conversations.load(context.run_id, action.user_id)

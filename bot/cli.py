@@ -231,3 +231,7 @@ def run() -> None:
     except (ReboundError, NotFound) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+
+
+# Subcommands of other areas attach themselves to `main` when imported.
+from bot import cli_ops, cli_pilots, cli_recovery, cli_reports  # noqa: E402,F401

@@ -43,6 +43,19 @@ class Services:
     sender: object | None = None  # OutboxSender, when Slack is configured
     worker: object | None = None  # OutboxWorker, when serving
     background: list = field(default_factory=list)
+    dispatcher: object | None = None  # ReminderDispatcher
+    # Scheduled tasks: callables taking the current UTC time, run by the ticker in `rebound serve`
+    # each claims its work in SQLite, so two instances never act twice.
+    tick_tasks: list = field(default_factory=list)
+    # Weekly summary sections contributed by flows: see bot.reports.SectionProvider.
+    summary_sections: list = field(default_factory=list)
+
+    def tick(self, now=None) -> list[str]:
+        """Run every scheduled task once (reminders, summaries ...); returns error references."""
+        from bot import clock
+        from bot.jobs.ticker import Ticker
+
+        return Ticker(1, self.tick_tasks).tick_once(now or clock.now())
 
     def wake(self) -> None:
         """Nudge the outbox worker after queueing (no-op in tests, which drain explicitly)."""
@@ -73,6 +86,12 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     chat = Chat(conversations, submissions, renderer, teams)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, chat)
     chat.wake = services.wake
+    from bot.flows import register_all
+    from bot.jobs.reminders import ReminderDispatcher
+
+    services.dispatcher = ReminderDispatcher(services)
+    services.tick_tasks.append(services.dispatcher.tick)
+    register_all(services)
     if slack:
         from bot.outbox.sender import OutboxSender, build_client
 
@@ -81,10 +100,18 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     return services
 
 
+TICK_SECONDS = 30
+
+
 def start_background(services: Services) -> None:
     """The outbox worker (and, once registered, the scheduler ticker) for a running server."""
     from bot.outbox.worker import OutboxWorker
 
+    from bot.jobs.ticker import Ticker
+
     worker = OutboxWorker(services.sender).start()
     services.worker = worker
     services.background.append(worker)
+    ticker = Ticker(TICK_SECONDS, services.tick_tasks)
+    ticker.start()
+    services.background.append(ticker)

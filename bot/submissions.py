@@ -7,6 +7,7 @@ reminders table, so a double click posts once and a crash never posts half.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,6 +52,9 @@ class Submissions:
         self.renderer = renderer
         self.teams = teams
         self.store = conversations.store
+        # Flows add their own effects (a pilot's agreement file, a manager's review DM...).
+        # Each is called inside the submit transaction as hook(run, playbook, ctx, deliver, result).
+        self.after_submit: list[Callable[..., None]] = []
 
     def destinations(self, to: str, run: Run) -> list[str]:
         """Channel or user ids for a destination name; empty when the teams file names none."""
@@ -66,6 +70,16 @@ class Submissions:
         if to == "enablement_channel":
             return [self.teams.routing.enablement_channel] if self.teams.routing.enablement_channel else []
         return []
+
+    def post_text(self, run: Run, to: str, text: str, *, key: str) -> list[str]:
+        """Queue a rendered mrkdwn message to a destination (user, team_channel, managers...).
+        Returns the channels it was queued for; ``key`` makes a repeat a no-op."""
+        targets = self.destinations(to, run)
+        for target in targets:
+            payload = {"channel": target, "text": blocks.fallback_text(text), "blocks": blocks.text_blocks(text),
+                       "unfurl_links": False}
+            outbox.enqueue(self.store, f"{key}:{target}", "chat.postMessage", payload, run_id=run.id, team=run.team)
+        return targets
 
     def submit(self, run_id: str, user_id: str, *, deliver: bool = True) -> Submitted:
         run = self.conversations.load(run_id, user_id)
@@ -91,6 +105,9 @@ class Submissions:
                     key = self._schedule_reminder(run, reminder, ctx)
                     if key:
                         result.reminders.append(key)
+            ctx = self.conversations.template_context(run)
+            for hook in self.after_submit:
+                hook(run, playbook, ctx, deliver, result)
         log.info("run submitted", extra={"run_id": run.id, "playbook": run.playbook,
                                          "posts": len(result.deliveries), "reminders": len(result.reminders)})
         return result

@@ -1,0 +1,5 @@
+"""`rebound` subcommands for the recovery area (registered on the main group by bot.cli)."""
+
+from __future__ import annotations
+
+from bot.cli import main  # noqa: F401 - commands here attach with @main.command()

@@ -1,0 +1,293 @@
+"""Open opportunities from a CRM's CSV export, ready for ``ranking.rank``.
+
+Header names are matched loosely (case, spaces and punctuation ignored; "Opportunity Name",
+"Deal Name" and "name" all mean the name). Each malformed row gives one error naming its
+line and every problem in it ("line 4: Amount 'abc' is not a number"); the good rows are
+still imported. Columns we don't know are ignored and listed.
+
+Values: amounts like ``120000``, ``120,000.50``, ``$120,000`` or ``EUR 1,250.50`` (a comma
+is a thousands separator, never a decimal one); probabilities ``40`` or ``40%``; dates as
+``YYYY-MM-DD`` (a time after it is ignored), ``31 May 2024``, ``May 31, 2024``, or with
+slashes when unambiguous (``31/05/2024``; ``05/06/2024`` is refused, it could be either).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot.domain.money import Money, plain_number
+
+# canonical field -> header spellings, compared after dropping case and non-alphanumerics
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("name", "opportunityname", "opportunity", "dealname", "deal", "opportunitytitle"),
+    "amount": ("amount", "value", "dealvalue", "opportunityamount", "dealamount", "totalvalue"),
+    "currency": ("currency", "currencycode", "amountcurrency", "opportunitycurrency", "isocode"),
+    "probability": ("probability", "probabilitypercent", "probabilitypct", "winprobability",
+                    "dealprobability", "likelihood"),
+    "close_date": ("closedate", "expectedclosedate", "closingdate", "expectedclose", "close"),
+    "stage": ("stage", "salesstage", "dealstage", "opportunitystage"),
+    "account": ("account", "accountname", "company", "companyname", "customer"),
+    "strategic_fit": ("strategicfit", "fit"),
+    "relationship": ("relationship", "relationshipstrength"),
+    "effort": ("effort", "effortneeded", "efforttoclose"),
+}
+REQUIRED = ("name", "amount")
+LABELS = {
+    "name": "Name", "amount": "Amount", "currency": "Currency", "probability": "Probability",
+    "close_date": "Close Date", "stage": "Stage", "account": "Account", "strategic_fit": "Strategic Fit",
+    "relationship": "Relationship", "effort": "Effort",
+}
+_ALIAS = {alias: canonical for canonical, aliases in HEADER_ALIASES.items() for alias in aliases}
+# Symbols that name one currency without doubt ("$" is read as USD: CRMs export other
+# dollars with their code). "¥" is left out: it may be JPY or CNY.
+SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₹": "INR"}
+_PLAIN = re.compile(r"^\d+(\.\d+)?$")
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_CODE = re.compile(r"^[A-Za-z]{3}$")
+_LEADING_CODE = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<number>[-\d].*)$")
+_TRAILING_CODE = re.compile(r"^(?P<number>.*\d)\s*(?P<code>[A-Za-z]{3})$")
+_MONTH_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    message: str
+    columns: tuple[str, ...] = ()  # canonical fields at fault, e.g. ("amount",)
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for row in self.rows:
+            if row["amount"]["currency"] not in seen:
+                seen.append(row["amount"]["currency"])
+        return tuple(seen)
+
+
+class _Bad(Exception):
+    pass
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=lambda d: (counts[d], d == ","))
+
+
+def _number(text: str) -> Decimal | None:
+    compact = text.replace(" ", "").replace("\u00a0", "")
+    if _THOUSANDS.match(compact):
+        compact = compact.replace(",", "")
+    if not _PLAIN.match(compact):
+        return None
+    try:
+        return Decimal(compact)
+    except InvalidOperation:  # pragma: no cover - the pattern already ensures digits
+        return None
+
+
+def _amount(raw: str, currency_cell: str, default_currency: str | None) -> Money:
+    shown = raw.strip()
+    text = shown
+    negative = False
+    if text.startswith("(") and text.endswith(")"):  # accounting style for negatives
+        negative, text = True, text[1:-1].strip()
+    if text.startswith("-"):
+        negative, text = True, text[1:].strip()
+    found = None
+    for symbol in sorted(SYMBOLS, key=len, reverse=True):
+        if text.startswith(symbol) or text.endswith(symbol):
+            found = SYMBOLS[symbol]
+            text = (text[len(symbol):] if text.startswith(symbol) else text[: -len(symbol)]).strip()
+            break
+    if found is None:
+        coded = _LEADING_CODE.match(text) or _TRAILING_CODE.match(text)
+        if coded:
+            found, text = coded.group("code").upper(), coded.group("number")
+    if text.startswith("-"):
+        negative, text = True, text[1:].strip()
+    number = _number(text)
+    if number is None:
+        raise _Bad(f"Amount {shown!r} is not a number")
+    if negative and number != 0:
+        raise _Bad(f"Amount {shown!r} is negative; an opportunity is worth 0 or more")
+    column = currency_cell.strip().upper()
+    if column and not _CODE.match(column):
+        raise _Bad(f"Currency {currency_cell.strip()!r} is not a three-letter code such as USD")
+    if column and found and column != found:
+        raise _Bad(f"Amount {shown!r} is in {found} but the Currency column says {column}")
+    currency = column or found or (default_currency.strip().upper() if default_currency else "")
+    if not currency:
+        raise _Bad(f"Amount {shown!r} has no currency; add a Currency column or write it like 'USD 120,000'")
+    return Money(number, currency)
+
+
+def _percent(raw: str) -> float | int:
+    text = raw.strip().rstrip("%").strip()
+    number = _number(text)
+    if number is None:
+        raise _Bad(f"Probability {raw.strip()!r} is not a number")
+    if number > 100:
+        raise _Bad(f"Probability {raw.strip()!r} is not between 0 and 100")
+    return plain_number(number)
+
+
+def _rating(raw: str, label: str) -> float | int:
+    number = _number(raw.strip())
+    if number is None:
+        raise _Bad(f"{label} {raw.strip()!r} is not a number")
+    if not 1 <= number <= 5:
+        raise _Bad(f"{label} {raw.strip()!r} is not between 1 and 5")
+    return plain_number(number)
+
+
+def _date(raw: str) -> str:
+    text = raw.strip()
+    iso = re.match(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$", text)
+    try:
+        if iso:
+            return date.fromisoformat(iso.group(1)).isoformat()
+        slashed = re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$", text)
+        if slashed:
+            first, second, year = (int(part) for part in slashed.groups())
+            if first > 12 >= second:
+                return date(year, second, first).isoformat()
+            if second > 12 >= first:
+                return date(year, first, second).isoformat()
+            if first == second:
+                return date(year, first, second).isoformat()
+            raise _Bad(f"Close Date {text!r} could be day/month or month/day; write it as YYYY-MM-DD")
+        for pattern in _MONTH_FORMATS:
+            try:
+                return datetime.strptime(text, pattern).date().isoformat()
+            except ValueError:
+                continue
+    except ValueError:
+        pass
+    raise _Bad(f"Close Date {text!r} is not a date; write it as YYYY-MM-DD")
+
+
+def parse_opportunities_csv(text: str, *, default_currency: str | None = None) -> ImportResult:
+    """Rows as ``{name, amount: {amount, currency}, probability, close_date, stage, account,
+    strategic_fit, relationship, effort, line}``; optional values are None when blank.
+
+    ``default_currency`` applies to amounts with neither a symbol, a code nor a Currency
+    column; without it they are errors, so nothing is silently read in the wrong currency.
+    """
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return ImportResult(errors=[RowError(1, "the file is empty; expected a header row such as 'Name,Amount,Currency'")])
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.splitlines()[0]))
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        return ImportResult(errors=[RowError(1, f"the header row could not be read: {error}")])
+
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, title in enumerate(header):
+        canonical = _ALIAS.get(_header_key(title))
+        if canonical is None:
+            if title.strip():
+                ignored.append(title.strip())
+        elif canonical in columns:
+            return ImportResult(errors=[RowError(
+                1, f"columns {header[columns[canonical]].strip()!r} and {title.strip()!r} both look like {LABELS[canonical]}; keep one",
+                (canonical,))])
+        else:
+            columns[canonical] = index
+    missing = [canonical for canonical in REQUIRED if canonical not in columns]
+    if missing:
+        return ImportResult(
+            errors=[RowError(1, "no " + " or ".join(LABELS[c] for c in missing) + " column in the header", tuple(missing))],
+            ignored_columns=tuple(ignored),
+        )
+
+    rows: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    last_line = reader.line_num
+    while True:
+        line = last_line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(RowError(line, f"the row could not be read: {error}"))
+            break
+        last_line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        row, problems, fields = _row(record, columns, len(header), default_currency)
+        if problems:
+            errors.append(RowError(line, "; ".join(problems), tuple(fields)))
+        else:
+            row["line"] = line
+            rows.append(row)
+    return ImportResult(rows=rows, errors=errors, ignored_columns=tuple(ignored))
+
+
+def _row(record: list[str], columns: dict[str, int], width: int, default_currency: str | None):
+    def cell(canonical: str) -> str:
+        index = columns.get(canonical)
+        return record[index].strip() if index is not None and index < len(record) else ""
+
+    problems: list[str] = []
+    fields: list[str] = []
+    if len(record) > width and any(value.strip() for value in record[width:]):
+        problems.append(f"{len(record)} values but the header has {width} columns")
+    row: dict[str, Any] = {}
+
+    def read(canonical: str, parse, *args) -> None:
+        raw = cell(canonical)
+        if not raw:
+            row[canonical] = None
+            return
+        try:
+            row[canonical] = parse(raw, *args)
+        except _Bad as bad:
+            problems.append(str(bad))
+            fields.append(canonical)
+
+    row["name"] = cell("name") or None
+    if row["name"] is None:
+        problems.append("Name is empty")
+        fields.append("name")
+    if not cell("amount"):
+        problems.append("Amount is empty")
+        fields.append("amount")
+    else:
+        try:
+            row["amount"] = _amount(cell("amount"), cell("currency"), default_currency).to_dict()
+        except _Bad as bad:
+            problems.append(str(bad))
+            fields.append("amount")
+    read("probability", _percent)
+    read("close_date", _date)
+    row["stage"] = cell("stage") or None
+    row["account"] = cell("account") or None
+    for canonical in ("strategic_fit", "relationship", "effort"):
+        read(canonical, _rating, LABELS[canonical])
+    return row, problems, fields
+
+
+__all__ = ["parse_opportunities_csv", "ImportResult", "RowError", "HEADER_ALIASES"]

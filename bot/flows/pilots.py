@@ -1,0 +1,7 @@
+"""The pilots flow's extensions (filled in by its issue)."""
+
+from __future__ import annotations
+
+
+def register(services) -> None:
+    """Nothing beyond the playbook yet."""

@@ -1,0 +1,80 @@
+"""The cost of mistakes and a quarter's pilot conversion (bot/domain/costs.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.costs import mistake_cost, pilot_conversion
+from bot.domain.errors import CurrencyMismatch, InvalidValue
+
+
+def usd(amount):
+    return {"amount": amount, "currency": "USD"}
+
+
+def test_mistake_cost_domain_example_120k_half_saved_40_hours_at_500():
+    cost = mistake_cost([{"who": "U_SENIOR", "hours": 40, "hourly_cost": usd(500)}], usd(120000), usd(60000))
+    assert cost.effort_cost == usd(20000)
+    assert cost.value_lost == usd(60000)
+    assert cost.net == usd(40000)
+    assert cost.hours == 40
+    assert cost.by_person == ({"who": "U_SENIOR", "hours": 40, "cost": usd(20000)},)
+
+
+def test_mistake_cost_several_people_with_fractions():
+    cost = mistake_cost([
+        {"who": "ae", "hours": 30, "hourly_cost": usd(500)},
+        {"who": "se", "hours": 10.5, "hourly_cost": usd(250.5)},
+    ], usd(50000), usd(10000))
+    assert cost.hours == 40.5
+    assert cost.effort_cost == usd(17630.25)  # 15,000 + 2,630.25
+    assert cost.net == usd(-7630.25)
+    assert cost.value_lost == usd(40000)
+
+
+def test_mistake_cost_recovered_more_than_full_refused():
+    with pytest.raises(InvalidValue) as caught:
+        mistake_cost([], usd(100), usd(101))
+    assert caught.value.field == "recovered_value"
+
+
+def test_mistake_cost_hourly_cost_in_another_currency_refused():
+    with pytest.raises(CurrencyMismatch) as caught:
+        mistake_cost([{"who": "a", "hours": 1, "hourly_cost": {"amount": 1, "currency": "EUR"}}], usd(100), usd(0))
+    assert caught.value.field == "hours[0].hourly_cost"
+
+
+def test_mistake_cost_negative_hours_refused():
+    with pytest.raises(InvalidValue) as caught:
+        mistake_cost([{"who": "a", "hours": -2, "hourly_cost": usd(1)}], usd(100), usd(0))
+    assert caught.value.field == "hours[0].hours"
+
+
+def test_pilot_conversion_quarter_with_a_pending_pilot():
+    result = pilot_conversion([
+        {"pilot_fee": usd(20000), "deal_value": usd(120000), "action": "buy"},
+        {"pilot_fee": usd(10000), "deal_value": usd(80000), "action": "stop"},
+        {"pilot_fee": None, "full_value": usd(50000), "action": None},
+    ])
+    assert result.pilot_fees == usd(30000)
+    assert result.full_value_at_stake == usd(250000)
+    assert result.converted_value == usd(120000)
+    assert (result.pilot_count, result.decided_count, result.converted_count, result.pending_count) == (3, 2, 1, 1)
+    assert (result.conversion_rate, result.value_conversion) == (0.5, 0.6)
+
+
+def test_pilot_conversion_no_pilots_has_no_ratios():
+    result = pilot_conversion([])
+    assert (result.currency, result.pilot_fees, result.conversion_rate, result.value_conversion) == (None, None, None, None)
+
+
+def test_pilot_conversion_unknown_action_refused():
+    with pytest.raises(InvalidValue) as caught:
+        pilot_conversion([{"pilot_fee": usd(1), "deal_value": usd(10), "action": "maybe"}])
+    assert caught.value.field == "pilots[0].action"
+
+
+def test_pilot_conversion_mixed_currencies_refused():
+    with pytest.raises(CurrencyMismatch) as caught:
+        pilot_conversion([{"pilot_fee": usd(1), "deal_value": {"amount": 10, "currency": "EUR"}}])
+    assert caught.value.field == "pilots[0].pilot_fee"
