@@ -76,8 +76,22 @@ class Conversations:
             raise Forbidden(user_id, run_id)
         return run
 
+    def env_for(self, run: Run | None, user_id: str | None = None) -> dict[str, Any]:
+        """What expressions may read besides answers: today in the team's zone and the team's settings."""
+        team = None
+        if run is not None and run.team:
+            team = self.teams.get(run.team)
+        elif user_id is not None:
+            team = self.teams.team_of(user_id)
+        settings = {"currency": "USD", "coverage_multiple": 3.0, "max_pilot_days": 90}
+        if team is not None:
+            settings = {"currency": team.currency, "coverage_multiple": team.coverage_multiple,
+                        "max_pilot_days": team.max_pilot_days}
+        return {"today": self._today(team.timezone if team else None).isoformat(), "settings": settings}
+
     def state_of(self, run: Run) -> runner.RunState:
-        return runner.RunState(answers=run.answers, skipped=frozenset(run.skipped), cursor=run.cursor)
+        return runner.RunState(answers=run.answers, skipped=frozenset(run.skipped), cursor=run.cursor,
+                               env=self.env_for(run))
 
     def turn(self, run: Run, **extra: Any) -> Turn:
         playbook = self.playbook(run.playbook)
@@ -106,7 +120,7 @@ class Conversations:
                 return Started(self.turn(existing), resumed_existing=existing)
             run_store.mark_cancelled(self.store, existing.id)
         team = self.teams.team_of(user_id)
-        state = runner.start(playbook)
+        state = runner.start(playbook, self.env_for(None, user_id))
         try:
             run = run_store.create_run(
                 self.store, playbook=playbook.id, playbook_version=playbook.version, user_id=user_id,

@@ -134,7 +134,7 @@ class Submissions:
     def _schedule_reminder(self, run: Run, reminder: Reminder, ctx: dict[str, Any]) -> str | None:
         if reminder.when is not None and not conditions.truthy(reminder.when, ctx):
             return None
-        on = conditions.evaluate(reminder.on, ctx)
+        on = conditions.evaluate(reminder.due, ctx)
         if not on:
             return None
         team = self.teams.get(run.team) if run.team else None

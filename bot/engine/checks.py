@@ -18,8 +18,12 @@ from bot.yaml_source import YamlSource
 
 # Names a question template may use besides earlier step ids.
 TEMPLATE_NAMES = {
-    "display", "run", "team", "playbook", "user", "today", "mention", "link", "bar", "coaching_focus", "manager_questions",
+    "display", "run", "team", "playbook", "user", "today", "settings", "mention", "link", "bar", "coaching_focus",
+    "manager_questions",
 }
+
+# Names every expression may read besides step ids: supplied by the run's surroundings.
+ENVIRONMENT_NAMES = {"today", "settings"}
 
 _syntax_env = Environment()
 
@@ -43,7 +47,7 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
         except TemplateSyntaxError as exc:
             add(loc, f"{what} does not compile: {exc.message}")
             return
-        for name in sorted(names):
+        for name in sorted(names - ENVIRONMENT_NAMES):
             if name not in order:
                 add(loc, f"{what} names {name!r}, which is not a step in this playbook")
             elif order[name] >= index:
@@ -111,7 +115,7 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
         if reminder.id in reminder_ids:
             add(loc + ("id",), f"duplicate reminder id {reminder.id!r}")
         reminder_ids.add(reminder.id)
-        check_expression(loc + ("on",), reminder.on, end, "`on`")
+        check_expression(loc + ("due",), reminder.due, end, "`due`")
         if reminder.when is not None:
             check_expression(loc + ("when",), reminder.when, end, "`when`")
     return problems

@@ -158,7 +158,7 @@ class Reminder(Strict):
     """A follow-up scheduled on submit, sent once at its date in the team's time zone."""
 
     id: str = Field(description="snake_case id, unique in the playbook.")
-    on: str = Field(description="Jinja2 expression giving the date (a date step id, or a computed date).")
+    due: str = Field(description="Jinja2 expression giving the date (a date step id, or a computed date).")
     at: str = Field(default="09:00", description="Local time of day, HH:MM, in the team's time zone.")
     to: Destination = Field(default="user", description="Who is reminded.")
     template: str = Field(description="Template under prompts/ for the reminder text.")

@@ -29,6 +29,9 @@ class RunState:
     answers: Mapping[str, Any] = field(default_factory=dict)
     skipped: frozenset[str] = frozenset()
     cursor: str | None = None
+    # The run's surroundings expressions may read: ``today`` (ISO date in the team's time zone)
+    # and ``settings`` (the team's coverage multiple, currency, longest pilot...).
+    env: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,9 @@ def walk(playbook: Playbook, state: RunState) -> tuple[list[Step], dict[str, Any
     Every name in the playbook is present in the context (unanswered ones as None or []),
     so ``when: primary_reason == 'competitor'`` works before the step is reached.
     """
-    context: dict[str, Any] = {step.id: _empty(step) for step in playbook.steps}
+    context: dict[str, Any] = {"today": None, "settings": {}}
+    context.update(state.env)
+    context.update({step.id: _empty(step) for step in playbook.steps})
     visible: list[Step] = []
     for step in playbook.steps:
         if step.when is not None and not _safe_truthy(step.when, context):
@@ -121,8 +126,8 @@ def _advance(playbook: Playbook, state: RunState) -> RunState:
     return replace(state, cursor=step.id if step else None)
 
 
-def start(playbook: Playbook) -> RunState:
-    return _advance(playbook, RunState())
+def start(playbook: Playbook, env: Mapping[str, Any] | None = None) -> RunState:
+    return _advance(playbook, RunState(env=dict(env or {})))
 
 
 def answer(
@@ -144,7 +149,7 @@ def answer(
     warnings = answers.answer_warnings(step, value, earlier=earlier)
     new_answers = dict(state.answers)
     new_answers[step.id] = value
-    new_state = RunState(answers=new_answers, skipped=state.skipped - {step.id}, cursor=step.id)
+    new_state = RunState(answers=new_answers, skipped=state.skipped - {step.id}, cursor=step.id, env=state.env)
     return Answered(_advance(playbook, new_state), step.id, value, warnings)
 
 
@@ -155,7 +160,8 @@ def skip(playbook: Playbook, state: RunState) -> RunState:
     if step.required:
         raise ActionRefused("required", "This one is needed, so it can't be skipped.")
     new_answers = {k: v for k, v in state.answers.items() if k != step.id}
-    return _advance(playbook, RunState(answers=new_answers, skipped=state.skipped | {step.id}, cursor=step.id))
+    return _advance(playbook, RunState(answers=new_answers, skipped=state.skipped | {step.id}, cursor=step.id,
+                                       env=state.env))
 
 
 def back(playbook: Playbook, state: RunState) -> RunState:
@@ -209,6 +215,7 @@ def submittable(playbook: Playbook, state: RunState) -> dict[str, Any]:
 def final_values(playbook: Playbook, state: RunState) -> dict[str, Any]:
     visible, ctx = walk(playbook, state)
     return {step.id: ctx.get(step.id) for step in visible}
+
 
 
 def display_values(playbook: Playbook, state: RunState) -> dict[str, str]:
