@@ -80,16 +80,20 @@ class Manifest(Part):
     settings: Settings = Field(default_factory=Settings)
 
 
-def check_manifest(path: str | Path, playbooks: list[Playbook]) -> list[Problem]:
-    """Every problem with the manifest at ``path`` for these playbooks (empty when it fits)."""
+def check_manifest(path: str | Path, playbooks: list[Playbook], broken_commands: set[str] = frozenset()) -> list[Problem]:
+    """Every problem with the manifest at ``path`` for these playbooks (empty when it fits).
+
+    ``broken_commands`` are the commands of playbooks that failed to load: their own
+    problems are already reported, so the manifest does not also call them missing."""
     source = load_yaml(path)
     manifest, problems = validate_source(source, Manifest)
     if manifest is None:
         return problems
-    return problems + _rule_problems(source, manifest, playbooks)
+    return problems + _rule_problems(source, manifest, playbooks, broken_commands)
 
 
-def _rule_problems(source: YamlSource, manifest: Manifest, playbooks: list[Playbook]) -> list[Problem]:
+def _rule_problems(source: YamlSource, manifest: Manifest, playbooks: list[Playbook],
+                   broken_commands: set[str] = frozenset()) -> list[Problem]:
     problems: list[Problem] = []
     commands_loc = ("features", "slash_commands")
     listed: dict[str, int] = {}
@@ -107,7 +111,7 @@ def _rule_problems(source: YamlSource, manifest: Manifest, playbooks: list[Playb
                 f"(add `- command: {playbook.command}` under features.slash_commands)",
             ))
     for command, index in listed.items():
-        if command not in by_command:
+        if command not in by_command and command not in broken_commands:
             problems.append(source.problem(
                 commands_loc + (index,),
                 f"{command} has no playbook (add a playbook with `command: {command}` or remove it here)",

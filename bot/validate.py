@@ -30,6 +30,21 @@ def check_templates(renderer: Renderer, playbooks: dict[str, Playbook]) -> list[
     return problems
 
 
+def _commands_of_broken_playbooks(settings: Settings, loaded: dict[str, Playbook]) -> set[str]:
+    """The `command:` of playbook files that failed to load, read leniently from their YAML."""
+    from bot.engine.loader import playbook_files
+    from bot.yaml_source import load_yaml
+
+    commands = set()
+    for path in playbook_files(settings.playbooks_dir):
+        if path.stem in loaded:
+            continue
+        data = load_yaml(path).data
+        if isinstance(data, dict) and isinstance(data.get("command"), str):
+            commands.add(data["command"])
+    return commands
+
+
 def check_all(settings: Settings, *, teams_required: bool = False) -> tuple[list[Problem], list[str]]:
     """Every problem, plus notes about things skipped (e.g. no teams file yet)."""
     notes: list[str] = []
@@ -48,7 +63,8 @@ def check_all(settings: Settings, *, teams_required: bool = False) -> tuple[list
     if Path(settings.manifest_path).exists():
         from bot.manifest import check_manifest
 
-        problems.extend(check_manifest(settings.manifest_path, list(playbooks.values())))
+        problems.extend(check_manifest(settings.manifest_path, list(playbooks.values()),
+                                       broken_commands=_commands_of_broken_playbooks(settings, playbooks)))
     else:
         problems.append(Problem(str(settings.manifest_path), None, "", "manifest.yml does not exist (set REBOUND_MANIFEST)"))
     return problems, notes

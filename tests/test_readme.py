@@ -1,0 +1,29 @@
+"""The README is documentation people follow: keep its reference and its commands true."""
+
+import re
+
+from bot.config import PROJECT_ROOT
+from bot.engine.reference import field_reference
+
+README = (PROJECT_ROOT / "README.md").read_text()
+
+
+def test_playbook_field_reference_matches_the_schema():
+    block = re.search(r"<!-- playbook-reference:start -->\n(.*)<!-- playbook-reference:end -->", README, re.S)
+    assert block, "README lost its playbook reference markers"
+    assert block.group(1) == field_reference(), "regenerate the README reference from bot.engine.reference"
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    commands = re.findall(r"```sh\n(.+?)\n```", README)
+    assert commands[0].endswith("rebound try debrief")
+    assert commands[1].endswith("python -m pytest")
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert commands[1].replace(".venv/bin/pip install -e", ".venv/bin/pip install -q -e") in ci
+
+
+def test_every_cli_command_is_in_the_readme():
+    from bot.cli import main
+
+    for name in main.commands:
+        assert f"rebound {name}" in README, f"`rebound {name}` is not documented in the README"
