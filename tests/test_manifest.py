@@ -17,7 +17,10 @@ from bot.slack.scopes import BOT_EVENTS_USED, BOT_SCOPES_USED
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "slack" / "manifest-schema"
+# Slack's official schema (MIT): the copy in shared/ beside the checkout when there is one,
+# else the verbatim copy kept in tests/data so a lone clone still checks the manifest.
+SHARED_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "shared" / "slack" / "manifest-schema"
+SCHEMA_DIR = SHARED_SCHEMA_DIR if SHARED_SCHEMA_DIR.is_dir() else Path(__file__).parent / "data" / "manifest-schema"
 COMMANDS = ("/debrief", "/graceful-no", "/pilot-plan", "/recover")
 
 
