@@ -192,6 +192,8 @@ def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
       rebound serve --port 3000
       rebound serve --socket
     """
+    from slack_bolt.error import BoltError
+
     from bot.app import create_app
     from bot.server import create_wsgi_app, serve_http
     from bot.services import start_background
@@ -210,7 +212,12 @@ def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
         lines = "\n".join(f"  {problem}" for problem in exc.problems)
         raise click.ClickException(f"{len(exc.problems)} problem(s) in Rebound's files:\n{lines}") from None
     try:
-        app = create_app(settings, services, socket_mode=socket_mode)
+        try:
+            app = create_app(settings, services, socket_mode=socket_mode)
+        except BoltError as exc:
+            raise click.ClickException(
+                f"Slack did not accept SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token again "
+                "from OAuth & Permissions, and check SLACK_API_URL") from None
         start_background(services)
         if socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
