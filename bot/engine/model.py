@@ -36,6 +36,12 @@ SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLAYBOOK_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
+def snake_id(value: str) -> str:
+    if not SNAKE_ID.match(value):
+        raise ValueError(f"id {value!r} must be snake_case (a-z, 0-9, _), starting with a letter")
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -88,12 +94,7 @@ class ListField(Strict):
     options: list[Option] = Field(default_factory=list, description="For choice fields.")
     validation: Validation = Field(default_factory=Validation, description="Extra rules for this field.")
 
-    @field_validator("id")
-    @classmethod
-    def _snake(cls, value: str) -> str:
-        if not SNAKE_ID.match(value):
-            raise ValueError(f"id {value!r} must be snake_case (a-z, 0-9, _), starting with a letter")
-        return value
+    _snake = field_validator("id")(classmethod(lambda cls, value: snake_id(value)))
 
 
 class Step(Strict):
@@ -118,12 +119,7 @@ class Step(Strict):
         default="core", description="`detail` steps are optional depth offered after the core ones."
     )
 
-    @field_validator("id")
-    @classmethod
-    def _snake(cls, value: str) -> str:
-        if not SNAKE_ID.match(value):
-            raise ValueError(f"id {value!r} must be snake_case (a-z, 0-9, _), starting with a letter")
-        return value
+    _snake = field_validator("id")(classmethod(lambda cls, value: snake_id(value)))
 
     @model_validator(mode="after")
     def _shape(self) -> Step:

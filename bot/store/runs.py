@@ -132,16 +132,13 @@ def save_answer(store: Store, run_id: str, step_id: str, value: Any, *, cursor: 
     now = clock.now_iso()
     encoded = json.dumps(value, ensure_ascii=False)
     with store.transaction() as db:
-        previous = db.execute("SELECT value, answered_at FROM answers WHERE run_id = ? AND step_id = ?",
+        previous = db.execute("SELECT value FROM answers WHERE run_id = ? AND step_id = ?",
                               [run_id, step_id]).fetchone()
         if previous is not None:
             if previous[0] == encoded:
                 _set_position(db, run_id, cursor, skipped, now)
                 return
-            db.execute(
-                "INSERT INTO answer_history (run_id, step_id, value, answered_at, replaced_at) VALUES (?, ?, ?, ?, ?)",
-                [run_id, step_id, previous[0], previous[1], now],
-            )
+            _archive_answer(db, run_id, step_id, now)
         db.execute(
             "INSERT INTO answers (run_id, step_id, value, answered_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (run_id, step_id) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at",
@@ -155,16 +152,18 @@ def save_position(store: Store, run_id: str, *, cursor: str | None, skipped: Ite
     """Move the run (back, skip, edit) without a new answer; a skip drops that step's answer into history."""
     now = clock.now_iso()
     with store.transaction() as db:
-        if drop_answer is not None:
-            previous = db.execute("SELECT value, answered_at FROM answers WHERE run_id = ? AND step_id = ?",
-                                  [run_id, drop_answer]).fetchone()
-            if previous is not None:
-                db.execute(
-                    "INSERT INTO answer_history (run_id, step_id, value, answered_at, replaced_at) VALUES (?, ?, ?, ?, ?)",
-                    [run_id, drop_answer, previous[0], previous[1], now],
-                )
-                db.execute("DELETE FROM answers WHERE run_id = ? AND step_id = ?", [run_id, drop_answer])
+        if drop_answer is not None and _archive_answer(db, run_id, drop_answer, now):
+            db.execute("DELETE FROM answers WHERE run_id = ? AND step_id = ?", [run_id, drop_answer])
         _set_position(db, run_id, cursor, skipped, now)
+
+
+def _archive_answer(db, run_id: str, step_id: str, now: str) -> bool:
+    """Copy the current answer of a step into its history (before it is replaced or dropped)."""
+    return db.execute(
+        "INSERT INTO answer_history (run_id, step_id, value, answered_at, replaced_at)"
+        " SELECT run_id, step_id, value, answered_at, ? FROM answers WHERE run_id = ? AND step_id = ?",
+        [now, run_id, step_id],
+    ).rowcount == 1
 
 
 def _set_position(db, run_id: str, cursor: str | None, skipped: Iterable[str], now: str) -> None:
