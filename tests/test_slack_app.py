@@ -268,3 +268,38 @@ def test_multi_choice_checkboxes(app, dm):
             dm.click(REP, "Yes")
         else:
             dm.click(REP, "Skip")
+
+
+def test_users_select_and_default_button(app, dm):
+    """graceful-no: a person picked from a users-select, and a default taken with its button."""
+    dm.command(REP, "/graceful-no")
+    playbook = app.services.playbooks["graceful-no"]
+    answers = yaml.safe_load((EXAMPLES / "graceful-no.yml").read_text())
+    picked = used_default = False
+    for _ in range(len(playbook.steps) * 2):
+        screen = dm.screen(REP)
+        if screen.step_id == "review":
+            break
+        step = playbook.step(screen.step_id)
+        if step.type == "user":
+            block = next(b for b in screen.blocks if b.get("type") == "actions" and "in" in b.get("block_id", ""))
+            dm.sender.action(REP, block["elements"][0]["action_id"], block_id=block["block_id"],
+                             selected_user="U0REP2", message_ts=screen.ts)
+            app.drain()
+            picked = True
+        elif step.default is not None and not used_default:
+            dm.click(REP, f"Use {step.default}")
+            used_default = True
+        elif step.type == "yes_no" and step.id == "obstacle_found":
+            dm.click(REP, "Yes")
+        elif answers.get(step.id) is not None:
+            dm.type(REP, typed(answers[step.id]))
+        elif step.type == "yes_no":
+            dm.click(REP, "No")
+        else:
+            dm.click(REP, "Skip")
+    run = run_store.find_active(app.services.store, REP, "graceful-no")
+    assert picked and run.answers["obstacle_owner"] == "U0REP2"
+    assert used_default
+    defaulted = next(s for s in playbook.questions if s.default is not None)
+    assert defaulted.id in run.answers
