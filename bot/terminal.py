@@ -32,6 +32,11 @@ class TerminalSession:
         self._read = read
         self.write = write
 
+    def say(self, name: str, *args: Any) -> str:
+        """A message from ``prompts/terminal/messages.j2`` (one macro per message)."""
+        module = self.services.renderer.plain.get_template("terminal/messages.j2").module
+        return str(getattr(module, name)(*args))
+
     def read(self, prompt: str) -> str:
         try:
             return self._read(prompt)
@@ -54,15 +59,10 @@ class TerminalSession:
         for number, option in enumerate(step.options, 1):
             hint = f" — {option.hint}" if option.hint else ""
             self.write(f"    {number}. {option.label}{hint}")
-        extras = [answer_parsing.expected(step)]
-        if step.default is not None:
-            extras.append(f"Enter for {step.default}")
-        if not step.required:
-            extras.append("'skip' to leave it out")
-        self.write("    (" + "; ".join(extras) + ")")
+        self.write("    " + self.say("hints", answer_parsing.expected(step), step.default, not step.required))
         previous = turn.state.answers.get(step.id)
         if previous is not None and step.id not in turn.state.skipped:
-            self.write(f"    Current answer: {answer_parsing.format_answer(step, previous)}")
+            self.write("    " + self.say("current_answer", answer_parsing.format_answer(step, previous)))
 
     def _review_lines(self, turn: Turn) -> list[str]:
         lines = []
@@ -76,7 +76,7 @@ class TerminalSession:
         self.write("")
         self.write(submitted.summary)
         self.write("")
-        self.write(f"Saved as run {submitted.run.id}. (`rebound export --format json` shows every run.)")
+        self.write(self.say("saved_as", submitted.run.id))
         return 0
 
     def _start(self, playbook_id: str, *, start_over: bool, prefill: str | None) -> Turn:
@@ -84,9 +84,8 @@ class TerminalSession:
                                            prefill=prefill)
         if started.resumed_existing is not None:
             run = started.resumed_existing
-            self.write(f"You have a {started.turn.playbook.title.lower()} in progress (started {run.started_at}, "
-                       f"{len(run.answers)} answers so far).")
-            choice = self.read("Resume it? [Y/n] ").strip().lower()
+            self.write(self.say("resume_offer", started.turn.playbook.title, run.started_at, len(run.answers)))
+            choice = self.read(self.say("resume_prompt")).strip().lower()
             if choice in ("n", "no"):
                 started = self.conversations.start(playbook_id, self.user_id, source="terminal", start_over=True,
                                                    prefill=prefill)
@@ -94,7 +93,7 @@ class TerminalSession:
                 return started.turn
         self.write(self._render(started.turn.playbook.intro, started.turn))
         if started.prefill_error:
-            self.write(f"  (I couldn't use {prefill!r}: {started.prefill_error})")
+            self.write(self.say("prefill_rejected", repr(prefill), started.prefill_error))
         return started.turn
 
     # -- interactive ---------------------------------------------------------------------
@@ -113,7 +112,7 @@ class TerminalSession:
                 if turn is None:
                     return 0
         except EndOfInput:
-            self.write("\nSaved. Run the same command again to pick up where you left off.")
+            self.write("\n" + self.say("saved_for_later"))
             return 0
 
     def _ask(self, turn: Turn) -> Turn | None:
@@ -128,7 +127,7 @@ class TerminalSession:
             try:
                 if word == "cancel":
                     self.conversations.cancel(turn.run.id, self.user_id)
-                    self.write("Cancelled. Your answers are kept, but this run won't be submitted.")
+                    self.write(self.say("cancelled"))
                     return None
                 if word == "back":
                     return self.conversations.back(turn.run.id, self.user_id)
@@ -138,7 +137,7 @@ class TerminalSession:
                     self.write("\n".join(self._review_lines(turn)))
                     continue
                 if word == "help":
-                    self.write("Type your answer, or: back, skip (optional questions), review, cancel.")
+                    self.write(self.say("help"))
                     continue
                 result = self.conversations.answer(turn.run.id, self.user_id, raw, step_id=step.id)
             except (AnswerRejected, ActionRefused) as exc:
@@ -153,7 +152,7 @@ class TerminalSession:
         items: list[dict[str, Any]] = []
         while True:
             item: dict[str, Any] = {}
-            self.write(f"  Item {len(items) + 1}:")
+            self.write(self.say("list_item", len(items) + 1))
             for index, list_field in enumerate(step.fields):
                 optional = "" if list_field.required else " (optional)"
                 value = self.read(f"    {list_field.label}{optional}: ")
@@ -162,18 +161,18 @@ class TerminalSession:
                 if value.strip():
                     item[list_field.id] = value.strip()
             items.append(item)
-            more = self.read("  Add another? [y/N] ").strip().lower()
+            more = self.read(self.say("add_another")).strip().lower()
             if more not in ("y", "yes"):
                 return items
 
     def _review(self, turn: Turn) -> Turn | int:
         self.write("")
-        self.write("Here is everything you told me:")
+        self.write(self.say("review_title"))
         self.write("\n".join(self._review_lines(turn)))
         missing = self.conversations.missing(turn.run)
         if missing:
-            self.write("Still needed: " + ", ".join(step.id for step in missing))
-        command = self.read("Type 'submit', 'edit N', 'back' or 'cancel': ").strip().lower()
+            self.write(self.say("still_needed", [step.id for step in missing]))
+        command = self.read(self.say("review_prompt")).strip().lower()
         items = self.conversations.review(turn.run)
         try:
             if command in ("submit", "s", ""):
@@ -182,18 +181,18 @@ class TerminalSession:
                 return self.conversations.back(turn.run.id, self.user_id)
             if command == "cancel":
                 self.conversations.cancel(turn.run.id, self.user_id)
-                self.write("Cancelled. Your answers are kept, but this run won't be submitted.")
+                self.write(self.say("cancelled"))
                 return 0
             if command.startswith("edit"):
                 number = command.removeprefix("edit").strip()
                 if number.isdigit() and 1 <= int(number) <= len(items):
                     return self.conversations.edit(turn.run.id, self.user_id, items[int(number) - 1].step.id)
-                self.write(f"  ✗ Say which one, e.g. 'edit 2' (1 to {len(items)}).")
+                self.write(self.say("edit_which", len(items)))
                 return turn
         except ActionRefused as exc:
             self.write(f"  ✗ {exc.message}")
             return turn
-        self.write("  ✗ I didn't get that.")
+        self.write(self.say("not_understood"))
         return turn
 
     # -- scripted ------------------------------------------------------------------------
@@ -203,7 +202,7 @@ class TerminalSession:
         turn = self.conversations.start(playbook_id, self.user_id, source="terminal", start_over=True).turn
         unknown = set(given) - {step.id for step in turn.playbook.steps}
         if unknown:
-            self.write(f"Error: the answers file names steps that {playbook_id} does not have: {', '.join(sorted(unknown))}")
+            self.write(self.say("unknown_steps", playbook_id, sorted(unknown)))
             return 1
         for _ in range(len(turn.playbook.steps) * 2 + 2):
             step = turn.question
@@ -216,12 +215,11 @@ class TerminalSession:
                         turn = self.conversations.skip(turn.run.id, self.user_id)
                         continue
                     if step.default is None:
-                        self.write(f"Error: the answers file has no answer for {step.id!r}, which is required "
-                                   f"({answer_parsing.expected(step)}). The run is saved; fix the file and try again.")
+                        self.write(self.say("missing_required", step.id, answer_parsing.expected(step)))
                         return 1
                 turn = self.conversations.answer(turn.run.id, self.user_id, raw, step_id=step.id)
             except AnswerRejected as exc:
-                self.write(f"Error: answer for {step.id!r} was not accepted: {exc.message}")
+                self.write(self.say("rejected", step.id, exc.message))
                 return 1
-        self.write("Error: the playbook did not reach its review; is a step answered in a loop?")
+        self.write(self.say("looping"))
         return 1
