@@ -1,0 +1,166 @@
+"""``python -m bench [--quick]``: run every benchmark and print one table.
+
+Run it from the repository root (it imports the Slack stand-ins from ``tests/support``).
+Each figure sits next to a baseline measured in the same run; see bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from bench.harness import SLACK_LATENCY, BenchError
+
+SECTIONS = ("startup", "ack", "load", "weekly")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    startup_repeats: int = 5
+    ack_debriefs: int = 24  # whole debriefs walked for the ack latency figures
+    ack_commands: int = 176  # reps who only open one, so there are 200 commands for a p99
+    ack_concurrency: int = 4
+    reps: tuple[int, ...] = (50, 200)  # reps at once, each a whole debrief
+    weekly_debriefs: int = 25_000
+    weekly_sellers: int = 500
+    latency: float = SLACK_LATENCY  # seconds the Web API stand-in takes per call
+    seed: int = 8
+
+
+DEFAULT = Sizes()
+QUICK = Sizes(startup_repeats=1, ack_debriefs=2, ack_commands=10, ack_concurrency=2, reps=(4,),
+              weekly_debriefs=2_500, weekly_sellers=50)
+
+
+def machine() -> dict:
+    """What the figures were taken on."""
+    import os
+
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+
+
+def _progress(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, list[dict]]:
+    """Run the benchmarks; return every figure (for JSON) and the table rows."""
+    from bench import ack_latency, concurrency, startup
+
+    figures: dict = {"machine": machine(), "sizes": asdict(sizes)}
+    rows: list[dict] = []
+    if "startup" in sections:
+        _progress(f"start-up: rebound serve vs no-op Bolt app, {sizes.startup_repeats} time(s) each")
+        figures["startup"] = startup.run(repeats=sizes.startup_repeats, latency=sizes.latency)
+        rows += startup.rows(figures["startup"])
+    if "ack" in sections:
+        _progress(f"ack latency: {sizes.ack_debriefs} debriefs + {sizes.ack_commands} commands, "
+                  f"{sizes.ack_concurrency} reps at once")
+        figures["ack"] = ack_latency.run(debriefs=sizes.ack_debriefs, commands=sizes.ack_commands,
+                                         concurrency=sizes.ack_concurrency, latency=sizes.latency, seed=sizes.seed)
+        rows += ack_latency.rows(figures["ack"])
+    if "load" in sections:
+        for reps in sizes.reps:
+            _progress(f"concurrency: {reps} reps each walking a debrief at once")
+            figures[f"load_{reps}"] = concurrency.run(reps, latency=sizes.latency)
+            rows += concurrency.rows(figures[f"load_{reps}"])
+    if "weekly" in sections:
+        _progress(f"weekly summary: {sizes.weekly_debriefs} debriefs, {sizes.weekly_sellers} sellers")
+        figures["weekly"], weekly_rows = weekly(sizes)
+        rows += weekly_rows
+    return figures, rows
+
+
+def weekly(sizes: Sizes) -> tuple[dict | None, list[dict]]:
+    """bench/weekly_summary.py's figures, when that module exists (it is written separately)."""
+    try:
+        weekly_summary = importlib.import_module("bench.weekly_summary")
+    except ModuleNotFoundError as error:
+        if error.name != "bench.weekly_summary":
+            raise
+        return None, [{"figure": "weekly summary", "value": "not measured: bench/weekly_summary.py is missing",
+                       "baseline": "", "ratio": None, "goal": "", "ok": None}]
+    figures = weekly_summary.run(debriefs=sizes.weekly_debriefs, sellers=sizes.weekly_sellers, seed=sizes.seed)
+    if hasattr(weekly_summary, "rows"):
+        return figures, weekly_summary.rows(figures)
+    return figures, [{"figure": f"weekly summary: {key}", "value": _plain(value), "baseline": "", "ratio": None,
+                      "goal": "", "ok": None} for key, value in _flatten(figures)]
+
+
+def _flatten(value, prefix: str = ""):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _flatten(inner, f"{prefix}{key}." if isinstance(inner, dict) else f"{prefix}{key}")
+    else:
+        yield prefix, value
+
+
+def _plain(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def format_table(rows: list[dict], info: dict) -> str:
+    header = ("figure", "Rebound", "baseline", "ratio", "goal", "met")
+    body = []
+    for row in rows:
+        ratio = row.get("ratio")
+        ok = row.get("ok")
+        body.append((row["figure"], row["value"], row.get("baseline") or "",
+                     "" if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)) else f"{ratio:.2f}x",
+                     row.get("goal") or "", "" if ok is None else ("yes" if ok else "NO")))
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)) + " |"
+
+    lines = [line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
+    lines += [line(cells) for cells in body]
+    lines.append("")
+    lines.append(f"Machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']}, {info['date']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Rebound's benchmarks, as one table.")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a check that everything runs, in seconds")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    parser.add_argument("--reps", default=None, help="reps at once for the load test, e.g. 50,200")
+    parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
+    args = parser.parse_args(argv)
+    sections = tuple(part.strip() for part in args.only.split(",") if part.strip())
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}")
+    sizes = QUICK if args.quick else DEFAULT
+    if args.reps:
+        sizes = replace(sizes, reps=tuple(int(part) for part in args.reps.split(",")))
+    try:
+        figures, rows = collect(sizes, sections)
+    except BenchError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    print(format_table(rows, figures["machine"]))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Ack latency: how long Slack waits for Rebound to answer a slash command, a DM answer and a
+click, at an ordinary load (a few reps at once), against a no-op Bolt app served the same way.
+
+Rebound runs as ``rebound serve`` (waitress, ``process_before_response=False``, the outbox
+worker sending to the Web API stand-in, which answers each call after 50 ms). Reps walk whole
+debriefs (:mod:`bench.reps`), and more reps only open one, so there are enough commands for
+a p99. The baseline, :mod:`bench.noop_server`, then gets the same requests at the same
+moments from the same number of reps.
+
+Also measured, because it is what a rep feels: *turnaround*, from sending an answer to the
+next question showing in the DM (the outbox posting it, Slack's 50 ms per call included).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from bench.harness import (SLACK_LATENCY, BenchError, WatchedStandIn, percentile, rep_ids, scratch_dir,
+                           start_server, summary_ms, web_api_call_seconds)
+from bench.concurrency import DRAIN_DEADLINE, wait_drained
+from bench.reps import debrief_answers, replay, run_reps
+
+KINDS = ("command", "answer", "click")
+GOAL_P99_MS = 100.0
+GOAL_RATIO = 1.5
+
+
+def run(*, debriefs: int = 24, commands: int = 200, concurrency: int = 4, latency: float = SLACK_LATENCY,
+        seed: int = 8) -> dict:
+    """Walk ``debriefs`` full debriefs and open ``commands`` more, ``concurrency`` reps at a time."""
+    answers = debrief_answers()
+    users = rep_ids(debriefs + commands)
+    jobs = [(user, False) for user in users[:debriefs]] + [(user, True) for user in users[debriefs:]]
+    random.Random(seed).shuffle(jobs)  # spread the command-only reps among the debriefs
+    with scratch_dir("ack") as tmp, WatchedStandIn(latency) as standin:
+        floor = web_api_call_seconds(standin)
+        server = start_server("rebound", standin, Path(tmp) / "rebound", users)
+        try:
+            results, seconds = run_reps(jobs, server.events_url, standin, answers, concurrency=concurrency)
+            drained = wait_drained(server.db_path, DRAIN_DEADLINE)  # stop only once every post went out
+        finally:
+            server.stop()
+        errors = [f"{r.user}: {e}" for r in results for e in r.errors] + list(standin.invalid)
+        if drained is None:
+            errors.append(f"outbox not drained within {DRAIN_DEADLINE:.0f} s")
+        noop = start_server("noop", standin, Path(tmp) / "noop", users)
+        try:
+            baseline, baseline_seconds = replay(results, noop.events_url, standin, concurrency=concurrency)
+        finally:
+            noop.stop()
+    errors += [f"baseline {a.kind}: HTTP {a.status}" for a in baseline if a.status != 200]
+    figures: dict = {"concurrency": concurrency, "debriefs": debriefs, "commands": debriefs + commands,
+                     "seconds": seconds, "baseline_seconds": baseline_seconds, "errors": errors,
+                     # the outbox's floor for a new question: retire the old one, post the next
+                     "two_calls_ms": 2 * percentile(floor, 50) * 1000}
+    for kind in KINDS:
+        mine = [request.seconds for r in results for request in r.requests if request.kind == kind]
+        theirs = [request.seconds for request in baseline if request.kind == kind]
+        if not mine:
+            raise BenchError(f"no {kind} was sent; see the errors: {errors[:5]}")
+        figures[kind] = {"rebound": summary_ms(mine), "noop": summary_ms(theirs)}
+    figures["turnaround"] = summary_ms([t for r in results for t in r.turnarounds])
+    figures["first_question"] = summary_ms([r.first_question for r in results if r.first_question is not None])
+    return figures
+
+
+def rows(figures: dict) -> list[dict]:
+    """Table rows: p50/p95/p99 per request kind against the no-op baseline, then turnaround."""
+    out = []
+    label = {"command": "slash command", "answer": "DM answer", "click": "button click"}
+    for kind in KINDS:
+        mine, theirs = figures[kind]["rebound"], figures[kind]["noop"]
+        for pct in ("p50", "p95", "p99"):
+            value, base = mine[f"{pct}_ms"], theirs[f"{pct}_ms"]
+            ok = None
+            goal = ""
+            if pct == "p99":
+                goal = f"< {GOAL_P99_MS:.0f} ms, ≤ {GOAL_RATIO}x"
+                ok = value < GOAL_P99_MS and value <= GOAL_RATIO * base
+            out.append({"figure": f"ack {label[kind]} {pct} (n={mine['n']})", "value": f"{value:.1f} ms",
+                        "baseline": f"{base:.1f} ms", "ratio": value / base if base else None, "goal": goal, "ok": ok})
+    turn = figures["turnaround"]
+    out.append({"figure": f"answer → next question p50/p99 (n={turn['n']})",
+                "value": f"{turn['p50_ms']:.0f} / {turn['p99_ms']:.0f} ms",
+                "baseline": f"{figures['two_calls_ms']:.0f} ms (2 Web API calls)",
+                "ratio": turn["p50_ms"] / figures["two_calls_ms"], "goal": "", "ok": None})
+    out.append({"figure": f"ack phase errors ({figures['concurrency']} reps at once)",
+                "value": str(len(figures["errors"])), "baseline": "", "ratio": None, "goal": "0",
+                "ok": not figures["errors"]})
+    return out

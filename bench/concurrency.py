@@ -1,0 +1,145 @@
+"""Concurrency: N reps each walking a whole debrief at once (command, every answer, Submit),
+against ``rebound serve`` with the Web API stand-in answering each call after 50 ms.
+
+Measured: answers per second, ack latency under that load (against the no-op Bolt app
+given the same requests at the same moments), errors, answers lost (every acknowledged
+answer must be in SQLite afterwards, every run submitted), and whether every queued Web API
+call went out. Also the server's CPU time and resident memory after the load.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench.harness import (SLACK_LATENCY, WatchedStandIn, cpu_seconds, read_only, rep_ids, scratch_dir,
+                           start_server, summary_ms)
+from bench.reps import QUESTION_TIMEOUT, RepResult, debrief_answers, replay, run_reps
+
+DRAIN_DEADLINE = 600.0  # seconds the outbox may take to empty after the last rep is done
+GOAL_P99_MS = 100.0
+
+
+def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: float = QUESTION_TIMEOUT,
+        drain_deadline: float = DRAIN_DEADLINE) -> dict:
+    answers = debrief_answers()
+    users = rep_ids(reps)
+    with scratch_dir(f"load{reps}") as tmp, WatchedStandIn(latency) as standin:
+        server = start_server("rebound", standin, Path(tmp) / "rebound", users)
+        try:
+            cpu_before = cpu_seconds(server.process.pid)
+            results, seconds = run_reps([(user, False) for user in users], server.events_url, standin, answers,
+                                        concurrency=reps, question_timeout=question_timeout)
+            drain_seconds = wait_drained(server.db_path, drain_deadline)
+            cpu = cpu_seconds(server.process.pid) - cpu_before
+            rss = server.rss()
+            check = verify(server.db_path, results)
+            log_errors = [line for line in server.log_tail(100_000).splitlines() if " ERROR " in line]
+        finally:
+            server.stop()
+        calls = Counter(call.method for call in standin.calls)
+        invalid = list(standin.invalid)
+        noop = start_server("noop", standin, Path(tmp) / "noop", users)
+        try:
+            baseline, baseline_seconds = replay(results, noop.events_url, standin, concurrency=reps)
+            noop_rss = noop.rss()
+        finally:
+            noop.stop()
+    acks = [request for r in results for request in r.requests]
+    answered = [request for request in acks if request.kind in ("answer", "click") and request.status == 200]
+    errors = ([f"{r.user}: {e}" for r in results for e in r.errors] + invalid + log_errors
+              + [f"outbox: {n} row(s) failed" for n in [check["outbox"].get("failed", 0)] if n])
+    return {
+        "reps": reps,
+        "seconds": seconds,
+        "answers": len(answered),
+        "answers_per_second": len(answered) / seconds if seconds else 0.0,
+        "ack": summary_ms([request.seconds for request in acks]),
+        "ack_noop": summary_ms([request.seconds for request in baseline]),
+        "baseline_seconds": baseline_seconds,
+        "baseline_errors": sum(1 for request in baseline if request.status != 200),
+        "turnaround": summary_ms([t for r in results for t in r.turnarounds]),
+        "first_question": summary_ms([r.first_question for r in results if r.first_question is not None]),
+        "errors": errors,
+        "lost": check["lost"],
+        "not_submitted": check["not_submitted"],
+        "outbox": check["outbox"],
+        "not_sent": check["not_sent"],
+        "drain_seconds": drain_seconds,
+        "web_api_calls": sum(n for method, n in calls.items() if method != "auth.test"),
+        "calls_per_second": sum(n for method, n in calls.items() if method != "auth.test") / (
+            seconds + (drain_seconds or 0.0)),
+        "server_cpu_seconds": cpu,
+        "rss_kib": rss,
+        "noop_rss_kib": noop_rss,
+    }
+
+
+def wait_drained(db_path: Path, deadline: float) -> float | None:
+    """Seconds until the outbox holds nothing due or in flight; None if ``deadline`` passed first."""
+    began = time.perf_counter()
+    with read_only(db_path) as db:
+        while time.perf_counter() - began < deadline:
+            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+            (left,) = db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)",
+                [now]).fetchone()
+            if not left:
+                return time.perf_counter() - began
+            time.sleep(0.1)
+    return None
+
+
+def verify(db_path: Path, results: list[RepResult]) -> dict:
+    """What SQLite holds after the load: answers lost, runs not submitted, outbox rows by status."""
+    with read_only(db_path) as db:
+        runs = {run_id: status for run_id, status in db.execute("SELECT id, status FROM runs")}
+        stored = set(db.execute("SELECT run_id, step_id FROM answers"))
+        outbox = dict(db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
+    lost = 0
+    not_submitted = 0
+    for result in results:
+        lost += sum(1 for step in result.typed if (result.run_id, step) not in stored)
+        if result.submitted and runs.get(result.run_id) != "submitted":
+            not_submitted += 1
+    return {"lost": lost, "not_submitted": not_submitted, "outbox": outbox,
+            "not_sent": sum(n for status, n in outbox.items() if status != "sent")}
+
+
+def rows(figures: dict) -> list[dict]:
+    n = figures["reps"]
+    ack, noop = figures["ack"], figures["ack_noop"]
+    turn = figures["turnaround"]
+    drained = figures["drain_seconds"]
+    ok_p99 = ack["p99_ms"] < GOAL_P99_MS
+    return [
+        {"figure": f"{n} reps: answers/s (n={figures['answers']}, {figures['seconds']:.0f} s)",
+         "value": f"{figures['answers_per_second']:.1f}", "baseline": "", "ratio": None, "goal": "", "ok": None},
+        {"figure": f"{n} reps: ack p99 (n={ack['n']})", "value": f"{ack['p99_ms']:.1f} ms",
+         "baseline": f"{noop['p99_ms']:.1f} ms", "ratio": ack["p99_ms"] / noop["p99_ms"] if noop["p99_ms"] else None,
+         "goal": f"< {GOAL_P99_MS:.0f} ms", "ok": ok_p99},
+        {"figure": f"{n} reps: answer → next question p50/p99",
+         "value": f"{turn['p50_ms'] / 1000:.2f} / {turn['p99_ms'] / 1000:.2f} s", "baseline": "", "ratio": None,
+         "goal": "", "ok": None},
+        {"figure": f"{n} reps: Web API calls/s (outbox)", "value": f"{figures['calls_per_second']:.1f}",
+         "baseline": f"{1 / SLACK_LATENCY:.0f} (1 call at a time)", "ratio": figures["calls_per_second"] * SLACK_LATENCY,
+         "goal": "", "ok": None},
+        {"figure": f"{n} reps: errors", "value": str(len(figures["errors"])), "baseline": "", "ratio": None,
+         "goal": "0", "ok": not figures["errors"]},
+        {"figure": f"{n} reps: answers lost / runs not submitted", "value": f"{figures['lost']} / {figures['not_submitted']}",
+         "baseline": "", "ratio": None, "goal": "0 / 0", "ok": not figures["lost"] and not figures["not_submitted"]},
+        {"figure": f"{n} reps: queued calls not sent (drained in)",
+         "value": f"{figures['not_sent']} ({'%.1f s' % drained if drained is not None else 'not drained'})",
+         "baseline": "", "ratio": None, "goal": "0", "ok": figures["not_sent"] == 0},
+        {"figure": f"{n} reps: server CPU per answer", "value": f"{1000 * figures['server_cpu_seconds'] / max(figures['answers'], 1):.1f} ms",
+         "baseline": "", "ratio": None, "goal": "", "ok": None},
+        {"figure": f"{n} reps: RSS after load (peak)", "value": _mib(figures["rss_kib"]),
+         "baseline": _mib(figures["noop_rss_kib"]), "ratio": figures["rss_kib"]["VmRSS"] / figures["noop_rss_kib"]["VmRSS"],
+         "goal": "", "ok": None},
+    ]
+
+
+def _mib(rss: dict) -> str:
+    return f"{rss['VmRSS'] / 1024:.0f} MiB ({rss['VmHWM'] / 1024:.0f})"
+

@@ -1,0 +1,69 @@
+"""The baseline server: a minimal Bolt app whose listeners only acknowledge, served exactly as
+``rebound serve`` serves Rebound (same settings, same WSGI wrapper, same waitress, same
+logging), so the difference to Rebound is Rebound's own work.
+
+Run by the benchmarks as ``python -m bench.noop_server --port N``; it reads the same
+settings as Rebound (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+
+
+class _AlwaysHealthy:
+    """Stands in for the store: the no-op app has no database, /healthz just answers."""
+
+    def ping(self) -> bool:
+        return True
+
+
+def create_noop_app(settings):
+    from slack_bolt import App
+
+    from bot.app import build_web_client
+
+    app = App(
+        client=build_web_client(settings),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=False,
+        logger=logging.getLogger("rebound.bolt"),
+    )
+
+    @app.command(re.compile(".*"))
+    def on_command(ack) -> None:  # noqa: ANN001 - Bolt passes arguments by name
+        ack(text="ok", response_type="ephemeral")
+
+    @app.event("message")
+    def on_message() -> None:
+        pass
+
+    @app.action(re.compile(".*"))
+    def on_action(ack) -> None:  # noqa: ANN001
+        ack()
+
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bot.config import load_settings
+    from bot.server import create_wsgi_app, serve_http
+
+    parser = argparse.ArgumentParser(prog="python -m bench.noop_server", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    settings.require_slack()
+    # The same log configuration as `rebound serve`, so both write the same per-request line.
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_noop_app(settings)
+    serve_http(create_wsgi_app(app, _AlwaysHealthy()), host="127.0.0.1", port=args.port, threads=args.threads)
+
+
+if __name__ == "__main__":
+    main()
