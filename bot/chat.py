@@ -72,6 +72,9 @@ class Chat:
         # Words after a command that start something other than the playbook (`/recover weights`):
         # (command, first word) -> handler(user_id, rest of text) -> Reply.
         self.subcommands: dict[tuple[str, str], Callable[[str, str], Reply]] = {}
+        # Extra text on a playbook's review card (a pilot plan's open items, before Submit):
+        # playbook id -> note(run, template context) -> mrkdwn already escaped, or None.
+        self.review_notes: dict[str, Callable[[Run, dict[str, Any]], str | None]] = {}
 
     # -- text ------------------------------------------------------------------------------
 
@@ -122,6 +125,9 @@ class Chat:
             rows = [(i.step.id, self._label(i.step, ctx), i.display, i.skipped) for i in items]
             missing = [self._label(step, ctx) for step in self.conversations.missing(run)]
             blocks = sm.review_blocks(run.id, turn.playbook.title, rows, missing)
+            note = self.review_notes[run.playbook](run, ctx) if run.playbook in self.review_notes else None
+            if note:  # review_blocks leaves room for one more block; the note goes just above Submit
+                blocks[-1:-1] = bk.text_blocks(note)[:1]
             text = f"Review your {turn.playbook.title.lower()}"
             screen = "review"
         else:
@@ -182,6 +188,11 @@ class Chat:
             self._begin(started.turn, prefill=words)
         self.wake()
         return Reply(self.say("opened", playbook=playbook.model_dump()))
+
+    def begin(self, turn: Turn) -> None:
+        """Show a run a flow started (an edit prefilled from a plan, a debrief offered after a pilot):
+        its intro, then its first question or review card. Call inside the flow's transaction."""
+        self._begin(turn)
 
     def _begin(self, turn: Turn, *, prefill: str = "") -> None:
         """Intro, then the first question (answered by the command's text when it fits)."""

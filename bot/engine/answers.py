@@ -25,8 +25,10 @@ from functools import cache
 from typing import Any
 
 import parsedatetime
+from jinja2.exceptions import UndefinedError
 
 from bot import clock
+from bot.engine import conditions
 from bot.engine.model import ListField, Option, Step
 from bot.errors import AnswerRejected
 
@@ -188,7 +190,8 @@ def answer_warnings(
     """
     rules = step.validation
     day = _as_date(value)
-    if step.type != "date" or rules.warn_after_days is None or day is None:
+    limit = _warn_limit(rules.warn_after_days, earlier or {})
+    if step.type != "date" or limit is None or day is None:
         return []
     ref = rules.not_before
     if ref and ref != "today":
@@ -200,9 +203,21 @@ def answer_warnings(
     if base is None:
         return []
     days = (day - base).days
-    if days <= rules.warn_after_days:
+    if days <= limit:
         return []
-    return [f"That's {days} days after {where}; more than {rules.warn_after_days} is unusual here, so double-check it."]
+    return [f"That's {days} days after {where}; more than {_fmt_number(limit)} is unusual here, so double-check it."]
+
+
+def _warn_limit(limit: int | str | None, earlier: Mapping[str, Any]) -> int | float | None:
+    """``warn_after_days`` as a number: given, or read from an expression (``settings.max_pilot_days``,
+    the team's own limit). An expression that gives no number means no warning, never an error."""
+    if isinstance(limit, str):
+        try:
+            limit = conditions.evaluate(limit, earlier)
+        except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, UndefinedError,
+                conditions.TemplateSyntaxError):
+            return None  # a soft warning never blocks an answer; `rebound check` reports a bad expression
+    return limit if _is_number(limit) else None
 
 
 # -- text ---------------------------------------------------------------------------------

@@ -100,6 +100,9 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
                 add(loc + ("validation", bound), f"{bound} must be `today` or an earlier date step, got {target!r}")
             elif playbook.steps[order[target]].type != "date":
                 add(loc + ("validation", bound), f"{bound} names {target!r}, which is not a date step")
+        if isinstance(step.validation.warn_after_days, str):
+            check_expression(loc + ("validation", "warn_after_days"), step.validation.warn_after_days, index,
+                             "`warn_after_days`")
         if step.default is not None and step.is_question:
             try:
                 answers.parse_answer(step, step.default, today=date(2026, 1, 5), earlier={})

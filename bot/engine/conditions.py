@@ -38,6 +38,17 @@ def midpoint(start: Any, end: Any) -> str:
     return (first + timedelta(days=(_as_date(end) - first).days // 2)).isoformat()
 
 
+def business_days_before(day: Any, days: int = 1) -> str:
+    """The date ``days`` weekdays before ``day`` (Saturdays and Sundays skipped; holidays aren't known):
+    the reminder "one business day before the end" of a pilot ending on a Monday falls on Friday."""
+    current, left = _as_date(day), int(days)
+    while left > 0:
+        current -= timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current.isoformat()
+
+
 def next_quarter_start(start: Any) -> str:
     """The first day of the calendar quarter after ``start``: the default graceful-no check-back."""
     day = _as_date(start)
@@ -61,6 +72,7 @@ BASE_FUNCTIONS: dict[str, Any] = {
     "days_between": days_between,
     "add_days": add_days,
     "midpoint": midpoint,
+    "business_days_before": business_days_before,
     "next_quarter_start": next_quarter_start,
     "money": money,
 }

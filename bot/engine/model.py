@@ -67,8 +67,10 @@ class Validation(Strict):
         default=None, description="date: `today` or the id of an earlier date step the answer may not precede."
     )
     not_after: str | None = Field(default=None, description="date: `today` or the id of an earlier date step.")
-    warn_after_days: int | None = Field(
-        default=None, description="date: warn (not refuse) when the date is more than this many days after `not_before`."
+    warn_after_days: int | str | None = Field(
+        default=None,
+        description="date: warn (not refuse) when the date is more than this many days after `not_before`: a number, "
+        "or an expression over earlier answers and `settings`, e.g. `settings.max_pilot_days`.",
     )
     min_items: int | None = Field(default=None, description="list, multi_choice: fewest items.", ge=0)
     max_items: int | None = Field(default=None, description="list, multi_choice: most items.", ge=1)
