@@ -24,10 +24,11 @@ SECTIONS = ("startup", "ack", "load", "weekly")
 @dataclass(frozen=True)
 class Sizes:
     startup_repeats: int = 5
-    ack_debriefs: int = 24  # whole debriefs walked for the ack latency figures
-    ack_commands: int = 176  # reps who only open one, so there are 200 commands for a p99
+    ack_debriefs: int = 16  # whole debriefs walked for the ack latency figures
+    ack_commands: int = 184  # reps who only open one, so there are 200 commands for a p99
     ack_concurrency: int = 4
     reps: tuple[int, ...] = (50, 200)  # reps at once, each a whole debrief
+    replay_window: float | None = 60.0  # seconds of the load the no-op baseline replays (None: all)
     weekly_debriefs: int = 25_000
     weekly_sellers: int = 500
     latency: float = SLACK_LATENCY  # seconds the Web API stand-in takes per call
@@ -36,7 +37,7 @@ class Sizes:
 
 DEFAULT = Sizes()
 QUICK = Sizes(startup_repeats=1, ack_debriefs=2, ack_commands=10, ack_concurrency=2, reps=(4,),
-              weekly_debriefs=2_500, weekly_sellers=50)
+              replay_window=None, weekly_debriefs=2_500, weekly_sellers=50)
 
 
 def machine() -> dict:
@@ -76,7 +77,7 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
     if "load" in sections:
         for reps in sizes.reps:
             _progress(f"concurrency: {reps} reps each walking a debrief at once")
-            figures[f"load_{reps}"] = concurrency.run(reps, latency=sizes.latency)
+            figures[f"load_{reps}"] = concurrency.run(reps, latency=sizes.latency, replay_window=sizes.replay_window)
             rows += concurrency.rows(figures[f"load_{reps}"])
     if "weekly" in sections:
         _progress(f"weekly summary: {sizes.weekly_debriefs} debriefs, {sizes.weekly_sellers} sellers")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bench.harness import (SLACK_LATENCY, BenchError, WatchedStandIn, percentile, rep_ids, scratch_dir,
+from bench.harness import (SLACK_LATENCY, BenchError, WatchedStandIn, cpu_seconds, percentile, rep_ids, scratch_dir,
                            start_server, summary_ms, web_api_call_seconds)
 from bench.concurrency import DRAIN_DEADLINE, wait_drained
 from bench.reps import debrief_answers, replay, run_reps
@@ -37,10 +37,14 @@ def run(*, debriefs: int = 24, commands: int = 200, concurrency: int = 4, latenc
         floor = web_api_call_seconds(standin)
         server = start_server("rebound", standin, Path(tmp) / "rebound", users)
         try:
+            cpu_before = cpu_seconds(server.process.pid)
             results, seconds = run_reps(jobs, server.events_url, standin, answers, concurrency=concurrency)
             drained = wait_drained(server.db_path, DRAIN_DEADLINE)  # stop only once every post went out
+            cpu = cpu_seconds(server.process.pid) - cpu_before
         finally:
             server.stop()
+        requests = sum(len(r.requests) for r in results)
+        cpu_ms = 1000 * cpu / max(requests, 1)
         errors = [f"{r.user}: {e}" for r in results for e in r.errors] + list(standin.invalid)
         if drained is None:
             errors.append(f"outbox not drained within {DRAIN_DEADLINE:.0f} s")
@@ -49,17 +53,25 @@ def run(*, debriefs: int = 24, commands: int = 200, concurrency: int = 4, latenc
             baseline, baseline_seconds = replay(results, noop.events_url, standin, concurrency=concurrency)
         finally:
             noop.stop()
-    errors += [f"baseline {a.kind}: HTTP {a.status}" for a in baseline if a.status != 200]
+        # The explanatory baseline: the no-op app spending Rebound's CPU per request after each ack.
+        busy = start_server("noop", standin, Path(tmp) / "busy", users, args=["--listener-cpu-ms", f"{cpu_ms:.2f}"])
+        try:
+            busy_acks, _ = replay(results, busy.events_url, standin, concurrency=concurrency)
+        finally:
+            busy.stop()
+    errors += [f"baseline {a.kind}: HTTP {a.status}" for a in baseline + busy_acks if a.status != 200]
     figures: dict = {"concurrency": concurrency, "debriefs": debriefs, "commands": debriefs + commands,
                      "seconds": seconds, "baseline_seconds": baseline_seconds, "errors": errors,
+                     "server_cpu_ms_per_request": cpu_ms,
                      # the outbox's floor for a new question: retire the old one, post the next
                      "two_calls_ms": 2 * percentile(floor, 50) * 1000}
     for kind in KINDS:
         mine = [request.seconds for r in results for request in r.requests if request.kind == kind]
         theirs = [request.seconds for request in baseline if request.kind == kind]
+        busy_ones = [request.seconds for request in busy_acks if request.kind == kind]
         if not mine:
             raise BenchError(f"no {kind} was sent; see the errors: {errors[:5]}")
-        figures[kind] = {"rebound": summary_ms(mine), "noop": summary_ms(theirs)}
+        figures[kind] = {"rebound": summary_ms(mine), "noop": summary_ms(theirs), "noop_busy": summary_ms(busy_ones)}
     figures["turnaround"] = summary_ms([t for r in results for t in r.turnarounds])
     figures["first_question"] = summary_ms([r.first_question for r in results if r.first_question is not None])
     return figures
@@ -80,6 +92,10 @@ def rows(figures: dict) -> list[dict]:
                 ok = value < GOAL_P99_MS and value <= GOAL_RATIO * base
             out.append({"figure": f"ack {label[kind]} {pct} (n={mine['n']})", "value": f"{value:.1f} ms",
                         "baseline": f"{base:.1f} ms", "ratio": value / base if base else None, "goal": goal, "ok": ok})
+        busy = figures[kind]["noop_busy"]["p99_ms"]
+        out.append({"figure": f"ack {label[kind]} p99 vs no-op + {figures['server_cpu_ms_per_request']:.1f} ms CPU"
+                              " after ack", "value": f"{mine['p99_ms']:.1f} ms", "baseline": f"{busy:.1f} ms",
+                    "ratio": mine["p99_ms"] / busy if busy else None, "goal": "", "ok": None})
     turn = figures["turnaround"]
     out.append({"figure": f"answer → next question p50/p99 (n={turn['n']})",
                 "value": f"{turn['p50_ms']:.0f} / {turn['p99_ms']:.0f} ms",

@@ -18,11 +18,15 @@ from bench.harness import (SLACK_LATENCY, WatchedStandIn, cpu_seconds, read_only
 from bench.reps import QUESTION_TIMEOUT, RepResult, debrief_answers, replay, run_reps
 
 DRAIN_DEADLINE = 600.0  # seconds the outbox may take to empty after the last rep is done
+# The baseline gets the first minute of the reps' requests: the burst of every rep starting at
+# once and the first answers. Replaying all of it would double a run that the outbox already
+# makes long, to measure the no-op app mostly idle.
+REPLAY_WINDOW = 60.0
 GOAL_P99_MS = 100.0
 
 
 def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: float = QUESTION_TIMEOUT,
-        drain_deadline: float = DRAIN_DEADLINE) -> dict:
+        drain_deadline: float = DRAIN_DEADLINE, replay_window: float | None = REPLAY_WINDOW) -> dict:
     answers = debrief_answers()
     users = rep_ids(reps)
     with scratch_dir(f"load{reps}") as tmp, WatchedStandIn(latency) as standin:
@@ -42,7 +46,8 @@ def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: flo
         invalid = list(standin.invalid)
         noop = start_server("noop", standin, Path(tmp) / "noop", users)
         try:
-            baseline, baseline_seconds = replay(results, noop.events_url, standin, concurrency=reps)
+            baseline, baseline_seconds = replay(results, noop.events_url, standin, concurrency=reps,
+                                                window=replay_window)
             noop_rss = noop.rss()
         finally:
             noop.stop()
@@ -56,7 +61,13 @@ def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: flo
         "answers": len(answered),
         "answers_per_second": len(answered) / seconds if seconds else 0.0,
         "ack": summary_ms([request.seconds for request in acks]),
+        "replay_window": replay_window,
+        "ack_window": summary_ms([r.seconds for r in acks if replay_window is None or r.offset < replay_window]),
         "ack_noop": summary_ms([request.seconds for request in baseline]),
+        "ack_by_kind": {kind: {"rebound": summary_ms([r.seconds for r in acks if r.kind == kind and (
+                                   replay_window is None or r.offset < replay_window)]),
+                               "noop": summary_ms([r.seconds for r in baseline if r.kind == kind])}
+                        for kind in ("command", "answer", "click")},
         "baseline_seconds": baseline_seconds,
         "baseline_errors": sum(1 for request in baseline if request.status != 200),
         "turnaround": summary_ms([t for r in results for t in r.turnarounds]),
@@ -109,16 +120,19 @@ def verify(db_path: Path, results: list[RepResult]) -> dict:
 
 def rows(figures: dict) -> list[dict]:
     n = figures["reps"]
-    ack, noop = figures["ack"], figures["ack_noop"]
+    ack, window, noop = figures["ack"], figures["ack_window"], figures["ack_noop"]
+    span = f"first {figures['replay_window']:.0f} s" if figures["replay_window"] is not None else "all"
     turn = figures["turnaround"]
     drained = figures["drain_seconds"]
     ok_p99 = ack["p99_ms"] < GOAL_P99_MS
     return [
         {"figure": f"{n} reps: answers/s (n={figures['answers']}, {figures['seconds']:.0f} s)",
          "value": f"{figures['answers_per_second']:.1f}", "baseline": "", "ratio": None, "goal": "", "ok": None},
-        {"figure": f"{n} reps: ack p99 (n={ack['n']})", "value": f"{ack['p99_ms']:.1f} ms",
-         "baseline": f"{noop['p99_ms']:.1f} ms", "ratio": ack["p99_ms"] / noop["p99_ms"] if noop["p99_ms"] else None,
-         "goal": f"< {GOAL_P99_MS:.0f} ms", "ok": ok_p99},
+        {"figure": f"{n} reps: ack p99, whole run (n={ack['n']})", "value": f"{ack['p99_ms']:.1f} ms",
+         "baseline": "", "ratio": None, "goal": f"< {GOAL_P99_MS:.0f} ms", "ok": ok_p99},
+        {"figure": f"{n} reps: ack p99, {span} (n={window['n']})", "value": f"{window['p99_ms']:.1f} ms",
+         "baseline": f"{noop['p99_ms']:.1f} ms", "ratio": window["p99_ms"] / noop["p99_ms"] if noop["p99_ms"] else None,
+         "goal": "", "ok": None},
         {"figure": f"{n} reps: answer → next question p50/p99",
          "value": f"{turn['p50_ms'] / 1000:.2f} / {turn['p99_ms'] / 1000:.2f} s", "baseline": "", "ratio": None,
          "goal": "", "ok": None},

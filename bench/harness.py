@@ -246,9 +246,10 @@ def server_env(standin: SlackApiStandIn, db_path: Path, teams_path: Path) -> dic
 
 
 def start_server(kind: str, standin: SlackApiStandIn, workdir: Path, users: list[str], *,
-                 threads: int = 8, wrap: list[str] | None = None) -> Server:
+                 threads: int = 8, wrap: list[str] | None = None, args: list[str] | None = None) -> Server:
     """Start ``rebound serve`` (``kind="rebound"``) or :mod:`bench.noop_server` (``"noop"``) with the
-    same waitress settings, and wait for /healthz. ``wrap`` prefixes the command (a profiler)."""
+    same waitress settings, and wait for /healthz. ``wrap`` prefixes the command (a profiler);
+    ``args`` are appended to it."""
     workdir.mkdir(parents=True, exist_ok=True)
     teams = workdir / "teams.yml"
     if not teams.exists():
@@ -261,6 +262,7 @@ def start_server(kind: str, standin: SlackApiStandIn, workdir: Path, users: list
         command = [sys.executable, "-m", "bench.noop_server", "--port", str(port), "--threads", str(threads)]
     else:
         raise ValueError(f"unknown server kind {kind!r}")
+    command += args or []
     log_path = workdir / f"{kind}-{port}.log"
     log = log_path.open("wb")
     started = time.perf_counter()

@@ -12,6 +12,14 @@ import argparse
 import logging
 import re
 import sys
+import time
+
+
+def burn(milliseconds: float) -> None:
+    """Keep this thread on the CPU (holding the GIL, as Python code does) for ``milliseconds``."""
+    until = time.thread_time() + milliseconds / 1000
+    while time.thread_time() < until:
+        pass
 
 
 class _AlwaysHealthy:
@@ -21,7 +29,9 @@ class _AlwaysHealthy:
         return True
 
 
-def create_noop_app(settings):
+def create_noop_app(settings, listener_cpu_ms: float = 0.0):
+    """Listeners that acknowledge and return; with ``listener_cpu_ms`` each then computes that
+    long after its ack, like a listener doing real work (an explanatory baseline)."""
     from slack_bolt import App
 
     from bot.app import build_web_client
@@ -36,14 +46,16 @@ def create_noop_app(settings):
     @app.command(re.compile(".*"))
     def on_command(ack) -> None:  # noqa: ANN001 - Bolt passes arguments by name
         ack(text="ok", response_type="ephemeral")
+        burn(listener_cpu_ms)
 
     @app.event("message")
     def on_message() -> None:
-        pass
+        burn(listener_cpu_ms)
 
     @app.action(re.compile(".*"))
     def on_action(ack) -> None:  # noqa: ANN001
         ack()
+        burn(listener_cpu_ms)
 
     return app
 
@@ -55,13 +67,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.noop_server", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--listener-cpu-ms", type=float, default=0.0,
+                        help="CPU each listener spends after its ack (default 0: a true no-op)")
     args = parser.parse_args(argv)
     settings = load_settings()
     settings.require_slack()
     # The same log configuration as `rebound serve`, so both write the same per-request line.
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_noop_app(settings)
+    app = create_noop_app(settings, args.listener_cpu_ms)
     serve_http(create_wsgi_app(app, _AlwaysHealthy()), host="127.0.0.1", port=args.port, threads=args.threads)
 
 

@@ -173,9 +173,10 @@ def _run_threads(target, count: int) -> float:
 
 
 def replay(results: list[RepResult], events_url: str, standin: WatchedStandIn, *,
-           concurrency: int) -> tuple[list[Request], float]:
+           concurrency: int, window: float | None = None) -> tuple[list[Request], float]:
     """Send the no-op baseline the same requests the reps sent, at the same moments after each
-    rep started, with the same number of reps at once. Returns its acks and wall seconds."""
+    rep started, with the same number of reps at once; only those sent in the first ``window``
+    seconds when given. Returns its acks and wall seconds."""
     queue = list(reversed(results))
     lock = threading.Lock()
     acks: list[Request] = []
@@ -190,6 +191,8 @@ def replay(results: list[RepResult], events_url: str, standin: WatchedStandIn, *
             started = time.perf_counter()
             mine = []
             for request in rep.requests:
+                if window is not None and request.offset >= window:
+                    break
                 pause = started + request.offset - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)

@@ -1,0 +1,53 @@
+"""The benchmarks at tiny sizes, so they never rot: every section runs end to end against real
+servers (``rebound serve`` and the no-op baseline), and the load check finds nothing lost.
+
+The figures themselves are not asserted; a benchmark's pass/fail is not the test suite's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.__main__ import Sizes, collect, format_table
+from bench.harness import percentile
+from bench.profile import summarise
+
+TINY = Sizes(startup_repeats=1, ack_debriefs=1, ack_commands=2, ack_concurrency=2, reps=(2,), replay_window=None,
+             weekly_debriefs=200, weekly_sellers=10, latency=0.005)
+
+
+def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing():
+    figures, rows = collect(TINY)
+
+    assert figures["startup"]["rebound_seconds"] > 0
+    ack = figures["ack"]
+    assert ack["errors"] == []
+    assert {ack[kind]["rebound"]["n"] for kind in ("command", "answer", "click")} >= {1}
+    load = figures["load_2"]
+    assert load["errors"] == []
+    assert load["answers"] > 10  # two whole debriefs
+    assert (load["lost"], load["not_submitted"], load["not_sent"]) == (0, 0, 0)
+    assert load["rss_kib"]["VmRSS"] > 0
+    table = format_table(rows, figures["machine"])
+    assert "ack DM answer p99" in table and "2 reps: answers lost" in table and "weekly summary" in table
+
+
+def test_percentile_is_nearest_rank():
+    samples = [float(n) for n in range(1, 101)]
+    assert percentile(samples, 50) == 50.0
+    assert percentile(samples, 99) == 99.0
+    assert percentile([3.0], 99) == 3.0
+
+
+def test_profile_summary_groups_threads_and_ranks_frames(tmp_path: Path):
+    raw = tmp_path / "serve-wall.txt"
+    raw.write_text(
+        "thread (101): rebound-outbox;OutboxWorker._loop (bot/outbox/worker.py:46);SocketIO.readinto (socket.py:706) 9\n"
+        "thread (101): rebound-outbox;OutboxWorker._loop (bot/outbox/worker.py:46);Database.execute (db.py:967) 1\n"
+        "thread (102): waitress-0;HTTPChannel.service (waitress/channel.py:430) 5\n"
+        "thread (103): waitress-1;HTTPChannel.service (waitress/channel.py:430) 5\n"
+    )
+    summary = summarise(raw)
+    assert "rebound-outbox: 10 samples (50.0% of all)" in summary
+    assert "waitress-N: 10 samples" in summary
+    assert "leaf  90.0%  SocketIO.readinto" in summary
