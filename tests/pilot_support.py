@@ -1,0 +1,115 @@
+"""Helpers for the pilot tests: plan a pilot over the real endpoint, find and click the
+pilot's own messages (forms with inputs, cards), read the uploaded agreement."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import yaml
+
+from bot import ids
+from bot.config import PROJECT_ROOT
+from bot.store import pilots as pilot_store
+from bot.store.pilots import Pilot
+from tests.support.dm_driver import DmDriver, typed
+
+REP = "U0REP1"
+EXAMPLE = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "pilot-plan.yml").read_text())
+
+
+def driver(app, slack_api) -> DmDriver:
+    dm = DmDriver(app, slack_api)
+    # Sign with the (possibly frozen) clock Bolt checks against, looked up at each request.
+    dm.sender = dm.sender._copy(clock=lambda: time.time())
+    return dm
+
+
+def answer_everything(dm: DmDriver, user: str, answers: dict[str, Any]) -> None:
+    """Answer each question on screen from ``answers`` by typing; skip optional ones it lacks."""
+    playbook = dm.app.services.playbooks["pilot-plan"]
+    for _ in range(len(playbook.steps) * 2):
+        screen = dm.screen(user)
+        if screen.step_id == "review":
+            return
+        step = playbook.step(screen.step_id)
+        if answers.get(step.id) is not None:
+            fields = [f.id for f in step.fields] if step.fields else None
+            dm.type(user, typed(answers[step.id], fields))
+        else:
+            assert not step.required, f"no answer for the required step {step.id}"
+            dm.click(user, "Skip")
+        assert dm.screen(user).ts != screen.ts, f"{screen.step_id} was not accepted"
+    raise AssertionError("never reached the review card")
+
+
+def plan_pilot(dm: DmDriver, user: str = REP, answers: dict[str, Any] | None = None) -> Pilot:
+    """/pilot-plan, every answer typed in the DM, then Submit on the review card."""
+    dm.command(user, "/pilot-plan")
+    answer_everything(dm, user, EXAMPLE if answers is None else answers)
+    dm.click(user, "Submit")
+    (pilot,) = [p for p in pilot_store.list_pilots(dm.app.services.store, user_id=user)
+                if p.account == (answers or EXAMPLE)["account"] and p.version == 1] or [None]
+    assert pilot is not None, "submitting the plan records the pilot"
+    return pilot
+
+
+def messages_in(slack_api, channel: str) -> list[tuple[str, dict]]:
+    """(ts, message) in a channel (a user id means their DM), oldest first, as Slack shows them now."""
+    channel = "D" + channel if channel[:1] in ("U", "W") else channel
+    return sorted(((ts, m) for (ch, ts), m in slack_api.messages.items() if ch == channel), key=lambda kv: kv[0])
+
+
+def text_of(message: dict) -> str:
+    return json.dumps(message.get("blocks"), ensure_ascii=False) + message.get("text", "")
+
+
+def latest_with_action(slack_api, channel: str, action_prefix: str) -> tuple[str, dict]:
+    for ts, message in reversed(messages_in(slack_api, channel)):
+        for block in message.get("blocks") or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if str(element.get("action_id", "")).startswith(action_prefix):
+                    return ts, message
+    raise AssertionError(f"no message with a {action_prefix} button in {channel}")
+
+
+def click_in(dm: DmDriver, user: str, channel: str, label: str, *, inputs: dict[str, str] | None = None,
+             action_prefix: str = "rb_pilot"):
+    """Click ``label`` on the newest message with a pilot button; ``inputs`` is what was typed
+    into its input blocks (block id -> text), sent as Slack sends state with the click."""
+    ts, message = latest_with_action(dm.slack_api, channel, action_prefix)
+    state = {}
+    for block in message.get("blocks") or []:
+        if block.get("type") == "input" and block["block_id"] in (inputs or {}):
+            element = block["element"]
+            state[block["block_id"]] = {element["action_id"]: {"type": element["type"],
+                                                                "value": inputs[block["block_id"]]}}
+    for block in message["blocks"]:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("text", {}).get("text") == label:
+                reply = dm.sender.action(user, element["action_id"], value=element.get("value"),
+                                         block_id=block.get("block_id"), message_ts=ts, state=state,
+                                         channel_id=channel if channel[:1] in ("C", "G") else None)
+                dm.app.drain()
+                return reply
+    raise AssertionError(f"no {label!r} button on the newest pilot message in {channel}")
+
+
+def uploaded_files(slack_api) -> list[dict]:
+    """Every file uploaded: {title, filename, channel, comment, content}."""
+    names = {c.response["file_id"]: c.params for c in slack_api.calls_to("files.getUploadURLExternal")
+             if c.response and c.response.get("ok")}
+    files = []
+    for call in slack_api.calls_to("files.completeUploadExternal"):
+        if not (call.response and call.response.get("ok")):
+            continue
+        for item in call.params["files"]:
+            files.append({"title": item.get("title"), "filename": names[item["id"]].get("filename"),
+                          "channel": call.params.get("channel_id"), "comment": call.params.get("initial_comment"),
+                          "content": slack_api.uploads[item["id"]].decode("utf-8")})
+    return files
+
+
+def decode(value: str) -> ids.ActionValue:
+    return ids.ActionValue.decode(value)
