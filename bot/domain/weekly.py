@@ -212,6 +212,8 @@ def merge_rows(rows: Iterable[Mapping[str, Any]], first: str | None = None,
     for row in rows:
         key = row["key"]
         entry = grouped.setdefault(key, {"label": row.get("label") or key, "deals": 0, "pairs": [], "avoidable": 0})
+        # Spellings may differ between currencies ("Samsara" / "samsara"): show one, the same every week.
+        entry["label"] = min(entry["label"], row.get("label") or key)
         entry["deals"] += int(row["deals"])
         entry["avoidable"] += int(row.get("avoidable") or 0)
         entry["pairs"].append((row["currency"], row["amount_cents"]))
@@ -241,15 +243,23 @@ def reason_rows(rows: Iterable[Mapping[str, Any]], first: str | None = None) -> 
     return merge_rows(rows, first, label=lambda key, _: reason_label(key))
 
 
-def seller_focus(reasons: Iterable[str]) -> str | None:
-    """The skill to coach a seller on: the coaching map's entry for their most frequent loss
-    reason (ties in taxonomy order), plus any distinct skill their other reasons point at."""
-    counts = Counter(r for r in reasons if r in taxonomy.COACHING_MAP)
-    if not counts:
-        return None
+def seller_focus(deals: Sequence[Deal]) -> str | None:
+    """The skill to coach a seller on: the coaching map's entry for their most frequent main
+    loss reason (ties go to the reason that cost the most, then taxonomy order), plus any
+    distinct skill their other reasons point at."""
     order = {key: index for index, key in enumerate(taxonomy.LOSS_REASON_KEYS)}
-    ranked = sorted(counts, key=lambda key: (-counts[key], order[key]))
-    return taxonomy.coaching_focus(ranked[0], ranked[1:])
+    count: Counter[str] = Counter()
+    cost: Counter[str] = Counter()
+    for deal in deals:
+        if deal.primary_reason in order:
+            count[deal.primary_reason] += 1
+            cost[deal.primary_reason] += deal.cents
+    ranked = sorted(count, key=lambda key: (-count[key], -cost[key], order[key]))
+    others = sorted({r for d in deals for r in d.other_reasons if r in order and r not in count}, key=order.get)
+    if not ranked and not others:
+        return None
+    reasons = ranked + others
+    return taxonomy.coaching_focus(reasons[0], reasons[1:])
 
 
 @dataclass(frozen=True)
@@ -267,8 +277,7 @@ def seller_rows(rows: Iterable[Mapping[str, Any]], deals: Sequence[Deal], first:
     result = []
     for row in merged:
         own = [d for d in deals if d.user_id == row.key]
-        reasons = [d.primary_reason for d in own] + [r for d in own for r in d.other_reasons]
-        result.append(SellerRow(row.key, row.deals, row.amounts, row.avoidable, seller_focus(reasons),
+        result.append(SellerRow(row.key, row.deals, row.amounts, row.avoidable, seller_focus(own),
                                 sum(1 for d in own if d.reviewed_by)))
     return result
 

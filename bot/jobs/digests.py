@@ -10,6 +10,7 @@ the teams' numbers. Each is claimed once per week, like the team summaries.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +57,11 @@ class Rollup:
             self.services.wake()
         return done
 
+    def main_currency(self) -> str | None:
+        """The currency most teams report in: listed first in the roll-up."""
+        currencies = Counter(team.currency for team in self.services.teams.teams)
+        return min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
+
     def report(self, week: str) -> weekly.WeeklyReport:
         store = self.store
         names = {team.id: team.name for team in self.services.teams.teams}
@@ -69,6 +75,7 @@ class Rollup:
             retained=reports.retained_by_currency(store, None, week),
             teams=reports.by_team(store, week),
             team_names=names,
+            currency=self.main_currency(),
             biggest_n=8,
         )
 
