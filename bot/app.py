@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -21,13 +21,15 @@ def build_web_client(settings: Settings) -> WebClient:
     return WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
 
 
-def create_app(settings: Settings, services, *, process_before_response: bool = False,
+def create_app(settings: Settings, services, *, process_before_response: bool = True,
                token_verification: bool = True, socket_mode: bool = False) -> App:
     """The Bolt app with every listener registered.
 
-    ``process_before_response=True`` (tests) runs listeners before the HTTP response, so a
-    test sees the database changed when its request returns; in production listeners ack
-    first and Bolt finishes the work after the response.
+    ``process_before_response=True`` (the default, in production too) runs listeners before
+    the HTTP response. Listeners only write SQLite and queue Web API calls, well inside
+    Slack's 3 seconds, so acknowledging after the commit costs little and means an
+    acknowledged answer is never lost: if the process dies first, Slack gets no 200 and
+    retries, and the delivery key makes the retry a no-op if the work had committed.
     """
     settings.require_slack(socket_mode=socket_mode)
     app = App(
@@ -40,6 +42,7 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
         request_verification_enabled=not socket_mode,
     )
     register(app, services)
+    _tell_managers_of_refused_posts(services)
 
     @app.error
     def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name
@@ -48,6 +51,9 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
         logger.exception("unexpected error ref=%s user=%s", reference, user_id, exc_info=error)
         if user_id:
             services.chat.apologise(user_id, reference)
+        # The person has the apology; a 500 would only make Slack retry into the same bug
+        # and show them a generic failure on top.
+        return BoltResponse(status=200, body="")
 
     return app
 
@@ -59,3 +65,12 @@ def _user_of(body) -> str | None:
     if isinstance(user, dict):
         user = user.get("id")
     return user if isinstance(user, str) else None
+
+
+def _tell_managers_of_refused_posts(services) -> None:
+    """While serving Slack, a post Slack refuses for a fixable reason is told to the team's managers."""
+    from bot.outbox.notices import FailureNotices
+
+    sender = getattr(services, "sender", None)
+    if sender is not None and not any(isinstance(hook, FailureNotices) for hook in sender.on_failure):
+        sender.on_failure.append(FailureNotices(services.store, services.teams, services.renderer))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import ids
+from bot import ids, logs
 from bot.conversations import Conversations, Turn
 from bot.engine import answers as answer_parsing
 from bot.engine import runner
@@ -112,13 +112,22 @@ class Chat:
         if shown:
             self._update(f"{shown}:done:{seq}", shown, text, blocks, run)
 
-    def _show(self, turn: Turn, *, retire: tuple[str, list[dict[str, Any]]] | None = None) -> None:
-        """Post what comes next (a question or the review card) and remember which message it is."""
+    def _show(self, turn: Turn, *, retire: tuple[str, list[dict[str, Any]]] | None = None,
+              again: str | None = None) -> None:
+        """Post what comes next (a question or the review card) and remember which message it is.
+
+        ``again`` (Resume, naming the offer clicked) posts the screen on record once more
+        without moving on, under a key fixed by that screen and that offer: a double click
+        on one Resume button posts it once.
+        """
         run = turn.run
         seq = self._seq(run)
         if retire is not None:
             self._retire_screen(run, retire[0], retire[1], seq)
         key = f"screen:{run.id}:{seq}"
+        if again is not None:
+            seq = int(run.meta.get("seq", 0))
+            key = f"screen:{run.id}:{seq}:again:{again}"
         ctx = self.conversations.template_context(run)
         if turn.question is None:
             items = self.conversations.review(run)
@@ -180,11 +189,12 @@ class Chat:
             return Reply(self.say("too_long", limit=MAX_TYPED_ANSWER))
         with self.store.transaction():
             started = self.conversations.start(playbook.id, user_id, source="slack")
+            logs.bind(run_id=(started.resumed_existing or started.turn.run).id)
             if started.resumed_existing is not None:
                 run = started.resumed_existing
                 text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
                                  started_at=run.started_at[:10])
-                return Reply(text_, sm.resume_blocks(run.id, text_))
+                return Reply(text_, _offer_once(sm.resume_blocks(run.id, text_)))
             self._begin(started.turn, prefill=words)
         self.wake()
         return Reply(self.say("opened", playbook=playbook.model_dump()))
@@ -213,8 +223,10 @@ class Chat:
         """A message the person typed in our DM: the answer to the question on screen."""
         with self.store.transaction():
             if event_id and not run_store.claim_delivery(self.store, f"event:{event_id}"):
+                logs.bind(duplicate=True)
                 return  # Slack's retry of an event already handled
             run = self._focused_run(user_id)
+            logs.bind(run_id=run.id if run else None)
             if run is None:
                 self._note(user_id, self.say("nothing_open", commands=self._commands()))
                 self.wake()
@@ -255,13 +267,16 @@ class Chat:
         kind = ids.base_action(action.action_id)
         if kind == ids.MULTI_TOGGLE:
             return  # the selection is read from the message state when Done is clicked
+        logs.bind(action=kind)
         context = ids.ActionValue.decode(action.block_id) or ids.ActionValue.decode(action.value)
         if context is None:
             log.info("ignored action without a Rebound context action_id=%s", kind)
             return
+        logs.bind(run_id=context.run_id)
         with self.store.transaction():
             if action.action_ts and not run_store.claim_delivery(
                     self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+                logs.bind(duplicate=True)
                 return
             extra = self.extra_actions.get(kind)
             if extra is not None:
@@ -286,7 +301,7 @@ class Chat:
             try:
                 self._dispatch(kind, run, context, action)
             except ActionRefused as exc:
-                if exc.reason not in ("stale", "submitted", "cancelled"):
+                if exc.reason not in ("stale", "submitted", "cancelled", "malformed"):
                     self._note(action.user_id, exc.message, run)
                 else:
                     log.info("ignored %s action on run %s: %s", kind, run.id, exc.reason)
@@ -297,10 +312,11 @@ class Chat:
         on_screen = context.step_id
         if kind in (ids.ANSWER, ids.SELECT, ids.DATE, ids.USER, ids.MULTI_DONE, ids.BACK, ids.SKIP):
             self._require_screen(run, on_screen)
-        if kind == ids.ANSWER:
-            self._answer(run, user_id, action.value, step_id=on_screen)
-        elif kind in (ids.SELECT, ids.DATE, ids.USER):
-            self._answer(run, user_id, action.selected, step_id=on_screen)
+        if kind in (ids.ANSWER, ids.SELECT, ids.DATE, ids.USER):
+            raw = action.value if kind == ids.ANSWER else action.selected
+            if not isinstance(raw, str):  # Slack always sends the value; this payload was not Slack's
+                raise ActionRefused("malformed", "no value")
+            self._answer(run, user_id, raw, step_id=on_screen)
         elif kind == ids.MULTI_DONE:
             self._answer(run, user_id, self._multi_selection(action), step_id=on_screen)
         elif kind == ids.BACK:
@@ -329,8 +345,10 @@ class Chat:
         elif kind in (ids.RESUME, ids.OPEN_RUN):
             if not run.active:
                 raise ActionRefused(run.status, "already over")
-            self._show(self.conversations.turn(run), retire=None)
+            self._show(self.conversations.turn(run), retire=None, again=context.value or "")
         elif kind == ids.START_OVER:
+            if not run.active:  # a second click: the first one already started over
+                raise ActionRefused(run.status, "already over")
             started = self.conversations.start(run.playbook, user_id, source="slack", start_over=True)
             self._begin(started.turn)
         else:
@@ -379,6 +397,7 @@ class Chat:
         """Publish the App Home: my active runs, my recent runs, and for managers their team's."""
         with self.store.transaction():
             if event_id and not run_store.claim_delivery(self.store, f"event:{event_id}"):
+                logs.bind(duplicate=True)
                 return
             sections = [("Your conversations in progress", [
                 (self._run_line(run), run.id) for run in
@@ -395,6 +414,7 @@ class Chat:
                         run_store.list_runs(self.store, status="submitted", limit=10)]
                 sections.append(("All teams: recent submissions", rows))
             view = sm.home_view(sections)
+            view["blocks"] = _offer_once(view["blocks"])
             outbox.enqueue(self.store, f"home:{user_id}:{event_id or secrets.token_hex(6)}", "views.publish",
                            {"user_id": user_id, "view": view})
         self.wake()
@@ -419,3 +439,17 @@ class Chat:
         with self.store.transaction():
             self._note(user_id, self.say("error", reference=reference))
         self.wake()
+
+
+def _offer_once(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each Resume offer its own id (in the block id, which Slack sends back with the
+    click), so two clicks on one offer are one resume while a later offer still works."""
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        for element in elements:
+            if ids.base_action(str(element.get("action_id", ""))) in (ids.RESUME, ids.OPEN_RUN):
+                target = ids.ActionValue.decode(element.get("value"))
+                if target is not None:
+                    block["block_id"] = ids.ActionValue(target.run_id, value=secrets.token_hex(4)).encode()
+                break
+    return blocks

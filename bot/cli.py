@@ -169,13 +169,6 @@ def export(fmt: str, playbook: str | None, since: str | None, user_id: str | Non
         services.close()
 
 
-def _configure_logging(settings: Settings) -> None:
-    import logging
-
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-
-
 @main.command()
 @click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535), help="HTTP port.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
@@ -203,7 +196,9 @@ def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
         settings.require_slack(socket_mode=socket_mode)
     except SettingError as exc:
         raise click.ClickException(str(exc)) from None
-    _configure_logging(settings)
+    from bot import logs
+
+    logs.configure(settings)
     from bot.services import build_services
 
     try:
@@ -226,7 +221,9 @@ def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
             click.echo(f"Rebound is listening on http://{host}:{port}/slack/events", err=True)
-            serve_http(create_wsgi_app(app, services.store), host=host, port=port, threads=threads)
+            serve_http(create_wsgi_app(app, services.store,
+                                       signing_secret=settings.slack_signing_secret.get_secret_value()),
+                       host=host, port=port, threads=threads)
     finally:
         services.close()
 

@@ -3,18 +3,30 @@ Bolt's single-threaded development server).
 
 Paths: ``POST /slack/events`` for every Slack request (commands, events, interactivity),
 ``GET /healthz`` answering 200 while the database answers.
+
+Before Bolt sees a request, this layer refuses, in order: a body over the size limit (413,
+unread), a bad, stale or missing v0 signature (401, so nothing of a forged request is parsed
+or logged), and a body that is not shaped like anything Slack sends (400): Bolt assumes
+Slack's shapes and would answer a JSON list or an ``action_id`` that is a number with a 500.
+Each request is logged as one line with what the handlers bound (run id, action).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
 
+from bot import logs
 from bot.store.db import Store
 
 log = logging.getLogger("rebound.http")
@@ -22,6 +34,7 @@ log = logging.getLogger("rebound.http")
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are far smaller; anything bigger is refused unread
+MAX_CLOCK_SKEW = 5 * 60  # Slack's replay window for request timestamps, in seconds
 
 
 def _respond(start_response, status: str, body: dict) -> list[bytes]:
@@ -30,13 +43,103 @@ def _respond(start_response, status: str, body: dict) -> list[bytes]:
     return [data]
 
 
-def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES) -> Callable:
+def signature_valid(secret: str, timestamp: str | None, signature: str | None, body: bytes,
+                    now: float | None = None) -> bool:
+    """Slack's v0 scheme: ``v0=hex(hmac_sha256(secret, "v0:{timestamp}:{body}"))``, timestamp within 5 minutes."""
+    if not secret or not timestamp or not signature:
+        return False
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        return False
+    if abs((now if now is not None else time.time()) - sent_at) > MAX_CLOCK_SKEW:
+        return False
+    expected = "v0=" + hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+# -- the shapes Bolt relies on ---------------------------------------------------------------
+
+_TEXTUAL = (str, type(None))
+# Keys Bolt reads with .get()/"in" when they are not strings, wherever they appear.
+_STR_OR_DICT = ("user", "team", "enterprise", "channel")
+_DICTS = ("event", "view", "message", "previous_message", "item", "assistant_thread", "container", "state")
+_STRINGS = ("type", "command", "callback_id", "action_id", "block_id", "subtype", "team_id", "user_id",
+            "channel_id", "enterprise_id", "response_url", "trigger_id")
+
+
+def _object_problem(value: Any, where: str, depth: int = 0) -> str | None:
+    if not isinstance(value, dict):
+        return f"{where} is not an object"
+    for key in _STRINGS:
+        if key in value and not isinstance(value[key], _TEXTUAL):
+            return f"{where}.{key} is not a string"
+    for key in _STR_OR_DICT:
+        if key in value and not isinstance(value[key], (str, dict, type(None))):
+            return f"{where}.{key} is neither a string nor an object"
+        if isinstance(value.get(key), dict) and not isinstance(value[key].get("id"), _TEXTUAL):
+            return f"{where}.{key}.id is not a string"
+    for key in _DICTS:
+        if key in value and not isinstance(value[key], dict):
+            return f"{where}.{key} is not an object"
+    for key in ("authorizations", "actions", "response_urls"):
+        if key in value and not (isinstance(value[key], list) and all(isinstance(i, dict) for i in value[key])):
+            return f"{where}.{key} is not a list of objects"
+    if depth < 2:  # Bolt looks one or two levels down for ids and types
+        nested = [(f"{where}.{key}", value[key]) for key in ("event", "view", "message", "previous_message",
+                                                              "item", "assistant_thread") if key in value]
+        nested += [(f"{where}.authorizations[0]", value["authorizations"][0])] if value.get("authorizations") else []
+        nested += [(f"{where}.actions[{i}]", a) for i, a in enumerate(value.get("actions") or [])]
+        for inner_where, inner in nested:
+            problem = _object_problem(inner, inner_where, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
+def payload_problem(text: str, content_type: str | None) -> str | None:
+    """Why Bolt could not read this body safely, or None. Parses exactly as Bolt does."""
+    try:
+        body = parse_body(text, content_type)
+    except ValueError:  # json.JSONDecodeError included
+        return "the body is not valid JSON"
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    try:
+        # Lone surrogates (``"\ud800"``) are valid JSON but not text: SQLite and Slack refuse them.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "the body holds text that is not valid Unicode"
+    problem = _object_problem(body, "body")
+    if problem:
+        return problem
+    if body.get("type") == "event_callback" and not isinstance((body.get("event") or {}).get("type"), str):
+        return "body.event.type is missing"
+    if body.get("type") in ("view_submission", "view_closed") and not isinstance(
+            (body.get("view") or {}).get("callback_id"), str):
+        return "body.view.callback_id is missing"
+    if body.get("type") == "block_actions" and not all(isinstance(a.get("action_id"), str) for a in body.get("actions") or []):
+        return "an action has no action_id"
+    return None
+
+
+def _content_type(environ) -> str | None:
+    value = environ.get("CONTENT_TYPE")
+    return value.split(";")[0] if value else None
+
+
+# -- the WSGI application --------------------------------------------------------------------
+
+
+def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
+                    signing_secret: str | None = None) -> Callable:
+    """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree)."""
+    secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
-        started = time.perf_counter()
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy = store.ping()
             return _respond(start_response, "200 OK" if healthy else "503 Service Unavailable",
@@ -45,13 +148,38 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES) -
             return _respond(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         if method != "POST":
             return _respond(start_response, "405 Method Not Allowed", {"ok": False, "error": "method_not_allowed"})
+        started = time.perf_counter()
+        with logs.scope() as fields:
+            status, result = _handle(environ, start_response)
+            # The fields go in the message itself, so the line reads the same under any formatter.
+            log.info("request %s", logs.as_fields({
+                "path": path, "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
+                "retry": environ.get("HTTP_X_SLACK_RETRY_NUM", "0"), **fields}))
+        return result
+
+    def _handle(environ, start_response) -> tuple[str, Iterable[bytes]]:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = -1
         if length < 0 or length > max_body:
-            log.warning("request refused: body of %s bytes", length)
-            return _respond(start_response, "413 Payload Too Large", {"ok": False, "error": "payload_too_large"})
+            logs.bind(refused=f"body of {length} bytes")
+            return "413", _respond(start_response, "413 Payload Too Large", {"ok": False, "error": "payload_too_large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        if not signature_valid(secret, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+                               environ.get("HTTP_X_SLACK_SIGNATURE"), body):
+            logs.bind(refused="bad, stale or missing signature")
+            return "401", _respond(start_response, "401 Unauthorized", {"error": "invalid request"})
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text, problem = "", "the body is not UTF-8"
+        else:
+            problem = payload_problem(text, _content_type(environ))
+        if problem:
+            logs.bind(refused=problem)
+            return "400", _respond(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
+        environ["wsgi.input"] = io.BytesIO(body)  # Bolt's adapter reads the body again
         captured: dict[str, str] = {}
 
         def recording_start_response(status, headers, exc_info=None):
@@ -59,9 +187,7 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES) -
             return start_response(status, headers, exc_info)
 
         result = slack(environ, recording_start_response)
-        log.info("request path=%s status=%s ms=%.1f retry=%s", path, captured.get("status", "?")[:3],
-                 (time.perf_counter() - started) * 1000, environ.get("HTTP_X_SLACK_RETRY_NUM", "0"))
-        return result
+        return captured.get("status", "?")[:3], result
 
     return wsgi
 

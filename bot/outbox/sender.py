@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.client import HTTPException
@@ -156,6 +157,9 @@ class OutboxSender:
         self.max_delay = max_delay
         self.lease_seconds = lease_seconds if lease_seconds is not None else max(60.0, 3.0 * (client.timeout or 30))
         self._rng = rng or random.Random()
+        # Called as hook(item, reason) in the transaction that marks a row failed, e.g. to tell
+        # a team's managers that Slack refused their summary (bot.outbox.notices).
+        self.on_failure: list[Callable[[OutboxItem, str], None]] = []
 
     def backoff(self, attempt: int) -> float:
         """Seconds before retry number ``attempt`` (1-based): exponential, capped, with "equal jitter"
@@ -267,7 +271,10 @@ class OutboxSender:
         return payload
 
     def _fail(self, item: OutboxItem, reason: str, report: DrainReport, details: str = "") -> None:
-        outbox.mark_failed(self.store, item.id, f"{reason}: {details}" if details else reason)
+        with self.store.transaction():
+            if outbox.mark_failed(self.store, item.id, f"{reason}: {details}" if details else reason):
+                for hook in self.on_failure:
+                    hook(item, reason)
         report.failed += 1
         report.keys_failed.append(item.key)
         self._log(logging.WARNING, item, "failed", reason)
@@ -281,6 +288,7 @@ class OutboxSender:
             f"outcome={outcome}",
             f"attempt={item.attempts}",
         ]
+        parts.extend(f"{name}={value}" for name, value in (("run_id", item.run_id), ("team", item.team)) if value)
         if reason:
             parts.append(f"reason={reason!r}")
         parts.extend(f"{name}={value}" for name, value in extra.items())

@@ -259,12 +259,52 @@ def claim_delivery(store: Store, key: str) -> bool:
     return inserted == 1
 
 
-def delete_user_data(store: Store, user_id: str) -> dict[str, int]:
-    """Delete a person's runs and everything hanging off them (privacy requests). Returns counts."""
+# Outbox rows about a person that carry no run id: notes to them and their App Home.
+_PERSONAL_OUTBOX_KEYS = ("note:{user}:", "home:{user}:")
+
+
+def _user_data(db, user_id: str, *, delete: bool) -> dict[str, int]:
+    runs_of = "(SELECT id FROM runs WHERE user_id = ?)"
+    key_match = " OR ".join("substr(key, 1, ?) = ?" for _ in _PERSONAL_OUTBOX_KEYS)
+    key_params: list[Any] = []
+    for prefix in _PERSONAL_OUTBOX_KEYS:
+        key_params += [len(prefix.format(user=user_id)), prefix.format(user=user_id)]
+    where = {
+        "answers": (f"run_id IN {runs_of}", [user_id]),
+        "answer_history": (f"run_id IN {runs_of}", [user_id]),
+        "outbox": (f"run_id IN {runs_of} OR {key_match}", [user_id, *key_params]),
+        "reminders": (f"run_id IN {runs_of} OR user_id = ?", [user_id, user_id]),
+    }
+    # Every other table keyed by a person (a flow's per-person rows) goes too; tables hanging
+    # off runs go with them through ON DELETE CASCADE.
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'runs'").fetchall():
+        if table not in where and any(col[1] == "user_id" for col in db.execute(f'PRAGMA table_info("{table}")')):
+            where[table] = ("user_id = ?", [user_id])
+    where["runs"] = ("user_id = ?", [user_id])
+    counts = {}
+    for table, (condition, params) in where.items():
+        counts[table] = db.execute(f'SELECT COUNT(*) FROM "{table}" WHERE {condition}', params).fetchone()[0]
+    if delete:
+        for table, (condition, params) in where.items():  # runs last: the conditions above read it
+            if table not in ("answers", "answer_history"):  # cascade from runs
+                db.execute(f'DELETE FROM "{table}" WHERE {condition}', params)
+    return counts
+
+
+def count_user_data(store: Store, user_id: str) -> dict[str, int]:
+    """What :func:`delete_user_data` would delete, by table (for the confirmation prompt)."""
+    return _user_data(store.db, user_id, delete=False)
+
+
+def forget_user(store: Store, user_id: str) -> dict[str, int]:
+    """Delete a person's runs, their answers (and earlier versions), the outbox rows and
+    reminders of those runs, notes to them, and every row of a table keyed by their user
+    id (privacy requests). Returns the counts deleted, by table; all or nothing."""
     with store.transaction() as db:
-        run_ids = [row[0] for row in db.execute("SELECT id FROM runs WHERE user_id = ?", [user_id])]
-        answers = 0
-        for run_id in run_ids:
-            answers += db.execute("SELECT COUNT(*) FROM answers WHERE run_id = ?", [run_id]).fetchone()[0]
-        db.execute("DELETE FROM runs WHERE user_id = ?", [user_id])
-    return {"runs": len(run_ids), "answers": answers}
+        return _user_data(db, user_id, delete=True)
+
+
+def delete_user_data(store: Store, user_id: str) -> dict[str, int]:
+    """:func:`forget_user`, counting only runs and answers."""
+    counts = forget_user(store, user_id)
+    return {"runs": counts["runs"], "answers": counts["answers"]}

@@ -12,15 +12,16 @@ from bot.chat import ActionInput
 
 
 def _selected(action: dict[str, Any]) -> Any:
+    """What was picked, only in the types Slack sends (strings); anything else reads as nothing."""
     option = action.get("selected_option")
     if isinstance(option, dict):
-        return option.get("value")
+        return _text(option.get("value"))
     for key in ("selected_date", "selected_user"):
         if isinstance(action.get(key), str):
             return action[key]
     options = action.get("selected_options")
     if isinstance(options, list):
-        return [o.get("value") for o in options if isinstance(o, dict)]
+        return [o["value"] for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)]
     return None
 
 

@@ -1,0 +1,145 @@
+"""Helpers for the reliability and security tests: database snapshots and invariants, and
+walking a conversation in a DM from a playbook's example answers."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.engine import runner
+from bot.store.db import Store
+from tests.support.dm_driver import DmDriver, typed
+from tests.support.rebound_app import RunningApp, start_app, write_teams
+from tests.support.slack_api import SlackApiStandIn
+
+EXAMPLES = PROJECT_ROOT / "examples" / "answers"
+
+# The shared app's teams: enough reps that every test gets people nobody else has touched.
+WEST_REPS = [f"U0W{i:03d}" for i in range(200)]
+EMEA_REPS = [f"U0E{i:03d}" for i in range(50)]
+TEAMS_YAML = f"""\
+teams:
+  - id: west
+    name: West Enterprise
+    summary_channel: C0WEST
+    managers: [U0MGR1]
+    members: [U0REP1, U0REP2, {", ".join(WEST_REPS)}]
+    timezone: America/Los_Angeles
+  - id: emea
+    name: EMEA Mid-Market
+    summary_channel: C0EMEA
+    managers: [U0MGR2]
+    members: [U0REP3, {", ".join(EMEA_REPS)}]
+    timezone: Europe/Berlin
+    currency: EUR
+routing:
+  product_channel: C0PROD
+  enablement_channel: C0ENAB
+leadership:
+  heads: [U0HEAD]
+  rollup_channel: C0LEAD
+"""
+
+
+@contextmanager
+def shared_app(directory: Path) -> Iterator[tuple[RunningApp, SlackApiStandIn]]:
+    """One app and one Slack stand-in for a whole test module (starting and stopping them
+    costs about a second); tests keep apart by using fresh people from :func:`fresh_reps`."""
+    write_teams(directory, TEAMS_YAML)
+    api = SlackApiStandIn().start()
+    app = start_app(directory, api)
+    try:
+        yield app, api
+    finally:
+        app.stop()
+        api.stop()
+
+
+def fresh_reps(team: str = "west") -> Iterator[str]:
+    return iter(WEST_REPS if team == "west" else EMEA_REPS)
+
+
+def example_answers(playbook_id: str) -> dict[str, Any]:
+    return yaml.safe_load((EXAMPLES / f"{playbook_id}.yml").read_text(encoding="utf-8"))
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    """Rows in every table: a request that must touch nothing leaves this unchanged."""
+    tables = [row[0] for row in store.db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {table: store.db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] for table in tables}
+
+
+def walk_to_review(dm: DmDriver, user: str, playbook_id: str, answers: dict[str, Any] | None = None) -> None:
+    """Answer every question on screen by typing the example answer, skipping what has none."""
+    answers = example_answers(playbook_id) if answers is None else answers
+    playbook = dm.app.services.playbooks[playbook_id]
+    for _ in range(len(playbook.steps) * 2):
+        screen = dm.screen(user)
+        if screen.step_id == "review":
+            return
+        step = playbook.step(screen.step_id)
+        if answers.get(step.id) is not None:
+            if step.type == "date":
+                dm.pick_date(user, str(answers[step.id]))
+            else:
+                dm.type(user, typed(answers[step.id], [f.id for f in step.fields] if step.fields else None))
+        elif not step.required:
+            dm.click(user, "Skip")
+        elif step.type == "yes_no":
+            dm.click(user, "No")
+        else:
+            raise AssertionError(f"no example answer for the required step {playbook_id}.{step.id}")
+        after = dm.screen(user)
+        assert (after.step_id, after.ts) != (screen.step_id, screen.ts), f"{step.id} was not accepted"
+    raise AssertionError(f"{playbook_id} never reached its review card")
+
+
+def consistency_problems(services) -> list[str]:
+    """Everything that must hold in the database whatever requests came in, as sentences."""
+    store, problems = services.store, []
+    db = store.db
+    integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    if integrity != "ok":
+        problems.append(f"integrity_check: {integrity}")
+    for row in db.execute("PRAGMA foreign_key_check").fetchall():
+        problems.append(f"foreign key broken: {row}")
+    for user, playbook, count in db.execute(
+            "SELECT user_id, playbook, COUNT(*) FROM runs WHERE status = 'active' GROUP BY 1, 2 HAVING COUNT(*) > 1"):
+        problems.append(f"{user} has {count} active {playbook} runs")
+    from bot.store import runs as run_store
+
+    for run in run_store.list_runs(store, status="active"):
+        playbook = services.playbooks.get(run.playbook)
+        if playbook is None:
+            continue
+        state = services.conversations.state_of(run)
+        visible = [q.id for q in runner.visible_questions(playbook, state)]
+        if run.cursor is not None and run.cursor not in visible:
+            problems.append(f"run {run.id}: cursor {run.cursor!r} is not a visible question")
+        if run.source == "slack" and "screen" in run.meta:
+            current = runner.current(playbook, state)
+            expected = current.id if current else "review"
+            if run.meta["screen"] != expected:
+                problems.append(f"run {run.id}: the screen shows {run.meta['screen']!r} but the run is at {expected!r}")
+    for (value,) in db.execute("SELECT value FROM answers"):
+        json.loads(value)
+    for key, lease in db.execute("SELECT key, lease_until FROM outbox WHERE status = 'sending'"):
+        if lease is None:
+            problems.append(f"outbox {key} is sending without a lease")
+    return problems
+
+
+def duplicate_posts(slack_api, since: int = 0) -> list[tuple[str, str]]:
+    """(channel, text) pairs Slack received more than once via chat.postMessage (calls from ``since`` on)."""
+    calls = [c for c in slack_api.calls[since:] if c.method == "chat.postMessage"]
+    seen = Counter((c.params.get("channel"), json.dumps(c.params.get("blocks"), sort_keys=True) + str(c.params.get("text")))
+                   for c in calls)
+    return [pair for pair, count in seen.items() if count > 1]
