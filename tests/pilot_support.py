@@ -113,3 +113,31 @@ def uploaded_files(slack_api) -> list[dict]:
 
 def decode(value: str) -> ids.ActionValue:
     return ids.ActionValue.decode(value)
+
+
+def quick_plan(dm: DmDriver, user: str = REP, answers: dict[str, Any] | None = None) -> Pilot:
+    """A plan submitted over the endpoint without typing every answer: the run starts prefilled
+    (as an edit does), the rest is answered on screen, then Submit."""
+    answers = EXAMPLE if answers is None else answers
+    services = dm.app.services
+    with services.store.transaction():
+        started = services.conversations.start("pilot-plan", user, source="slack", prefill_answers=answers)
+        services.chat.begin(started.turn)
+    dm.app.drain()
+    answer_everything(dm, user, answers)
+    dm.click(user, "Submit")
+    return pilot_store.for_run(services.store, started.turn.run.id)
+
+
+def review_edit(dm: DmDriver, user: str, step_id: str):
+    """Click Edit beside one answer on the review card."""
+    screen = dm.screen(user)
+    assert screen.step_id == "review"
+    for block, element in screen.buttons():
+        target = ids.ActionValue.decode(element.get("value"))
+        if element.get("text", {}).get("text") == "Edit" and target and target.step_id == step_id:
+            reply = dm.sender.action(user, element["action_id"], value=element["value"], block_id=block.get("block_id"),
+                                     message_ts=screen.ts)
+            dm.app.drain()
+            return reply
+    raise AssertionError(f"no Edit button for {step_id} on the review card")
