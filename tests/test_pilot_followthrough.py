@@ -109,6 +109,14 @@ def test_edit_after_the_midpoint_does_not_send_it_again(app, dm, slack_api, froz
     app.services.tick()
     app.drain()
     assert count(slack_api, REP, "Halfway through") == 1
+    dm.command(REP, "/pilot-plan", "edit")  # and a third version: still once
+    review_edit(dm, REP, "scope")
+    dm.type(REP, "Route planning for Tacoma, Spokane, Boise and Reno")
+    dm.click(REP, "Submit")
+    app.services.tick()
+    app.drain()
+    assert count(slack_api, REP, "Halfway through") == 1
+    assert pilot_store.get(app.services.store, pilot.id).version == 3
     current = pilot_store.get(app.services.store, pilot.id).current_run_id
     assert set(pending(app.services.store, current)) == {"before_end_user", "before_end_team", "outcome:1"}
 

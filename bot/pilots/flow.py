@@ -139,15 +139,16 @@ class PilotFlow:
         self.post_card(run, ctx)
 
     def supersede(self, old_run_id: str | None, new_run_id: str) -> None:
-        """A new version's reminders replace the old one's. One whose moment has passed is not
-        sent again if the previous version already sent it (or if the plan was written after it)."""
+        """A new version's reminders replace the old one's. One whose moment has passed is sent
+        only if the previous version's was still waiting to go out (a catch-up after downtime):
+        not again when it was sent, and not for a plan written after that moment."""
         now = to_iso_floor(clock.now())
         prefix = f"reminder:{new_run_id}:"
         for reminder in reminders.upcoming(self.store, run_id=new_run_id, kind="playbook_reminder"):
             if reminder.due_at > now:
                 continue
             before = reminders.get(self.store, f"reminder:{old_run_id}:{reminder.key[len(prefix):]}") if old_run_id else None
-            if before is None or before.status == "done":
+            if before is None or before.status != "pending":
                 pilot_store.cancel_reminder(self.store, reminder.key)
         if old_run_id:
             reminders.cancel_for_run(self.store, old_run_id)
@@ -250,6 +251,8 @@ class PilotFlow:
             reminders.cancel_for_run(self.store, version.run_id)
 
     def ask_outcome_now(self, user_id: str, pilot: Pilot) -> Reply:
+        if pilot.outcome_round and pilot.action is None:  # recorded; waiting for "what happens now?"
+            return Reply(self.say("action_pending", account=pilot.account))
         with self.store.transaction():
             self.post_outcome_form(pilot, key=f"pilot_form:{pilot.id}:{pilot.outcome_round + 1}:{secrets.token_hex(4)}")
         return Reply(self.say("form_sent", account=pilot.account))
