@@ -43,6 +43,16 @@ class Reply:
 
 
 @dataclass
+class Prefill:
+    """Answers a flow gives a run it starts from what it already knows (the loss from the latest
+    debrief), the run's meta, and a note (mrkdwn, already escaped) shown after the intro."""
+
+    answers: dict[str, Any]
+    meta: dict[str, Any] | None = None
+    note: str | None = None
+
+
+@dataclass
 class ActionInput:
     """One block action, reduced to what Rebound reads from it."""
 
@@ -72,6 +82,15 @@ class Chat:
         # Words after a command that start something other than the playbook (`/recover weights`):
         # (command, first word) -> handler(user_id, rest of text) -> Reply.
         self.subcommands: dict[tuple[str, str], Callable[[str, str], Reply]] = {}
+        # A bare slash command prefilled from what a flow already knows (/recover from the latest
+        # debrief): playbook id -> provider(user_id) -> Prefill or None. Words after the command win.
+        self.prefills: dict[str, Callable[[str], Prefill | None]] = {}
+        # Messages a flow posts in the DM after a run's summary (the ranked recovery plan, an offer to
+        # debrief): hook(run), called inside the submit transaction, after the summary is queued.
+        self.after_summary: list[Callable[[Run], None]] = []
+        # App Home sections a flow adds (recovery progress, check-backs):
+        # provider(user_id) -> [(title, [(mrkdwn line, run id or None)])].
+        self.home_sections: list[Callable[[str], list[tuple[str, list[tuple[str, str | None]]]]]] = []
         # Extra text on a playbook's review card (a pilot plan's open items, before Submit):
         # playbook id -> note(run, template context) -> mrkdwn already escaped, or None.
         self.review_notes: dict[str, Callable[[Run, dict[str, Any]], str | None]] = {}
@@ -177,7 +196,7 @@ class Chat:
         words = (text or "").strip()
         if words.lower() in ("help", "?"):
             return Reply(self.say("help", playbook=playbook.model_dump(), command=command))
-        first_word, _, rest = words.partition(" ")
+        first_word, rest = (words.split(maxsplit=1) + ["", ""])[:2]  # `/recover import` then a pasted file
         sub = self.subcommands.get((command, first_word.lower()))
         if sub is not None:
             reply = sub(user_id, rest.strip())
@@ -188,14 +207,18 @@ class Chat:
         if len(words) > MAX_TYPED_ANSWER:
             return Reply(self.say("too_long", limit=MAX_TYPED_ANSWER))
         with self.store.transaction():
-            started = self.conversations.start(playbook.id, user_id, source="slack")
+            provider = self.prefills.get(playbook.id)
+            prefill = provider(user_id) if provider is not None and not words else None
+            started = self.conversations.start(playbook.id, user_id, source="slack",
+                                               prefill_answers=prefill.answers if prefill else None,
+                                               meta=prefill.meta if prefill else None)
             logs.bind(run_id=(started.resumed_existing or started.turn.run).id)
             if started.resumed_existing is not None:
                 run = started.resumed_existing
                 text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
                                  started_at=run.started_at[:10])
                 return Reply(text_, _offer_once(sm.resume_blocks(run.id, text_)))
-            self._begin(started.turn, prefill=words)
+            self._begin(started.turn, prefill=words, note=prefill.note if prefill else None)
         self.wake()
         return Reply(self.say("opened", playbook=playbook.model_dump()))
 
@@ -204,11 +227,13 @@ class Chat:
         its intro, then its first question or review card. Call inside the flow's transaction."""
         self._begin(turn)
 
-    def _begin(self, turn: Turn, *, prefill: str = "") -> None:
-        """Intro, then the first question (answered by the command's text when it fits)."""
+    def _begin(self, turn: Turn, *, prefill: str = "", note: str | None = None) -> None:
+        """Intro (and a flow's note), then the first question (answered by the command's text when it fits)."""
         run = turn.run
         intro = self.renderer.render_string(turn.playbook.intro, self.conversations.template_context(run))
         self._post(f"intro:{run.id}", self._dm(run, run.user_id), intro, sm.note_blocks(intro), run)
+        if note:
+            self._post(f"intro-note:{run.id}", self._dm(run, run.user_id), note, sm.note_blocks(note), run)
         if prefill and turn.question is not None:
             first = turn.question
             try:
@@ -387,6 +412,8 @@ class Chat:
                         not_shared=[d.skipped_reason for d in result.deliveries if d.skipped_reason])
         self._retire_screen(run, done, sm.note_blocks(done), self._seq(run))
         self._post(f"summary:{run.id}", self._dm(run, user_id), summary, bk.text_blocks(summary)[: bk.MAX_MESSAGE_BLOCKS], run)
+        for hook in self.after_summary:
+            hook(result.run)
 
     def _commands(self) -> list[str]:
         return sorted(p.command for p in self.conversations.playbooks.values())
@@ -405,6 +432,8 @@ class Chat:
                 ("Your recent submissions", [
                 (self._run_line(run), None) for run in
                 run_store.list_runs(self.store, user_id=user_id, status="submitted", limit=5)])]
+            for provider in self.home_sections:
+                sections.extend(provider(user_id))
             for team in self.teams.managed_by(user_id):
                 rows = [(self._run_line(run, with_owner=True), None) for run in
                         run_store.list_runs(self.store, team=team.id, status="submitted", limit=10)]

@@ -22,11 +22,12 @@ from bot.validate import check_templates
 
 def template_globals() -> dict:
     """Domain helpers templates may call (formatting stays in templates; the maths lives in domain/)."""
-    from bot.domain import taxonomy
+    from bot.domain import graceful, taxonomy
 
     return {
         "coaching_focus": taxonomy.coaching_focus,
         "manager_questions": taxonomy.manager_questions,
+        "lint_reply": graceful.lint_reply,
     }
 
 

@@ -338,8 +338,19 @@ def _read_money(text: str, default: str) -> tuple[Decimal | None, str | None]:
     return amount, codes[0] if codes else default
 
 
+def _same_currency(ctx: _Ctx) -> tuple[str | None, str]:
+    """The currency ``same_currency_as`` asks for (None when that step has no amount yet) and its name."""
+    ref = ctx.step.validation.same_currency_as
+    if not ref:
+        return None, ""
+    earlier = ctx.earlier.get(ref)
+    code = earlier.get("currency") if isinstance(earlier, Mapping) else None
+    return (code if isinstance(code, str) else None), "the " + ref.replace("_", " ")
+
+
 def _parse_currency(ctx: _Ctx, raw: Any) -> dict[str, Any]:
-    currency: str | None = ctx.default_currency
+    required, ref_name = _same_currency(ctx)
+    currency: str | None = required or ctx.default_currency
     if isinstance(raw, Mapping):
         unknown = [str(k)[:40] for k in raw if k not in ("amount", "currency")]
         if unknown or "amount" not in raw:
@@ -361,6 +372,9 @@ def _parse_currency(ctx: _Ctx, raw: Any) -> dict[str, Any]:
         raise ctx.reject("I see two different currencies there; please give just one.")
     if amount < 0:
         raise ctx.reject("The amount can't be negative. Say 0 if there was none.")
+    if required is not None and currency != required:
+        raise ctx.reject(f"Please give it in {required}, like {ref_name}: I never convert currencies, so every "
+                         f"number stays exact. E.g. {_fmt_number(amount)} {required}.")
     _check_bounds(ctx, amount, "The amount")
     return {"amount": _to_json(amount), "currency": currency}
 

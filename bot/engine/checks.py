@@ -103,6 +103,14 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
         if isinstance(step.validation.warn_after_days, str):
             check_expression(loc + ("validation", "warn_after_days"), step.validation.warn_after_days, index,
                              "`warn_after_days`")
+        for where, spec in [(loc, step)] + [(loc + ("fields", i), f) for i, f in enumerate(step.fields)]:
+            target = spec.validation.same_currency_as
+            if target is None:
+                continue
+            if target not in order or order[target] >= index:
+                add(where + ("validation", "same_currency_as"), f"same_currency_as must name an earlier currency step, got {target!r}")
+            elif playbook.steps[order[target]].type != "currency":
+                add(where + ("validation", "same_currency_as"), f"same_currency_as names {target!r}, which is not a currency step")
         if step.default is not None and step.is_question:
             try:
                 answers.parse_answer(step, step.default, today=date(2026, 1, 5), earlier={})

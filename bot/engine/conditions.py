@@ -16,6 +16,9 @@ from jinja2 import Undefined, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.domain import graceful as domain_graceful
+from bot.domain import recovery as domain_recovery
+
 __all__ = ["SecurityError", "TemplateSyntaxError", "compile_expression", "evaluate", "names_in", "truthy"]
 
 
@@ -76,6 +79,9 @@ BASE_FUNCTIONS: dict[str, Any] = {
     "next_quarter_start": next_quarter_start,
     "money": money,
 }
+# Sales maths the playbooks name (pure, never raising in an expression): /recover's arithmetic
+# is bot/domain/coverage.recovery_plan, /graceful-no suggests a category from the customer's words.
+BASE_FUNCTIONS.update(recovery_plan=domain_recovery.plan_values, suggest_reason=domain_graceful.suggest_reason)
 
 
 class _Env(ImmutableSandboxedEnvironment):

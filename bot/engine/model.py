@@ -72,6 +72,11 @@ class Validation(Strict):
         description="date: warn (not refuse) when the date is more than this many days after `not_before`: a number, "
         "or an expression over earlier answers and `settings`, e.g. `settings.max_pilot_days`.",
     )
+    same_currency_as: str | None = Field(
+        default=None,
+        description="currency: the id of an earlier currency step this amount must share a currency with (an amount "
+        "without one takes that step's); amounts in two currencies are refused, never converted.",
+    )
     min_items: int | None = Field(default=None, description="list, multi_choice: fewest items.", ge=0)
     max_items: int | None = Field(default=None, description="list, multi_choice: most items.", ge=1)
 

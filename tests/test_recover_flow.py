@@ -1,0 +1,202 @@
+"""/recover end to end over real HTTP: the loss prefilled from the latest debrief, the plan
+posted after the summary, progress from its ⋯ menus, App Home, and the subcommands
+(weights, import, threshold, plan)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.recovery.messages import PROGRESS_ACTION
+from bot.store import recovery as rs
+from bot.store import runs as run_store
+from tests.support.dm_driver import DmDriver
+from tests.support.rebound_app import start_app
+
+REP, REP2, MGR = "U0REP1", "U0REP2", "U0MGR1"
+
+CSV = """Opportunity Name,Account,Amount,Probability,Close Date
+Dispatch analytics,Cascade Cold Chain,60000,40,2027-01-29
+New logo,Summit Building Supply,lots,20,2027-03-31
+Fleet expansion,Pinecrest Foods,45000,70%,2026-12-18"""
+
+
+def usd(amount):
+    return {"amount": amount, "currency": "USD"}
+
+
+@pytest.fixture
+def app(tmp_path, slack_api):
+    running = start_app(tmp_path, slack_api)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dm(app, slack_api):
+    return DmDriver(app, slack_api)
+
+
+def debrief(app, user: str = REP) -> str:
+    """A submitted debrief of a lost renewal, as the debrief flow stores it."""
+    store = app.services.store
+    run = run_store.create_run(store, playbook="debrief", playbook_version=1, user_id=user, team="west", cursor=None)
+    for step, value in (("deal", "Northwind renewal"), ("amount", usd(120000)), ("lost_renewal", True),
+                        ("retained_amount", usd(35000))):
+        run_store.save_answer(store, run.id, step, value, cursor=None, skipped=[])
+    run_store.mark_submitted(store, run.id)
+    return run.id
+
+
+def finish(dm: DmDriver, user: str, answers: dict) -> None:
+    playbook = dm.app.services.playbooks["recover"]
+    for _ in range(len(playbook.steps) * 2):
+        screen = dm.screen(user)
+        if screen.step_id == "review":
+            dm.click(user, "Submit")
+            return
+        if answers.get(screen.step_id) is not None:
+            dm.type(user, answers[screen.step_id])
+        else:
+            dm.click(user, "Skip")
+    raise AssertionError("never reached the review card")
+
+
+def plan_message(slack_api, user: str = REP) -> tuple[str, dict]:
+    """(ts, message) of the newest plan message in the user's DM, as Slack holds it now."""
+    for (channel, ts), message in sorted(slack_api.messages.items(), key=lambda kv: kv[0][1], reverse=True):
+        if channel == "D" + user and "Your recovery action plan" in json.dumps(message.get("blocks")):
+            return ts, message
+    raise AssertionError("no plan message")
+
+
+def menu_block(message: dict, name: str) -> dict:
+    return next(b for b in message["blocks"] if b.get("accessory", {}).get("type") == "overflow"
+                and name in b["text"]["text"])
+
+
+def test_recover_from_the_latest_debrief_to_a_ranked_plan(app, dm, slack_api):
+    source = debrief(app)
+    reply = dm.command(REP, "/recover")
+    assert reply.status == 200
+    texts = dm.dm_texts(REP)
+    assert "A loss leaves a hole" in texts[0]
+    assert "I took the loss from your debrief of *Northwind renewal*" in texts[1]
+    assert "USD 120,000 lost, USD 35,000 kept" in texts[1]
+    assert dm.screen(REP).step_id == "quota"  # lost and kept are filled in
+    finish(dm, REP, {"opportunities": "Summit Building Supply – new logo | 90k | 20% | 2027-03-31 | 5 | 2 | 4\n"
+                                      "Pinecrest Foods – fleet | 45k | 70% | 2026-12-18 | 3 | 5 | 1\n"
+                                      "Cascade – analytics | 60k | 40% | 2027-01-29 | 4 | 3 | 2"})
+
+    run = run_store.list_runs(app.services.store, user_id=REP, playbook="recover")[0]
+    assert run.status == "submitted" and run.meta["from_debrief"] == source
+    plan = rs.get_plan(app.services.store, run.id)
+    assert plan.lost == usd(120000) and plan.unrecovered == usd(85000) and plan.source_run_id == source
+    texts = dm.dm_texts(REP)
+    summary_at = next(i for i, t in enumerate(texts) if "*The arithmetic*" in t)
+    plan_at = next(i for i, t in enumerate(texts) if "Your recovery action plan" in t)
+    assert summary_at < plan_at  # the ranked plan follows the summary
+    _, message = plan_message(slack_api)
+    text = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "Add USD 255,000" not in text and "gap left *USD 85,000*" in text
+    assert "Pipeline still to build: *USD 255,000* (3x the gap)" in text
+    rows = [b["text"]["text"] for b in message["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
+    assert [row.split("*")[1] for row in rows] == [
+        "Pinecrest Foods – fleet", "Cascade – analytics", "Summit Building Supply – new logo"]
+    # a second /recover does not offer the same debrief again
+    dm.command(REP, "/recover")
+    assert dm.screen(REP).step_id == "lost_amount"
+
+
+def test_progress_from_the_plan_menu_updates_the_plan_home_and_summary(app, dm, slack_api):
+    dm.command(REP, "/recover", "$100k")
+    finish(dm, REP, {"retained_amount": "$20k", "opportunities": "Pinecrest | 45k | 70%\nCascade | 60k | 40%"})
+    ts, message = plan_message(slack_api)
+    block = menu_block(message, "Pinecrest")
+    options = [o["value"] for o in block["accessory"]["options"]]
+    assert options == ["won", "lost", "moved"]
+    dm.sender.action(REP, PROGRESS_ACTION, block_id=block["block_id"], selected_option="won", message_ts=ts)
+    app.drain()
+
+    [pinecrest] = [o for o in rs.opportunities(app.services.store, user_id=REP) if o.name == "Pinecrest"]
+    assert pinecrest.status == "won"
+    _, updated = plan_message(slack_api)
+    text = json.dumps(updated["blocks"], ensure_ascii=False)
+    assert "recovered so far *USD 45,000* · gap left *USD 35,000*" in text
+    assert "*Won:* Pinecrest (USD 45,000)" in text
+    assert any("Won: *Pinecrest*" in t and "USD 35,000 left to replace" in t for t in dm.dm_texts(REP))
+
+    # the same click again (a double click with a new action_ts) changes nothing
+    updates = len(slack_api.calls_to("chat.update"))
+    dm.sender.action(REP, PROGRESS_ACTION, block_id=block["block_id"], selected_option="won", message_ts=ts)
+    app.drain()
+    assert len(slack_api.calls_to("chat.update")) == updates
+
+    # someone else's click is refused
+    cascade = menu_block(updated, "Cascade")
+    dm.sender.action(REP2, PROGRESS_ACTION, block_id=cascade["block_id"], selected_option="won", message_ts=ts)
+    app.drain()
+    assert all(o.status != "won" for o in rs.opportunities(app.services.store, user_id=REP) if o.name == "Cascade")
+    assert any("someone else" in t for t in dm.dm_texts(REP2))
+
+    dm.sender.event({"type": "app_home_opened", "user": REP, "tab": "home", "channel": "D" + REP})
+    dm.sender.event({"type": "app_home_opened", "user": MGR, "tab": "home", "channel": "D" + MGR})
+    app.drain()
+    published = {c.params["user_id"]: json.dumps(c.params["view"], ensure_ascii=False)
+                 for c in slack_api.calls_to("views.publish")}
+    assert "Recovering lost revenue" in published[REP] and "gap left *USD 35,000*" in published[REP]
+    assert "West Enterprise: recovery" in published[MGR] and "<@U0REP1>" in published[MGR]
+
+
+def test_mixed_currencies_are_refused_in_the_conversation(app, dm):
+    dm.command(REP, "/recover", "€100k")
+    screen = dm.screen(REP)
+    assert screen.step_id == "retained_amount"
+    dm.type(REP, "$20k")
+    assert any("Please give it in EUR, like the lost amount" in t for t in dm.dm_texts(REP))
+    assert dm.screen(REP).ts == screen.ts
+    dm.type(REP, "20k")
+    run = run_store.find_active(app.services.store, REP, "recover")
+    assert run.answers["retained_amount"] == {"amount": 20000, "currency": "EUR"}
+
+
+def test_weights_subcommand_average_lock_and_refusals(app, dm):
+    reply = dm.command(REP, "/recover", "weights revenue 9 probability 6 time 0 fit 3 relationship 1 effort 1").json()
+    assert "Saved your weights" in reply["text"] and "the average of 1 member" in reply["text"]
+    dm.command(REP2, "/recover", "weights revenue 1 probability 4 time 6 fit 3 relationship 3 effort 3")
+    shown = dm.command(REP, "/recover", "weights").json()["text"]
+    assert "the average of 2 members" in shown and "revenue: 25%" in shown and "effort: 10%" in shown
+    assert "Only a team's manager" in dm.command(REP, "/recover", "weights lock").json()["text"]
+    locked = dm.command(MGR, "/recover", "weights lock").json()["text"]
+    assert "Locked" in locked and "locked by <@U0MGR1>" in locked
+    after = dm.command(REP2, "/recover", "weights revenue 10 probability 0").json()["text"]
+    assert "locked by your manager" in after and "revenue: 25%" in after
+    assert "The ranking factors are" not in after
+    bad = dm.command(REP, "/recover", "weights vibes 3").json()["text"]
+    assert "unknown ranking factor 'vibes'" in bad
+    assert "not on a team" in dm.command("U0STRANGER", "/recover", "weights").json()["text"]
+    assert run_store.list_runs(app.services.store) == []  # none of this starts a conversation
+
+
+def test_import_subcommand_keeps_good_rows_and_lists_bad_ones(app, dm):
+    reply = dm.command(REP, "/recover", "import\n" + CSV).json()["text"]
+    assert "Imported 2 opportunities (2 new, 0 updated) in USD" in reply
+    assert "line 3: Amount 'lots' is not a number" in reply
+    assert [o.name for o in rs.opportunities(app.services.store, user_id=REP)] == ["Dispatch analytics", "Fleet expansion"]
+    assert "Paste your CRM's export" in dm.command(REP, "/recover", "import").json()["text"]
+    assert "No recovery plan yet" in dm.command(REP, "/recover", "plan").json()["text"]
+    # the next plan ranks them, and /recover plan posts it again
+    dm.command(REP, "/recover", "$10k")
+    finish(dm, REP, {"retained_amount": "0"})
+    assert "posted your action plan" in dm.command(REP, "/recover", "plan").json()["text"]
+    _, message = plan_message(app.services and dm.slack_api)
+    assert "Fleet expansion" in json.dumps(message["blocks"])
+
+
+def test_threshold_subcommand_is_for_managers(app, dm):
+    assert "50% or more" in dm.command(REP, "/recover", "threshold").json()["text"]
+    assert "Only a team's manager" in dm.command(REP, "/recover", "threshold 20%").json()["text"]
+    assert "40% or more" in dm.command(MGR, "/recover", "threshold 40%").json()["text"]
+    assert rs.team_settings(app.services.store, "west").concentration_threshold == 0.4
+    assert "expected a share" in dm.command(MGR, "/recover", "threshold lots").json()["text"]
