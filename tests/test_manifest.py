@@ -116,7 +116,7 @@ def test_manifest_slash_commands_as_documented():
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
 
     assert tuple(commands) == COMMANDS
-    assert commands["/recover"]["usage_hint"] == "[amount] | weights | help"
+    assert commands["/recover"]["usage_hint"] == "[amount] | weights | import | plan | help"
     assert {c["url"] for c in commands.values()} == {"https://rebound.example.com/slack/events"}
     assert not any(c["should_escape"] for c in commands.values())
 
