@@ -34,6 +34,12 @@ def _schedule(services) -> WeeklySchedule:
     return WeeklySchedule.parse(leadership.summary_schedule, leadership.timezone)
 
 
+def main_currency(services) -> str | None:
+    """The currency most teams report in: listed first wherever teams are added up."""
+    currencies = Counter(team.currency for team in services.teams.teams)
+    return min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
+
+
 class Rollup:
     """All teams' week for the head of sales: to ``leadership.rollup_channel``, or else to each
     head's DM."""
@@ -57,11 +63,6 @@ class Rollup:
             self.services.wake()
         return done
 
-    def main_currency(self) -> str | None:
-        """The currency most teams report in: listed first in the roll-up."""
-        currencies = Counter(team.currency for team in self.services.teams.teams)
-        return min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
-
     def report(self, week: str) -> weekly.WeeklyReport:
         store = self.store
         names = {team.id: team.name for team in self.services.teams.teams}
@@ -75,7 +76,7 @@ class Rollup:
             retained=reports.retained_by_currency(store, None, week),
             teams=reports.by_team(store, week),
             team_names=names,
-            currency=self.main_currency(),
+            currency=main_currency(self.services),
             biggest_n=8,
         )
 
@@ -152,7 +153,8 @@ class InsightDigests:
         label = weekly.week_label(week)
         head: dict[str, Any] = {
             "owner": owner, "items": items, "label": label,
-            "totals": weekly.amounts_by_currency((d.amount["currency"], d.cents) for d in items if d.amount),
+            "totals": weekly.amounts_by_currency(((d.amount["currency"], d.cents) for d in items if d.amount),
+                                                 main_currency(self.services)),
             "gaps": weekly.tally(d.gap for d in items)[:5],
         }
         texts = [render("summary/digest.md.j2", head, plain=plain)]

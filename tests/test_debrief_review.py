@@ -1,0 +1,159 @@
+"""A debrief from /debrief to the manager's review, over real HTTP: the rep's summary with the
+coaching focus and the manager's likely questions, one review DM per manager with its two
+buttons, clicks by the manager (and only the manager or head), and /debrief show."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.jobs.weekly_summary import WeeklySummaries
+from bot.store import reports
+from bot.store import runs as run_store
+from tests.support.dm_driver import DmDriver, typed
+from tests.support.rebound_app import start_app
+
+REP, OTHER_REP, MANAGER, HEAD = "U0REP1", "U0REP2", "U0MGR1", "U0HEAD"
+ANSWERS = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "debrief.yml").read_text())
+
+
+@pytest.fixture
+def app(tmp_path, slack_api):
+    running = start_app(tmp_path, slack_api)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dm(app, slack_api):
+    return DmDriver(app, slack_api)
+
+
+def debrief(dm: DmDriver, user: str = REP, answers: dict = ANSWERS) -> run_store.Run:
+    """Walk /debrief by typing the example answers (skipping the rest) and submit."""
+    playbook = dm.app.services.playbooks["debrief"]
+    dm.command(user, "/debrief")
+    for _ in range(len(playbook.steps) * 2):
+        screen = dm.screen(user)
+        if screen.step_id == "review":
+            break
+        step = playbook.step(screen.step_id)
+        if answers.get(step.id) is not None:
+            dm.type(user, typed(answers[step.id]))
+        else:
+            dm.click(user, "Skip")
+    dm.click(user, "Submit")
+    return run_store.list_runs(dm.app.services.store, user_id=user, playbook="debrief")[0]
+
+
+def review_message(slack_api, manager: str = MANAGER) -> tuple[str, str, dict]:
+    found = [(channel, ts, message) for (channel, ts), message in slack_api.messages.items()
+             if channel == "D" + manager and "just debriefed a lost deal" in json.dumps(message.get("blocks"))]
+    assert len(found) == 1, f"expected one review DM for {manager}, got {len(found)}"
+    return found[0]
+
+
+def labels(message: dict) -> list[str]:
+    return [e["text"]["text"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def click(dm: DmDriver, user: str, label: str, manager: str = MANAGER):
+    channel, ts, message = review_message(dm.slack_api, manager)
+    for block in message["blocks"]:
+        for element in block.get("elements", []) if block["type"] == "actions" else []:
+            if element["text"]["text"] == label:
+                reply = dm.sender.action(user, element["action_id"], value=element["value"],
+                                         block_id=block["block_id"], message_ts=ts, channel_id=channel)
+                dm.app.drain()
+                return reply
+    raise AssertionError(f"no {label!r} button; buttons: {labels(message)}")
+
+
+def test_rep_summary_shows_coaching_focus_and_the_managers_questions(app, dm):
+    run = debrief(dm)
+    summary = json.dumps(dm.posts_to(REP)[-1]["blocks"], ensure_ascii=False)
+    assert "Skill to practise:* presenting, communicating differentiation" in summary
+    assert "What your manager is likely to ask" in summary
+    assert "What did the competitor show that we didn&#39;t?" not in summary  # no HTML entities
+    assert "What did the competitor show that we didn't?" in summary
+    assert f"/debrief show {run.id}" in summary
+
+
+def test_submit_sends_one_review_dm_per_manager_and_no_per_debrief_channel_posts(app, dm, slack_api):
+    run = debrief(dm)
+    channel, _, message = review_message(slack_api)
+    text = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "Skill worth coaching:* presenting, communicating differentiation" in text
+    assert "Samsara" in text and "Worth asking in your next 1:1" in text
+    assert labels(message) == ["Mark reviewed", "Schedule 1:1 review"]
+    assert dm.posts_to("C0PROD") == [] and dm.posts_to("C0ENAB") == []  # they get the weekly digest
+    assert len(dm.posts_to("C0WEST")) == 1  # the team channel still sees the debrief
+    week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
+    [fact] = reports.deals(app.services.store, "west", week)
+    assert (fact["run_id"], fact["to_product"], fact["to_enablement"]) == (run.id, True, True)
+    shown = json.dumps([m for (channel, _), m in slack_api.messages.items() if channel == "D" + REP])
+    assert "shared it with team channel, managers" in shown
+
+
+def test_manager_marks_reviewed_and_plans_a_one_on_one(app, dm, slack_api):
+    run = debrief(dm)
+    click(dm, MANAGER, "Schedule 1:1 review")
+    review = reports.review_of(app.services.store, run.id)
+    assert review["one_on_one_by"] == MANAGER and review["reviewed_by"] is None
+    _, _, message = review_message(slack_api)
+    assert labels(message) == ["Mark reviewed"]
+    assert "1:1 review planned by <@U0MGR1>" in json.dumps(message["blocks"])
+    assert any("would like to go through your debrief" in t for t in dm.dm_texts(REP))
+
+    click(dm, MANAGER, "Mark reviewed")
+    review = reports.review_of(app.services.store, run.id)
+    assert review["reviewed_by"] == MANAGER
+    _, _, message = review_message(slack_api)
+    assert labels(message) == []  # nothing left to click
+    assert "Reviewed by <@U0MGR1>" in json.dumps(message["blocks"])
+
+    week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
+    text = WeeklySummaries(app.services).build(app.services.teams.get("west"), week).text
+    assert "✅ reviewed by <@U0MGR1>" in text and "reviewed by a manager: 1 of 1" in text
+
+
+def test_forged_clicks_by_non_managers_are_refused(app, dm, slack_api):
+    run = debrief(dm)
+    for intruder in (OTHER_REP, REP, "U0MGR2"):  # a teammate, the seller, another team's manager
+        click(dm, intruder, "Mark reviewed")
+        assert reports.review_of(app.services.store, run.id) is None
+        assert any("someone else" in t for t in dm.dm_texts(intruder))
+    _, _, message = review_message(slack_api)
+    assert labels(message) == ["Mark reviewed", "Schedule 1:1 review"]
+
+
+def test_a_double_click_and_a_head_of_sales_click_record_once(app, dm, slack_api):
+    run = debrief(dm)
+    channel, ts, message = review_message(slack_api)
+    block = next(b for b in message["blocks"] if b["type"] == "actions")
+    button = block["elements"][0]
+    for _ in range(2):  # the same delivery twice (Slack's retry)
+        dm.sender.action(HEAD, button["action_id"], value=button["value"], block_id=block["block_id"],
+                         message_ts=ts, channel_id=channel)
+    app.drain()
+    assert reports.review_of(app.services.store, run.id)["reviewed_by"] == HEAD
+    click(dm, MANAGER, "Schedule 1:1 review")
+    updates = [c for c in slack_api.calls_to("chat.update") if c.params.get("channel") == channel]
+    assert len(updates) == 2  # one per recorded change, none for the repeat
+    assert len([t for t in dm.dm_texts(REP) if "read your debrief" in t]) == 1
+
+
+def test_debrief_show_opens_a_debrief_for_its_team_and_no_one_else(app, dm):
+    run = debrief(dm)
+    for viewer in (REP, MANAGER, HEAD):
+        reply = dm.sender.command("/debrief", f"show {run.id}", user_id=viewer).json()
+        assert "Northwind Logistics" in json.dumps(reply), viewer
+    refused = dm.sender.command("/debrief", f"show {run.id}", user_id=OTHER_REP).json()
+    assert "Northwind" not in json.dumps(refused) and "isn't yours to open" in refused["text"]
+    unknown = dm.sender.command("/debrief", "show r000000000000 <!channel>", user_id=MANAGER).json()
+    assert "can't find a debrief with the reference r000000000000" in unknown["text"]
+    assert "<!channel>" not in json.dumps(unknown)
+    assert "Add its reference" in dm.sender.command("/debrief", "show", user_id=MANAGER).json()["text"]

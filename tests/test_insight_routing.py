@@ -1,0 +1,118 @@
+"""Lessons routed to their owners: product gaps to the product channel, enablement gaps to the
+enablement channel, each as one weekly digest (never a post per debrief), with compact items
+carrying the deal, the amount and the seller's words."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from freezegun import freeze_time
+
+from bot.jobs.digests import InsightDigests
+from bot.store import jobs, outbox
+from tests.support import debriefs
+
+WEEK = "2026-W47"
+# The leadership schedule of the test teams file: Monday 09:00 in New York = 14:00 UTC.
+MONDAY = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)
+
+
+def rows(services, prefix: str) -> list[outbox.OutboxItem]:
+    keys = [r[0] for r in services.store.db.execute("SELECT key FROM outbox ORDER BY id").fetchall()]
+    return [outbox.get(services.store, k) for k in keys if k.startswith(prefix)]
+
+
+def to_channel(services, channel: str) -> list[outbox.OutboxItem]:
+    return [item for item in rows(services, "") if item.payload.get("channel") == channel]
+
+
+@pytest.fixture
+def services(tmp_path):
+    services = debriefs.build(tmp_path)
+    with freeze_time("2026-11-10T18:00:00Z"):  # the week before: not in this week's digest
+        debriefs.submit(services, "U0REP1", deal="Last week", primary_reason="product_gap",
+                        gap_capability="Offline mode")
+    with freeze_time("2026-11-17T18:00:00Z"):
+        debriefs.submit(services, "U0REP1", deal="Northwind", amount="$120k", primary_reason="product_gap",
+                        gap_capability="SSO with Okta", product_lesson="Okta SSO was a must-have for IT. " * 30)
+        debriefs.submit(services, "U0REP2", deal="Globex", amount="EUR 40k", primary_reason="competitor",
+                        competitor="Samsara", customer_words="One app for our drivers, please.",
+                        secondary_reasons="Product gap", secondary_gap="sso with okta",
+                        enablement_lesson="Our deck has no answer to Samsara's driver app.")
+        debriefs.submit(services, "U0REP3", deal="Initech", primary_reason="price")  # no lesson for anyone
+        debriefs.submit(services, "U0REP4", deal="EMEA", amount="EUR 10k", primary_reason="timing",
+                        enablement_lesson="The pricing page confused procurement.")
+    yield services
+    services.close()
+
+
+def test_submitting_posts_nothing_to_product_or_enablement(services):
+    assert to_channel(services, "C0PROD") == [] and to_channel(services, "C0ENAB") == []
+
+
+def test_one_product_digest_a_week_with_every_gap_in_compact_items(services):
+    with freeze_time(MONDAY):
+        assert services.tick(MONDAY) == []
+        services.tick(MONDAY)
+    [digest] = [item for item in to_channel(services, "C0PROD") if WEEK in item.key]
+    assert digest.key == f"digest:product:{WEEK}:1"
+    text = json.dumps(digest.payload["blocks"], ensure_ascii=False)
+    assert "2 deals · USD 120,000 · EUR 40,000" in text
+    assert "Named most: SSO with Okta (2)" in text  # one capability, however it was spelt
+    assert "*Northwind* · USD 120,000 · Product gap · missing: *SSO with Okta* · <@U0REP1> (West Enterprise)" in text
+    assert "> The customer: One app for our drivers, please." in text  # the seller's words when no lesson
+    assert "Last week" not in text and "Initech" not in text
+    items = [b for b in digest.payload["blocks"] if "missing:" in json.dumps(b)]
+    assert len(items) == 2 and all(len(b["text"]["text"]) < 600 for b in items)  # compact: long lessons cut
+
+
+def test_one_enablement_digest_a_week_across_teams(services):
+    with freeze_time(MONDAY):
+        services.tick(MONDAY)
+    [digest] = to_channel(services, "C0ENAB")
+    text = json.dumps(digest.payload["blocks"], ensure_ascii=False)
+    assert "*Globex* · EUR 40,000 · Lost to a competitor · <@U0REP2> (West Enterprise)" in text
+    assert "> Our deck has no answer to Samsara's driver app." in text
+    assert "*EMEA* · EUR 10,000 · Timing · <@U0REP4> (EMEA Mid-Market)" in text
+    assert "Northwind" not in text
+
+
+def test_digests_wait_for_the_leadership_schedule_and_post_once(services):
+    before = MONDAY.replace(hour=13, minute=59)
+    with freeze_time(before):
+        services.tick(before)  # first sight: last week's digest (the latest due), not W47 yet
+    assert [item.key for item in to_channel(services, "C0PROD")] == ["digest:product:2026-W46:1"]
+    for minute in range(3):
+        at = MONDAY.replace(minute=minute)
+        with freeze_time(at):
+            services.tick(at)
+    assert [item.key for item in to_channel(services, "C0PROD")] == ["digest:product:2026-W46:1",
+                                                                     f"digest:product:{WEEK}:1"]
+    assert [item.key for item in to_channel(services, "C0ENAB")] == [f"digest:enablement:{WEEK}:1"]
+
+
+def test_a_week_without_lessons_posts_no_digest(services):
+    quiet = datetime(2026, 11, 30, 14, 0, tzinfo=timezone.utc)  # covers W48: nothing routed
+    with freeze_time(MONDAY):
+        services.tick(MONDAY)
+    with freeze_time(quiet):
+        services.tick(quiet)
+    assert [item.key for item in to_channel(services, "C0PROD")] == [f"digest:product:{WEEK}:1"]
+    job = jobs.get(services.store, "insight_digest:product:2026-W48")
+    assert job.status == "done" and job.detail["reason"] == "nothing for product this week"
+
+
+def test_no_channel_configured_means_no_digest(tmp_path):
+    services = debriefs.build(tmp_path, teams=debriefs.TEAMS.replace("  product_channel: C0PROD\n", ""))
+    try:
+        with freeze_time("2026-11-17T18:00:00Z"):
+            debriefs.submit(services, "U0REP1", deal="Gap", primary_reason="product_gap", gap_capability="API")
+        with freeze_time(MONDAY):
+            services.tick(MONDAY)
+        assert rows(services, "digest:product") == []
+        assert jobs.get(services.store, f"insight_digest:product:{WEEK}") is None
+        assert InsightDigests(services).build("product", WEEK, plain=True)[0].startswith("*Product gaps")
+    finally:
+        services.close()
