@@ -18,6 +18,9 @@ from tests.support.rebound_app import start_app
 
 REP, OTHER_REP, MANAGER, HEAD = "U0REP1", "U0REP2", "U0MGR1", "U0HEAD"
 ANSWERS = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "debrief.yml").read_text())
+# The core only: enough for the review flow, and a quicker walk than the full example.
+QUICK = {key: ANSWERS[key] for key in ("deal", "amount", "primary_reason", "competitor", "what_happened", "avoidable")}
+QUICK["add_detail"] = "no"
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def dm(app, slack_api):
     return DmDriver(app, slack_api)
 
 
-def debrief(dm: DmDriver, user: str = REP, answers: dict = ANSWERS) -> run_store.Run:
+def debrief(dm: DmDriver, user: str = REP, answers: dict = QUICK) -> run_store.Run:
     """Walk /debrief by typing the example answers (skipping the rest) and submit."""
     playbook = dm.app.services.playbooks["debrief"]
     dm.command(user, "/debrief")
@@ -73,7 +76,7 @@ def click(dm: DmDriver, user: str, label: str, manager: str = MANAGER):
 
 
 def test_rep_summary_shows_coaching_focus_and_the_managers_questions(app, dm):
-    run = debrief(dm)
+    run = debrief(dm, answers=ANSWERS)
     summary = json.dumps(dm.posts_to(REP)[-1]["blocks"], ensure_ascii=False)
     assert "Skill to practise:* presenting, communicating differentiation" in summary
     assert "What your manager is likely to ask" in summary
@@ -83,7 +86,7 @@ def test_rep_summary_shows_coaching_focus_and_the_managers_questions(app, dm):
 
 
 def test_submit_sends_one_review_dm_per_manager_and_no_per_debrief_channel_posts(app, dm, slack_api):
-    run = debrief(dm)
+    run = debrief(dm, answers=ANSWERS)
     channel, _, message = review_message(slack_api)
     text = json.dumps(message["blocks"], ensure_ascii=False)
     assert "Skill worth coaching:* presenting, communicating differentiation" in text

@@ -151,3 +151,24 @@ def test_fallback_text_names_the_team_and_the_amounts(services, when):
     reports.bulk_load(services.store, *hand_built(3))
     summary = WeeklySummaries(services).build(services.teams.get("west"), WEEK)
     assert summary.posts[0].text == "West Enterprise: 3 deals lost in 16–22 Nov 2026 (USD 61,728.35, EUR 12,345.67)"
+
+
+def test_every_flows_section_renders_into_valid_summaries(services, slack_api):
+    """The real providers (pilots, graceful-no check-backs, recovery) fed by the example runs."""
+    with freeze_time("2026-11-18T18:00:00Z"):
+        for playbook in ("debrief", "graceful-no", "pilot-plan", "recover"):
+            debriefs.submit_example(services, "U0REP1", playbook)
+    team = services.teams.get("west")
+    summaries = WeeklySummaries(services)
+    shown = {}
+    for week in (WEEK, "2026-W50", "2027-W12"):  # the loss; the pilot starting; a check-back coming due
+        shown[week] = [s.key for s in summaries.sections(team, week)]
+        assert summaries.post(team, week).status == "queued"
+    assert {key for keys in shown.values() for key in keys} >= {"pilots", "recovery", "checkbacks"}
+    assert len(services.summary_sections) >= 3  # every flow registered one
+    sent = [p for p in post_all(services, slack_api) if p["channel"] == "C0WEST" and p["text"].startswith("West")]
+    assert len(sent) == 3
+    for params in sent:
+        assert_within_limits(params["blocks"])
+    w50 = json.dumps(sent[1]["blocks"], ensure_ascii=False)
+    assert "No losses this week" in w50 and "Harbor Freight Lines" in w50

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -12,14 +13,23 @@ from bot.cli import main
 from tests.support import debriefs
 
 
-@pytest.fixture
-def env(tmp_path):
-    services = debriefs.build(tmp_path)
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """One database with two debriefs, copied for each test (building it is the slow part)."""
+    folder = tmp_path_factory.mktemp("cli")
+    services = debriefs.build(folder)
     with freeze_time("2026-11-18T18:00:00Z"):
         debriefs.submit(services, "U0REP1", deal="Northwind <b>", amount="$120k", primary_reason="competitor",
                         competitor="Samsara")
         debriefs.submit(services, "U0REP2", deal="Globex", amount="EUR 40k")
     services.close()
+    return folder
+
+
+@pytest.fixture
+def env(data, tmp_path):
+    for name in ("rebound.db", "teams.yml"):
+        shutil.copy(data / name, tmp_path / name)
     return {"REBOUND_DB": str(tmp_path / "rebound.db"), "REBOUND_TEAMS": str(tmp_path / "teams.yml")}
 
 

@@ -54,38 +54,33 @@ def test_the_weekly_task_is_registered_with_the_scheduler(services):
     assert "WeeklySummaries.tick" in names and "Rollup.tick" in names and "InsightDigests.tick" in names
 
 
-def test_berlin_team_posts_at_0800_local_before_and_after_summer_time_ends(services):
-    # Summer time ends in Europe on Sun 25 Oct 2026: 08:00 in Berlin is 06:00 UTC the Monday
-    # before, 07:00 UTC the Monday after.
-    tick(services, "2026-10-19T05:59:59")
-    assert "2026-W42" not in done_weeks(services, "emea")
-    tick(services, "2026-10-19T06:00:00")
-    assert done_weeks(services, "emea")[-1] == "2026-W42"
-    tick(services, "2026-10-26T06:00:00")  # the summer slot: still 07:00 in Berlin's winter
-    assert "2026-W43" not in done_weeks(services, "emea")
-    tick(services, "2026-10-26T07:00:00")
-    assert done_weeks(services, "emea")[-1] == "2026-W43"
-
-
-def test_los_angeles_team_posts_at_0900_local_across_the_us_change(services):
-    # US daylight time ends on Sun 1 Nov 2026: Monday 09:00 is 16:00 UTC before, 17:00 after.
-    tick(services, "2026-10-26T16:00:00")
-    assert done_weeks(services, "west") == ["2026-W43"]
-    tick(services, "2026-11-02T16:30:00")
-    assert done_weeks(services, "west") == ["2026-W43"]
-    tick(services, "2026-11-02T17:00:00")
-    assert done_weeks(services, "west") == ["2026-W43", "2026-W44"]
-
-
-def test_sydney_team_friday_schedule_when_daylight_time_starts(services):
-    # Sydney moves to daylight time on Sun 4 Oct 2026: Friday 17:30 is 07:30 UTC on 2 Oct and
-    # 06:30 UTC on 9 Oct. A Friday summary covers the previous ISO week.
+def test_each_team_posts_at_its_local_time_across_daylight_saving_changes(services):
+    # Sydney moves to daylight time on Sun 4 Oct 2026: Friday 17:30 there is 07:30 UTC on 2 Oct
+    # and 06:30 UTC on 9 Oct. A Friday summary covers the previous ISO week.
     tick(services, "2026-10-02T07:30:00")
     assert done_weeks(services, "apac") == ["2026-W39"]
     tick(services, "2026-10-09T06:29:59")
     assert done_weeks(services, "apac") == ["2026-W39"]
     tick(services, "2026-10-09T06:30:00")
     assert done_weeks(services, "apac") == ["2026-W39", "2026-W40"]
+    # Summer time ends in Europe on Sun 25 Oct 2026: 08:00 in Berlin is 06:00 UTC the Monday
+    # before, 07:00 UTC the Monday after.
+    tick(services, "2026-10-19T05:59:59")
+    assert "2026-W42" not in done_weeks(services, "emea")
+    tick(services, "2026-10-19T06:00:00")
+    assert done_weeks(services, "emea")[-1] == "2026-W42"
+    tick(services, "2026-10-26T06:00:00")  # the summer slot: it is only 07:00 in Berlin's winter
+    assert "2026-W43" not in done_weeks(services, "emea")
+    tick(services, "2026-10-26T07:00:00")
+    assert done_weeks(services, "emea")[-1] == "2026-W43"
+    # US daylight time ends on Sun 1 Nov 2026: Monday 09:00 in Los Angeles is 16:00 UTC
+    # before, 17:00 after.
+    tick(services, "2026-10-26T16:00:00")
+    assert done_weeks(services, "west")[-1] == "2026-W43"
+    tick(services, "2026-11-02T16:30:00")
+    assert done_weeks(services, "west")[-1] == "2026-W43"
+    tick(services, "2026-11-02T17:00:00")
+    assert done_weeks(services, "west")[-1] == "2026-W44"
 
 
 def test_catch_up_after_downtime_posts_each_missed_week_once_in_order(services):

@@ -94,3 +94,25 @@ def start(services: Services, user: str, deal: str | None = None) -> Run:
     if deal is not None:
         turn = services.conversations.answer(turn.run.id, user, deal, step_id="deal")
     return turn.run
+
+
+def submit_example(services: Services, user: str, playbook: str) -> Run:
+    """Submit ``examples/answers/<playbook>.yml`` through the conversation and submit path
+    (delivering, so its reminders and sections exist as they would from Slack)."""
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    given = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / f"{playbook}.yml").read_text())
+    conversations = services.conversations
+    turn = conversations.start(playbook, user, source="slack", start_over=True).turn
+    for _ in range(200):
+        step = turn.question
+        if step is None:
+            break
+        raw = given.get(step.id)
+        if raw is None and not step.required:
+            turn = conversations.skip(turn.run.id, user)
+        else:
+            turn = conversations.answer(turn.run.id, user, raw, step_id=step.id)
+    return services.submissions.submit(turn.run.id, user).run
