@@ -118,8 +118,10 @@ def payload_problem(text: str, content_type: str | None) -> str | None:
     if body.get("type") in ("view_submission", "view_closed") and not isinstance(
             (body.get("view") or {}).get("callback_id"), str):
         return "body.view.callback_id is missing"
-    if body.get("type") == "block_actions" and not all(isinstance(a.get("action_id"), str) for a in body.get("actions") or []):
-        return "an action has no action_id"
+    if body.get("type") in ("block_actions", "interactive_message") and ("actions" in body or "callback_id" in body):
+        actions = body.get("actions")
+        if not actions or not all(isinstance(a.get("action_id"), str) for a in actions):
+            return "body.actions is empty or an action has no action_id"
     return None
 
 

@@ -138,6 +138,8 @@ MALFORMED = {
     "payload a list": (payload([{"type": "block_actions"}]), FORM),
     "action_id a number": (payload({"type": "block_actions", "user": {"id": "U0REP1"}, "actions": [{"action_id": 7}]}), FORM),
     "actions an object": (payload({"type": "block_actions", "user": {"id": "U0REP1"}, "actions": {"action_id": "rb_back"}}), FORM),
+    "actions empty": (payload({"type": "block_actions", "user": {"id": "U0REP1"}, "actions": []}), FORM),
+    "attachment action without actions": (payload({"type": "interactive_message", "callback_id": "x"}), FORM),
     "action without action_id": (payload({"type": "block_actions", "user": {"id": "U0REP1"}, "actions": [{"value": "x"}]}), FORM),
     "user a number": (payload({"type": "block_actions", "user": 42, "actions": [{"action_id": "rb_back"}]}), FORM),
     "user id a list": (payload({"type": "block_actions", "user": {"id": ["U1"]}, "actions": [{"action_id": "rb_back"}]}), FORM),

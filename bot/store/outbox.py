@@ -209,3 +209,9 @@ def result_for(store: Store, key: str) -> dict[str, Any] | None:
     """What Slack returned for a sent call (e.g. the ``ts`` a later ``chat.update`` needs); None if not sent."""
     row = store.db.execute("SELECT result FROM outbox WHERE key = ? AND status = 'sent'", [key]).fetchone()
     return json.loads(row[0]) if row and row[0] else None
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Rows by status (pending, sending, sent, failed), for ``rebound status``."""
+    found = dict(store.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
+    return {status: found.get(status, 0) for status in ("pending", "sending", "failed", "sent")}
