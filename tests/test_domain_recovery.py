@@ -180,3 +180,14 @@ def test_parse_weights_refuses_bad_points(text, field):
 def test_parse_weights_all_zero_is_refused():
     with pytest.raises(InvalidValue):
         parse_weights("revenue 0 probability 0 time 0 fit 0 relationship 0 effort 0")
+
+
+def test_parse_weights_refuses_long_text_quickly():
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(InvalidValue):
+        parse_weights("a " * 10_000)
+    with pytest.raises(InvalidValue):
+        parse_weights("revenue  " + "x " * 140)
+    assert time.perf_counter() - started < 0.5

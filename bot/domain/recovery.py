@@ -213,7 +213,8 @@ FACTOR_ALIASES: dict[str, str] = {
     "effort": "effort", "work": "effort",
 }
 MAX_POINTS = 10
-_PAIR = re.compile(r"([A-Za-z_][A-Za-z_ -]*?)\s*[:=]?\s*(-?\d+(?:\.\d+)?)")
+MAX_WEIGHTS_TEXT = 300  # six factors and their points fit easily; longer is not weights (and keeps parsing cheap)
+_PAIR = re.compile(r"([A-Za-z_]+(?:[ -][A-Za-z_]+)*)\s*[:=]?\s*(-?\d+(?:\.\d+)?)")
 
 
 def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dict[str, int | float]:
@@ -225,6 +226,9 @@ def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dic
     """
     keys = tuple(factor.key for factor in factors)
     cleaned = text.strip()
+    if len(cleaned) > MAX_WEIGHTS_TEXT:
+        raise InvalidValue("weights", cleaned[:40] + "…", "that's too long for weights; give each factor and its points, "
+                           "e.g. revenue 5 fit 3")
     if not cleaned:
         raise InvalidValue("weights", text, "give at least one factor and its points, e.g. revenue 5")
     weights: dict[str, int | float] = {}
