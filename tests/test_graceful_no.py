@@ -17,7 +17,6 @@ from bot.domain.taxonomy import GRACEFUL_NO_KEYS
 from bot.engine.conditions import next_quarter_start
 from bot.render.templates import Renderer
 from bot.services import build_services, template_globals
-from bot.store import outbox
 from bot.store import reminders
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver
@@ -302,4 +301,3 @@ def test_outbox_never_addresses_anyone_outside_rebound_users(app, dm):
         channel = json.loads(payload).get("channel")
         assert method in ("chat.postMessage", "chat.update", "views.publish"), key
         assert channel in (None, REP, "D" + REP), key
-    assert outbox.get(app.services.store, "nonexistent") is None

@@ -5,7 +5,6 @@ and nothing is ever sent to the customer: the draft reply is the rep's to copy."
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +24,6 @@ from bot.store import recovery as rs
 from bot.store import runs as run_store
 from bot.store.runs import Run
 from bot.teams import Team
-
-log = logging.getLogger("rebound.graceful_no")
 
 PLAYBOOK = "graceful-no"
 START_DEBRIEF = "rb_gn_debrief"

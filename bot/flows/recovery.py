@@ -5,7 +5,6 @@ summary (with a ⋯ menu per opportunity for progress), `/recover weights | impo
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -24,8 +23,6 @@ from bot.store import outbox
 from bot.store import recovery as rs
 from bot.store.runs import Run
 from bot.teams import Team
-
-log = logging.getLogger("rebound.recovery")
 
 COMMAND = "/recover"
 MAX_IMPORT_ERRORS_SHOWN = 10
