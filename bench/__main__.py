@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from bench.harness import SLACK_LATENCY, BenchError
+from bench.harness import SLACK_LATENCY, BenchError, row
 
 SECTIONS = ("startup", "ack", "load", "weekly")
 
@@ -93,13 +93,11 @@ def weekly(sizes: Sizes) -> tuple[dict | None, list[dict]]:
     except ModuleNotFoundError as error:
         if error.name != "bench.weekly_summary":
             raise
-        return None, [{"figure": "weekly summary", "value": "not measured: bench/weekly_summary.py is missing",
-                       "baseline": "", "ratio": None, "goal": "", "ok": None}]
+        return None, [row("weekly summary", "not measured: bench/weekly_summary.py is missing")]
     figures = weekly_summary.run(debriefs=sizes.weekly_debriefs, sellers=sizes.weekly_sellers, seed=sizes.seed)
     if hasattr(weekly_summary, "rows"):
         return figures, weekly_summary.rows(figures)
-    return figures, [{"figure": f"weekly summary: {key}", "value": _plain(value), "baseline": "", "ratio": None,
-                      "goal": "", "ok": None} for key, value in _flatten(figures)]
+    return figures, [row(f"weekly summary: {key}", _plain(value)) for key, value in _flatten(figures)]
 
 
 def _flatten(value, prefix: str = ""):
@@ -119,12 +117,12 @@ def _plain(value) -> str:
 def format_table(rows: list[dict], info: dict) -> str:
     header = ("figure", "Rebound", "baseline", "ratio", "goal", "met")
     body = []
-    for row in rows:
-        ratio = row.get("ratio")
-        ok = row.get("ok")
-        body.append((row["figure"], row["value"], row.get("baseline") or "",
-                     "" if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)) else f"{ratio:.2f}x",
-                     row.get("goal") or "", "" if ok is None else ("yes" if ok else "NO")))
+    for entry in rows:
+        times = entry.get("ratio")
+        ok = entry.get("ok")
+        body.append((entry["figure"], entry["value"], entry.get("baseline") or "",
+                     "" if times is None or math.isnan(times) else f"{times:.2f}x",
+                     entry.get("goal") or "", "" if ok is None else ("yes" if ok else "NO")))
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells) -> str:

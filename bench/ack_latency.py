@@ -16,9 +16,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bench.harness import (SLACK_LATENCY, BenchError, WatchedStandIn, cpu_seconds, percentile, rep_ids, scratch_dir,
-                           start_server, summary_ms, web_api_call_seconds)
-from bench.concurrency import DRAIN_DEADLINE, wait_drained
+from bench.harness import (DRAIN_DEADLINE, SLACK_LATENCY, BenchError, WatchedStandIn, cpu_seconds, percentile,
+                           ratio, rep_ids, row, scratch_dir, start_server, summary_ms, wait_drained,
+                           web_api_call_seconds)
 from bench.reps import debrief_answers, replay, run_reps
 
 KINDS = ("command", "answer", "click")
@@ -81,27 +81,23 @@ def rows(figures: dict) -> list[dict]:
     """Table rows: p50/p95/p99 per request kind against the no-op baseline, then turnaround."""
     out = []
     label = {"command": "slash command", "answer": "DM answer", "click": "button click"}
+    cpu_ms = figures["server_cpu_ms_per_request"]
     for kind in KINDS:
         mine, theirs = figures[kind]["rebound"], figures[kind]["noop"]
         for pct in ("p50", "p95", "p99"):
             value, base = mine[f"{pct}_ms"], theirs[f"{pct}_ms"]
-            ok = None
-            goal = ""
-            if pct == "p99":
-                goal = f"< {GOAL_P99_MS:.0f} ms, ≤ {GOAL_RATIO}x"
-                ok = value < GOAL_P99_MS and value <= GOAL_RATIO * base
-            out.append({"figure": f"ack {label[kind]} {pct} (n={mine['n']})", "value": f"{value:.1f} ms",
-                        "baseline": f"{base:.1f} ms", "ratio": value / base if base else None, "goal": goal, "ok": ok})
+            goal = {"goal": f"< {GOAL_P99_MS:.0f} ms, ≤ {GOAL_RATIO}x",
+                    "ok": value < GOAL_P99_MS and value <= GOAL_RATIO * base} if pct == "p99" else {}
+            out.append(row(f"ack {label[kind]} {pct} (n={mine['n']})", f"{value:.1f} ms", f"{base:.1f} ms",
+                           ratio(value, base), **goal))
         busy = figures[kind]["noop_busy"]["p99_ms"]
-        out.append({"figure": f"ack {label[kind]} p99 vs no-op + {figures['server_cpu_ms_per_request']:.1f} ms CPU"
-                              " after ack", "value": f"{mine['p99_ms']:.1f} ms", "baseline": f"{busy:.1f} ms",
-                    "ratio": mine["p99_ms"] / busy if busy else None, "goal": "", "ok": None})
+        out.append(row(f"ack {label[kind]} p99 vs no-op + {cpu_ms:.1f} ms CPU after ack", f"{mine['p99_ms']:.1f} ms",
+                       f"{busy:.1f} ms", ratio(mine["p99_ms"], busy)))
     turn = figures["turnaround"]
-    out.append({"figure": f"answer → next question p50/p99 (n={turn['n']})",
-                "value": f"{turn['p50_ms']:.0f} / {turn['p99_ms']:.0f} ms",
-                "baseline": f"{figures['two_calls_ms']:.0f} ms (2 Web API calls)",
-                "ratio": turn["p50_ms"] / figures["two_calls_ms"], "goal": "", "ok": None})
-    out.append({"figure": f"ack phase errors ({figures['concurrency']} reps at once)",
-                "value": str(len(figures["errors"])), "baseline": "", "ratio": None, "goal": "0",
-                "ok": not figures["errors"]})
+    out.append(row(f"answer → next question p50/p99 (n={turn['n']})",
+                   f"{turn['p50_ms']:.0f} / {turn['p99_ms']:.0f} ms",
+                   f"{figures['two_calls_ms']:.0f} ms (2 Web API calls)",
+                   ratio(turn["p50_ms"], figures["two_calls_ms"])))
+    out.append(row(f"ack phase errors ({figures['concurrency']} reps at once)", str(len(figures["errors"])),
+                   goal="0", ok=not figures["errors"]))
     return out

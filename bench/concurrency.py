@@ -9,15 +9,14 @@ call went out. Also the server's CPU time and resident memory after the load.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import (SLACK_LATENCY, WatchedStandIn, cpu_seconds, read_only, rep_ids, scratch_dir,
-                           start_server, summary_ms)
+from bench.harness import (DRAIN_DEADLINE, SLACK_LATENCY, WatchedStandIn, cpu_seconds, read_only, rep_ids,
+                           percentile, ratio, row, scratch_dir, start_server, summary_ms, wait_drained,
+                           web_api_call_seconds)
 from bench.reps import QUESTION_TIMEOUT, RepResult, debrief_answers, replay, run_reps
 
-DRAIN_DEADLINE = 600.0  # seconds the outbox may take to empty after the last rep is done
 # The baseline gets the first minute of the reps' requests: the burst of every rep starting at
 # once and the first answers. Replaying all of it would double a run that the outbox already
 # makes long, to measure the no-op app mostly idle.
@@ -30,6 +29,8 @@ def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: flo
     answers = debrief_answers()
     users = rep_ids(reps)
     with scratch_dir(f"load{reps}") as tmp, WatchedStandIn(latency) as standin:
+        floor = web_api_call_seconds(standin)
+        standin.reset()
         server = start_server("rebound", standin, Path(tmp) / "rebound", users)
         try:
             cpu_before = cpu_seconds(server.process.pid)
@@ -78,6 +79,7 @@ def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: flo
         "outbox": check["outbox"],
         "not_sent": check["not_sent"],
         "drain_seconds": drain_seconds,
+        "web_api_call_s": percentile(floor, 50),
         "web_api_calls": sum(n for method, n in calls.items() if method != "auth.test"),
         "calls_per_second": sum(n for method, n in calls.items() if method != "auth.test") / (
             seconds + (drain_seconds or 0.0)),
@@ -85,21 +87,6 @@ def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: flo
         "rss_kib": rss,
         "noop_rss_kib": noop_rss,
     }
-
-
-def wait_drained(db_path: Path, deadline: float) -> float | None:
-    """Seconds until the outbox holds nothing due or in flight; None if ``deadline`` passed first."""
-    began = time.perf_counter()
-    with read_only(db_path) as db:
-        while time.perf_counter() - began < deadline:
-            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-            (left,) = db.execute(
-                "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)",
-                [now]).fetchone()
-            if not left:
-                return time.perf_counter() - began
-            time.sleep(0.1)
-    return None
 
 
 def verify(db_path: Path, results: list[RepResult]) -> dict:
@@ -121,36 +108,31 @@ def verify(db_path: Path, results: list[RepResult]) -> dict:
 def rows(figures: dict) -> list[dict]:
     n = figures["reps"]
     ack, window, noop = figures["ack"], figures["ack_window"], figures["ack_noop"]
-    span = f"first {figures['replay_window']:.0f} s" if figures["replay_window"] is not None else "all"
+    span = f"first {figures['replay_window']:.0f} s" if figures["replay_window"] is not None else "whole run"
     turn = figures["turnaround"]
     drained = figures["drain_seconds"]
-    ok_p99 = ack["p99_ms"] < GOAL_P99_MS
+    one_at_a_time = 1 / figures["web_api_call_s"]
+    cpu_ms = 1000 * figures["server_cpu_seconds"] / max(figures["answers"], 1)
+    rss, noop_rss = figures["rss_kib"], figures["noop_rss_kib"]
     return [
-        {"figure": f"{n} reps: answers/s (n={figures['answers']}, {figures['seconds']:.0f} s)",
-         "value": f"{figures['answers_per_second']:.1f}", "baseline": "", "ratio": None, "goal": "", "ok": None},
-        {"figure": f"{n} reps: ack p99, whole run (n={ack['n']})", "value": f"{ack['p99_ms']:.1f} ms",
-         "baseline": "", "ratio": None, "goal": f"< {GOAL_P99_MS:.0f} ms", "ok": ok_p99},
-        {"figure": f"{n} reps: ack p99, {span} (n={window['n']})", "value": f"{window['p99_ms']:.1f} ms",
-         "baseline": f"{noop['p99_ms']:.1f} ms", "ratio": window["p99_ms"] / noop["p99_ms"] if noop["p99_ms"] else None,
-         "goal": "", "ok": None},
-        {"figure": f"{n} reps: answer → next question p50/p99",
-         "value": f"{turn['p50_ms'] / 1000:.2f} / {turn['p99_ms'] / 1000:.2f} s", "baseline": "", "ratio": None,
-         "goal": "", "ok": None},
-        {"figure": f"{n} reps: Web API calls/s (outbox)", "value": f"{figures['calls_per_second']:.1f}",
-         "baseline": f"{1 / SLACK_LATENCY:.0f} (1 call at a time)", "ratio": figures["calls_per_second"] * SLACK_LATENCY,
-         "goal": "", "ok": None},
-        {"figure": f"{n} reps: errors", "value": str(len(figures["errors"])), "baseline": "", "ratio": None,
-         "goal": "0", "ok": not figures["errors"]},
-        {"figure": f"{n} reps: answers lost / runs not submitted", "value": f"{figures['lost']} / {figures['not_submitted']}",
-         "baseline": "", "ratio": None, "goal": "0 / 0", "ok": not figures["lost"] and not figures["not_submitted"]},
-        {"figure": f"{n} reps: queued calls not sent (drained in)",
-         "value": f"{figures['not_sent']} ({'%.1f s' % drained if drained is not None else 'not drained'})",
-         "baseline": "", "ratio": None, "goal": "0", "ok": figures["not_sent"] == 0},
-        {"figure": f"{n} reps: server CPU per answer", "value": f"{1000 * figures['server_cpu_seconds'] / max(figures['answers'], 1):.1f} ms",
-         "baseline": "", "ratio": None, "goal": "", "ok": None},
-        {"figure": f"{n} reps: RSS after load (peak)", "value": _mib(figures["rss_kib"]),
-         "baseline": _mib(figures["noop_rss_kib"]), "ratio": figures["rss_kib"]["VmRSS"] / figures["noop_rss_kib"]["VmRSS"],
-         "goal": "", "ok": None},
+        row(f"{n} reps: answers/s (n={figures['answers']}, {figures['seconds']:.0f} s)",
+            f"{figures['answers_per_second']:.1f}"),
+        row(f"{n} reps: ack p99, whole run (n={ack['n']})", f"{ack['p99_ms']:.1f} ms",
+            goal=f"< {GOAL_P99_MS:.0f} ms", ok=ack["p99_ms"] < GOAL_P99_MS),
+        row(f"{n} reps: ack p99, {span} (n={window['n']})", f"{window['p99_ms']:.1f} ms", f"{noop['p99_ms']:.1f} ms",
+            ratio(window["p99_ms"], noop["p99_ms"])),
+        row(f"{n} reps: answer → next question p50/p99",
+            f"{turn['p50_ms'] / 1000:.2f} / {turn['p99_ms'] / 1000:.2f} s"),
+        row(f"{n} reps: Web API calls/s (outbox)", f"{figures['calls_per_second']:.1f}",
+            f"{one_at_a_time:.1f} (one call at a time)", ratio(figures["calls_per_second"], one_at_a_time)),
+        row(f"{n} reps: errors", str(len(figures["errors"])), goal="0", ok=not figures["errors"]),
+        row(f"{n} reps: answers lost / runs not submitted", f"{figures['lost']} / {figures['not_submitted']}",
+            goal="0 / 0", ok=not figures["lost"] and not figures["not_submitted"]),
+        row(f"{n} reps: queued calls not sent (drained in)",
+            f"{figures['not_sent']} ({f'{drained:.1f} s' if drained is not None else 'not drained'})",
+            goal="0", ok=figures["not_sent"] == 0 and drained is not None),
+        row(f"{n} reps: server CPU per answer", f"{cpu_ms:.1f} ms"),
+        row(f"{n} reps: RSS after load (peak)", _mib(rss), _mib(noop_rss), ratio(rss["VmRSS"], noop_rss["VmRSS"])),
     ]
 
 

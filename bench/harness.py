@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +37,7 @@ SIGNING_SECRET = "bench-signing-secret"
 SLACK_LATENCY = 0.05  # seconds Slack takes to answer a Web API call
 REBOUND = Path(sys.executable).with_name("rebound")
 STARTUP_DEADLINE = 60.0  # seconds a server may take to answer /healthz before the run fails
+DRAIN_DEADLINE = 600.0  # seconds the outbox may take to empty after the last request
 
 
 class BenchError(RuntimeError):
@@ -64,8 +67,14 @@ def summary_ms(samples: list[float]) -> dict:
     }
 
 
-def ratio(value: float, baseline: float) -> float:
-    return value / baseline if baseline else math.nan
+def ratio(value: float, baseline: float) -> float | None:
+    return value / baseline if baseline else None
+
+
+def row(figure: str, value: str, baseline: str = "", ratio: float | None = None, goal: str = "",
+        ok: bool | None = None) -> dict:
+    """One line of the table: a figure, Rebound's value, the baseline's, their ratio, the goal, met."""
+    return {"figure": figure, "value": value, "baseline": baseline, "ratio": ratio, "goal": goal, "ok": ok}
 
 
 # --------------------------------------------------------------------------- Slack stand-in
@@ -91,13 +100,11 @@ class WatchedStandIn(SlackApiStandIn):
         super().__init__(latency=latency)
         self._screens: dict[str, SeenScreen] = {}
         self._posted = threading.Condition()
-        self.post_count = 0
 
     def _post_message(self, params: dict) -> dict:
         result = super()._post_message(params)
         screen = screen_of(result["channel"], result["ts"], params.get("blocks") or [])
         with self._posted:
-            self.post_count += 1
             if screen is not None:
                 shown = self._screens.get(screen.channel)
                 if shown is None or shown.screen.ts < screen.ts:  # fixed-width ts: text order is time order
@@ -215,6 +222,13 @@ class Server:
         return rss_kib(self.process.pid)
 
     def stop(self) -> None:
+        if self.db_path is not None and self.db_path.exists() and self.process.poll() is None:
+            # Let the outbox finish what it is sending (a start-up job may post at once), so
+            # the stand-in is not left writing to a closed connection.
+            try:
+                wait_drained(self.db_path, 10.0)
+            except sqlite3.Error:
+                pass
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -291,11 +305,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def read_only(db_path: Path):
-    """A read-only connection to a server's database (WAL lets it read while the server writes)."""
-    import sqlite3
-
-    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+def read_only(db_path: Path) -> closing[sqlite3.Connection]:
+    """A read-only connection to a server's database (WAL lets it read while the server writes),
+    closed when the ``with`` block ends."""
+    return closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10))
 
 
 def web_api_call_seconds(standin: SlackApiStandIn, calls: int = 20) -> list[float]:
@@ -310,3 +323,18 @@ def web_api_call_seconds(standin: SlackApiStandIn, calls: int = 20) -> list[floa
         client.chat_postMessage(channel="C0BENCHFLOOR", text=f"floor {number}")
         samples.append(time.perf_counter() - began)
     return samples
+
+
+def wait_drained(db_path: Path, deadline: float) -> float | None:
+    """Seconds until the outbox holds nothing due or in flight; None if ``deadline`` passed first."""
+    began = time.perf_counter()
+    with read_only(db_path) as db:
+        while time.perf_counter() - began < deadline:
+            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+            (left,) = db.execute(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)",
+                [now]).fetchone()
+            if not left:
+                return time.perf_counter() - began
+            time.sleep(0.1)
+    return None

@@ -3,6 +3,7 @@ debriefs at once (the load of :mod:`bench.concurrency`).
 
     python -m bench.profile --reps 50            # wall clock, every thread, waiting included
     python -m bench.profile --reps 50 --gil      # only samples holding the GIL: where CPU goes
+    python -m bench.profile --reps 200 --gil --open-only   # a burst of /debrief commands
 
 Prints, per thread group (waitress request threads, Bolt's listener threads, the outbox
 worker, ...), its share of the samples and the frames it spends them in. The raw py-spy
@@ -23,8 +24,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.concurrency import DRAIN_DEADLINE, wait_drained
-from bench.harness import SLACK_LATENCY, BenchError, WatchedStandIn, rep_ids, start_server
+from bench.harness import (DRAIN_DEADLINE, SLACK_LATENCY, BenchError, WatchedStandIn, rep_ids, start_server,
+                           wait_drained)
 from bench.reps import debrief_answers, run_reps
 
 # Frames that only say "a thread is running": left out of the inclusive ranking.
@@ -39,8 +40,10 @@ def py_spy() -> str:
     return found
 
 
-def record(reps: int, out: Path, *, gil: bool = False, rate: int = 200, latency: float = SLACK_LATENCY) -> Path:
-    """Run ``reps`` reps at once against ``rebound serve`` under py-spy; return the raw profile."""
+def record(reps: int, out: Path, *, gil: bool = False, open_only: bool = False, rate: int = 200,
+           latency: float = SLACK_LATENCY) -> Path:
+    """Run ``reps`` reps at once against ``rebound serve`` under py-spy; return the raw profile.
+    ``open_only``: each rep only sends /debrief and waits for the first question (a burst of commands)."""
     out.mkdir(parents=True, exist_ok=True)
     raw = out / ("serve-gil.txt" if gil else "serve-wall.txt")
     flags = ["record", "--threads", "-r", str(rate), "-f", "raw", "-o", str(raw), "--gil" if gil else "--idle", "--"]
@@ -48,7 +51,7 @@ def record(reps: int, out: Path, *, gil: bool = False, rate: int = 200, latency:
     with WatchedStandIn(latency) as standin:
         server = start_server("rebound", standin, out / "server", users, wrap=[py_spy(), *flags])
         try:
-            results, seconds = run_reps([(user, False) for user in users], server.events_url, standin,
+            results, seconds = run_reps([(user, open_only) for user in users], server.events_url, standin,
                                         debrief_answers(), concurrency=reps)
             wait_drained(server.db_path, DRAIN_DEADLINE)
         finally:
@@ -113,12 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=50, help="reps at once (default 50)")
     parser.add_argument("--gil", action="store_true", help="only samples holding the GIL (CPU), not waiting")
+    parser.add_argument("--open-only", action="store_true",
+                        help="reps only open a debrief (a burst of slash commands), instead of walking one")
     parser.add_argument("--out", type=Path, default=Path("bench-profile"), help="where the raw profile goes")
     parser.add_argument("--top", type=int, default=8, help="frames shown per thread group")
     parser.add_argument("--summarise", type=Path, default=None, help="only summarise an existing raw profile")
     args = parser.parse_args(argv)
     try:
-        raw = args.summarise or record(args.reps, args.out, gil=args.gil)
+        raw = args.summarise or record(args.reps, args.out, gil=args.gil, open_only=args.open_only)
     except BenchError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1

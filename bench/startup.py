@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import SLACK_LATENCY, WatchedStandIn, rep_ids, scratch_dir, start_server
+from bench.harness import SLACK_LATENCY, WatchedStandIn, rep_ids, ratio, row, scratch_dir, start_server
 
 USERS = 50
 
@@ -42,12 +42,11 @@ def run(*, repeats: int = 5, latency: float = SLACK_LATENCY) -> dict:
 def rows(figures: dict) -> list[dict]:
     rebound, noop, bare = figures["rebound_seconds"], figures["noop_seconds"], figures["import_seconds"]
     n = figures["repeats"]
+    rss, noop_rss = figures["rss_kib"]["rebound"]["VmRSS"], figures["rss_kib"]["noop"]["VmRSS"]
     return [
-        {"figure": f"start-up to /healthz 200 (median of {n})", "value": f"{rebound:.2f} s",
-         "baseline": f"{noop:.2f} s (no-op Bolt app)", "ratio": rebound / noop, "goal": "", "ok": None},
-        {"figure": f"start-up vs `import slack_bolt` (median of {n})", "value": f"{rebound:.2f} s",
-         "baseline": f"{bare:.2f} s", "ratio": rebound / bare, "goal": "", "ok": None},
-        {"figure": "RSS idle after start-up", "value": f"{figures['rss_kib']['rebound']['VmRSS'] / 1024:.0f} MiB",
-         "baseline": f"{figures['rss_kib']['noop']['VmRSS'] / 1024:.0f} MiB",
-         "ratio": figures["rss_kib"]["rebound"]["VmRSS"] / figures["rss_kib"]["noop"]["VmRSS"], "goal": "", "ok": None},
+        row(f"start-up to /healthz 200 (median of {n})", f"{rebound:.2f} s", f"{noop:.2f} s (no-op Bolt app)",
+            ratio(rebound, noop)),
+        row(f"start-up vs `import slack_bolt` (median of {n})", f"{rebound:.2f} s", f"{bare:.2f} s",
+            ratio(rebound, bare)),
+        row("RSS idle after start-up", f"{rss / 1024:.0f} MiB", f"{noop_rss / 1024:.0f} MiB", ratio(rss, noop_rss)),
     ]
