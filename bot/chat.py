@@ -150,7 +150,7 @@ class Chat:
         ctx = self.conversations.template_context(run)
         if turn.question is None:
             items = self.conversations.review(run)
-            rows = [(i.step.id, self._label(i.step, ctx), i.display, i.skipped) for i in items]
+            rows = [(i.step.id, self._label(i.step, ctx, mrkdwn=True), i.display, i.skipped) for i in items]
             missing = [self._label(step, ctx) for step in self.conversations.missing(run)]
             blocks = sm.review_blocks(run.id, turn.playbook.title, rows, missing)
             note = self.review_notes[run.playbook](run, ctx) if run.playbook in self.review_notes else None
@@ -164,8 +164,9 @@ class Chat:
         self._post(key, self._dm(run, run.user_id), text, blocks, run)
         run_store.update_meta(self.store, run.id, {"seq": seq, "screen_key": key, "screen": screen})
 
-    def _label(self, step, ctx) -> str:
-        return bk.clip(self.renderer.render_string(step.ask, ctx, plain=True), 200)
+    def _label(self, step, ctx, *, mrkdwn: bool = False) -> str:
+        """A question as a label: escaped for a mrkdwn field, or plain for text that is escaped later."""
+        return bk.clip(self.renderer.render_string(step.ask, ctx, plain=not mrkdwn), 200)
 
     def _question(self, turn: Turn, ctx: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         step = turn.question
@@ -179,7 +180,8 @@ class Chat:
             help=self.renderer.render_string(step.help, ctx) if step.help else None, position=position,
             total=len(questions), expected=answer_parsing.expected(step), current=current, can_go_back=position > 1,
         )
-        return sm.question_blocks(view), self.renderer.render_string(step.ask, ctx, plain=True)
+        # The notification text is mrkdwn too: an answer quoted in the question stays escaped.
+        return sm.question_blocks(view), view.ask
 
     def _answered_line(self, turn_before: Turn, step_id: str, value: Any) -> tuple[str, list[dict[str, Any]]]:
         step = turn_before.playbook.step(step_id)
