@@ -65,7 +65,7 @@ def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
         week = week or current_week(team.timezone)
         summaries = WeeklySummaries(services)
         if not posting:
-            facts.ensure_facts(services)
+            facts.ensure_facts(services, week)
             built = summaries.build(team, week, plain=True)
             if built.skip_reason:
                 click.echo(f"Nothing to post for {team.id} in {week}: {built.skip_reason}.")

@@ -99,7 +99,7 @@ class Rollup:
         return text, pages(title, blocks_of(text), fallback, continued=f"Roll-up · {report.label}")
 
     def post(self, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
-        facts.ensure_facts(self.services)
+        facts.ensure_facts(self.services, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             targets = self.targets()
@@ -169,7 +169,7 @@ class InsightDigests:
         return text, pages(title, groups, fallback, continued=title)
 
     def post(self, owner: str, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
-        facts.ensure_facts(self.services)
+        facts.ensure_facts(self.services, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             channel = self.channel(owner)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot.domain.taxonomy import LOSS_REASON_KEYS
-from bot.domain.weekly import to_cents
+from bot.domain.weekly import previous_weeks, to_cents
 from bot.store import reports
 from bot.store import runs as run_store
 from bot.store.runs import Run
@@ -89,12 +89,21 @@ def record(services, run: Run) -> dict[str, Any]:
     return fact
 
 
-def ensure_facts(services) -> int:
-    """Record the fact of every submitted debrief that has none; returns how many were added."""
+def window_start(week: str) -> str:
+    """Where a summary of ``week`` needs facts from: the first day of its trend weeks, a day
+    early so that no time zone's week starts before it (UTC ISO)."""
+    first = clock.week_bounds(previous_weeks(week)[0])[0] - timedelta(days=1)
+    return datetime.combine(first, time(0), tzinfo=timezone.utc).isoformat()
+
+
+def ensure_facts(services, week: str | None = None) -> int:
+    """Record the fact of every submitted debrief that has none (only those a summary of
+    ``week`` can show, when given); returns how many were added."""
     if PLAYBOOK not in services.playbooks:
         return 0
     added = 0
-    for run_id in reports.runs_missing_facts(services.store, PLAYBOOK):
+    since = window_start(week) if week is not None else None
+    for run_id in reports.runs_missing_facts(services.store, PLAYBOOK, since=since):
         record(services, run_store.get_run(services.store, run_id))
         added += 1
     if added:

@@ -76,21 +76,28 @@ class WeeklySummaries:
 
     def tick(self, now: datetime) -> list[Posting]:
         """Post every team's summary whose time has come (and any missed while down)."""
-        done = []
+        due = []
         for team in self.services.teams.teams:
             schedule = WeeklySchedule.parse(team.summary_schedule, team.timezone)
-            for week in weeks_to_run(self.store, job_name(team), schedule, now):
-                posting = self.post(team, week, now=now)
-                done.append(posting)
-                log.info("weekly summary team=%s week=%s status=%s posts=%d", team.id, week, posting.status,
-                         len(posting.keys))
+            due += [(team, week) for week in weeks_to_run(self.store, job_name(team), schedule, now)]
+        if due:
+            facts.ensure_facts(self.services, min(week for _, week in due))  # once, not once per team
+        done = []
+        for team, week in due:
+            posting = self.post(team, week, now=now, refresh=False)
+            done.append(posting)
+            log.info("weekly summary team=%s week=%s status=%s posts=%d", team.id, week, posting.status,
+                     len(posting.keys))
         if any(p.keys for p in done):
             self.services.wake()
         return done
 
-    def post(self, team: Team, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
-        """Queue the summary of ``team``'s ``week`` once (claim and posts in one transaction)."""
-        facts.ensure_facts(self.services)
+    def post(self, team: Team, week: str, *, force: bool = False, now: datetime | None = None,
+             refresh: bool = True) -> Posting:
+        """Queue the summary of ``team``'s ``week`` once (claim and posts in one transaction).
+        ``refresh`` first records the facts of debriefs that have none (the tick does it once for all)."""
+        if refresh:
+            facts.ensure_facts(self.services, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             summary = self.build(team, week)

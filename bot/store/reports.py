@@ -64,10 +64,12 @@ def save_fact(store: Store, fact: Mapping[str, Any]) -> None:
         )
 
 
-def bulk_load(store: Store, runs: Iterable[Mapping[str, Any]], facts: Iterable[Mapping[str, Any]]) -> None:
-    """Load many submitted runs and their facts in one transaction (benchmarks, imports).
+def bulk_load(store: Store, runs: Iterable[Mapping[str, Any]], facts: Iterable[Mapping[str, Any]],
+              reviews: Iterable[Mapping[str, Any]] = ()) -> None:
+    """Load many runs, their facts and reviews in one transaction (benchmarks, imports).
 
-    ``runs`` need id, playbook, user_id, team, status, started_at, submitted_at.
+    ``runs`` need id, playbook, user_id, team, status, started_at, submitted_at;
+    ``reviews`` run_id, team, reviewed_by, reviewed_at (and optionally the one_on_one pair).
     """
     with store.transaction() as db:
         db.conn.executemany(
@@ -79,14 +81,23 @@ def bulk_load(store: Store, runs: Iterable[Mapping[str, Any]], facts: Iterable[M
         marks = ", ".join("?" * len(FACT_COLUMNS))
         db.conn.executemany(f"INSERT INTO debrief_facts ({', '.join(FACT_COLUMNS)}) VALUES ({marks})",
                             (_encode(fact) for fact in facts))
+        db.conn.executemany(
+            "INSERT INTO debrief_reviews (run_id, team, reviewed_by, reviewed_at, one_on_one_by, one_on_one_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            ([r["run_id"], r.get("team"), r.get("reviewed_by"), r.get("reviewed_at"), r.get("one_on_one_by"),
+              r.get("one_on_one_at")] for r in reviews),
+        )
 
 
-def runs_missing_facts(store: Store, playbook: str = "debrief") -> list[str]:
-    """Submitted runs of ``playbook`` that have no fact yet (submitted before 0003, or by an import)."""
+def runs_missing_facts(store: Store, playbook: str = "debrief", since: str | None = None) -> list[str]:
+    """Submitted runs of ``playbook`` that have no fact yet (submitted before 0003, or imported);
+    with ``since`` (UTC ISO), only those submitted from then on, which the index keeps cheap."""
+    window = " AND r.submitted_at >= ?" if since is not None else ""
     rows = store.db.execute(
         "SELECT r.id FROM runs r LEFT JOIN debrief_facts f ON f.run_id = r.id"
-        " WHERE r.playbook = ? AND r.status = 'submitted' AND f.run_id IS NULL ORDER BY r.submitted_at, r.id",
-        [playbook],
+        f" WHERE r.playbook = ? AND r.status = 'submitted'{window} AND f.run_id IS NULL"
+        " ORDER BY r.submitted_at, r.id",
+        [playbook, *([since] if since is not None else [])],
     ).fetchall()
     return [row[0] for row in rows]
 
