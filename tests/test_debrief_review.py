@@ -160,3 +160,9 @@ def test_debrief_show_opens_a_debrief_for_its_team_and_no_one_else(app, dm):
     assert "can't find a debrief with the reference r000000000000" in unknown["text"]
     assert "<!channel>" not in json.dumps(unknown)
     assert "Add its reference" in dm.sender.command("/debrief", "show", user_id=MANAGER).json()["text"]
+
+
+def test_a_manager_debriefing_their_own_loss_gets_no_review_dm(app, dm, slack_api):
+    debrief(dm, user=MANAGER)  # managers may debrief too (the teams file makes them part of the team)
+    assert not any("just debriefed a lost deal" in json.dumps(m.get("blocks"))
+                   for (channel, _), m in slack_api.messages.items() if channel == "D" + MANAGER)

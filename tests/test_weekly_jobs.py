@@ -228,3 +228,18 @@ def test_a_quiet_week_with_an_unfinished_debrief_still_posts_for_a_silent_team(s
     tick(services, "2026-11-27T06:30:00")
     [row] = summary_rows(services, "apac")
     assert "Half done" in json.dumps(row.payload["blocks"])
+
+
+def test_rollup_goes_to_each_head_when_there_is_no_rollup_channel(tmp_path):
+    services = debriefs.build(tmp_path, teams=debriefs.TEAMS.replace("  rollup_channel: C0LEAD\n", "")
+                              .replace("heads: [U0HEAD]", "heads: [U0HEAD, U0HEAD2]"))
+    try:
+        with freeze_time("2026-11-18T18:00:00Z"):
+            debriefs.submit(services, "U0REP1", deal="For the heads")
+        tick(services, "2026-11-23T14:00:00")  # Monday 09:00 in New York, the leadership schedule
+        rollups = [row for row in _all_rows(services) if row.key.startswith("rollup:")]
+        assert [(row.key, row.payload["channel"]) for row in rollups] == [
+            ("rollup:2026-W47:U0HEAD:1", "U0HEAD"), ("rollup:2026-W47:U0HEAD2:1", "U0HEAD2")]
+        assert "For the heads" in json.dumps(rollups[0].payload["blocks"])
+    finally:
+        services.close()

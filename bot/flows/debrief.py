@@ -64,16 +64,18 @@ class DebriefFlow:
         if not deliver:
             return
         team = self.services.teams.get(run.team) if run.team else None
-        if team is None or not team.managers:
+        # A manager who debriefs their own loss is not asked to review it.
+        managers = [m for m in (team.managers if team else []) if m != run.user_id]
+        if not managers:
             result.deliveries.append(Delivery("managers", None, MANAGER_DM, skipped_reason="no managers configured"))
             return
         text = self.services.renderer.render(MANAGER_DM, ctx)
-        for manager in team.managers:
+        for manager in managers:
             payload = {"channel": manager, "text": bk.fallback_text(text), "blocks": review_blocks(run.id, text, None),
                        "unfurl_links": False, "unfurl_media": False}
             outbox.enqueue(self.store, dm_key(run.id, manager), "chat.postMessage", payload, run_id=run.id,
                            team=run.team)
-        result.deliveries.append(Delivery("managers", ",".join(team.managers), MANAGER_DM))
+        result.deliveries.append(Delivery("managers", ",".join(managers), MANAGER_DM))
 
     # -- the managers' buttons --------------------------------------------------------------
 
