@@ -27,6 +27,7 @@ class Sizes:
     ack_debriefs: int = 16  # whole debriefs walked for the ack latency figures
     ack_commands: int = 184  # reps who only open one, so there are 200 commands for a p99
     ack_concurrency: int = 4
+    ack_busy_baseline: bool = True  # also the no-op app spending Rebound's CPU after each ack
     reps: tuple[int, ...] = (50, 200)  # reps at once, each a whole debrief
     replay_window: float | None = 60.0  # seconds of the load the no-op baseline replays (None: all)
     weekly_debriefs: int = 25_000
@@ -51,7 +52,7 @@ def machine() -> dict:
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+            "date": time.strftime("%Y-%m-%d %H:%M %Z"), "load_average": os.getloadavg()[0]}
 
 
 def _progress(message: str) -> None:
@@ -72,7 +73,8 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
         _progress(f"ack latency: {sizes.ack_debriefs} debriefs + {sizes.ack_commands} commands, "
                   f"{sizes.ack_concurrency} reps at once")
         figures["ack"] = ack_latency.run(debriefs=sizes.ack_debriefs, commands=sizes.ack_commands,
-                                         concurrency=sizes.ack_concurrency, latency=sizes.latency, seed=sizes.seed)
+                                         concurrency=sizes.ack_concurrency, latency=sizes.latency, seed=sizes.seed,
+                                         busy_baseline=sizes.ack_busy_baseline)
         rows += ack_latency.rows(figures["ack"])
     if "load" in sections:
         for reps in sizes.reps:
@@ -131,7 +133,8 @@ def format_table(rows: list[dict], info: dict) -> str:
     lines = [line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
     lines += [line(cells) for cells in body]
     lines.append("")
-    lines.append(f"Machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']}, {info['date']}")
+    lines.append(f"Machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']}, {info['date']}, "
+                 f"load average {info['load_average']:.1f} at the start")
     return "\n".join(lines)
 
 

@@ -26,9 +26,10 @@ GOAL_P99_MS = 100.0
 GOAL_RATIO = 1.5
 
 
-def run(*, debriefs: int = 24, commands: int = 200, concurrency: int = 4, latency: float = SLACK_LATENCY,
-        seed: int = 8) -> dict:
-    """Walk ``debriefs`` full debriefs and open ``commands`` more, ``concurrency`` reps at a time."""
+def run(*, debriefs: int = 16, commands: int = 184, concurrency: int = 4, latency: float = SLACK_LATENCY,
+        seed: int = 8, busy_baseline: bool = True) -> dict:
+    """Walk ``debriefs`` full debriefs and open ``commands`` more, ``concurrency`` reps at a time.
+    ``busy_baseline`` adds the explanatory baseline: the no-op app spending Rebound's CPU after each ack."""
     answers = debrief_answers()
     users = rep_ids(debriefs + commands)
     jobs = [(user, False) for user in users[:debriefs]] + [(user, True) for user in users[debriefs:]]
@@ -53,12 +54,14 @@ def run(*, debriefs: int = 24, commands: int = 200, concurrency: int = 4, latenc
             baseline, baseline_seconds = replay(results, noop.events_url, standin, concurrency=concurrency)
         finally:
             noop.stop()
-        # The explanatory baseline: the no-op app spending Rebound's CPU per request after each ack.
-        busy = start_server("noop", standin, Path(tmp) / "busy", users, args=["--listener-cpu-ms", f"{cpu_ms:.2f}"])
-        try:
-            busy_acks, _ = replay(results, busy.events_url, standin, concurrency=concurrency)
-        finally:
-            busy.stop()
+        busy_acks = []
+        if busy_baseline:
+            busy = start_server("noop", standin, Path(tmp) / "busy", users,
+                                args=["--listener-cpu-ms", f"{cpu_ms:.2f}"])
+            try:
+                busy_acks, _ = replay(results, busy.events_url, standin, concurrency=concurrency)
+            finally:
+                busy.stop()
     errors += [f"baseline {a.kind}: HTTP {a.status}" for a in baseline + busy_acks if a.status != 200]
     figures: dict = {"concurrency": concurrency, "debriefs": debriefs, "commands": debriefs + commands,
                      "seconds": seconds, "baseline_seconds": baseline_seconds, "errors": errors,
@@ -71,7 +74,9 @@ def run(*, debriefs: int = 24, commands: int = 200, concurrency: int = 4, latenc
         busy_ones = [request.seconds for request in busy_acks if request.kind == kind]
         if not mine:
             raise BenchError(f"no {kind} was sent; see the errors: {errors[:5]}")
-        figures[kind] = {"rebound": summary_ms(mine), "noop": summary_ms(theirs), "noop_busy": summary_ms(busy_ones)}
+        figures[kind] = {"rebound": summary_ms(mine), "noop": summary_ms(theirs)}
+        if busy_baseline:
+            figures[kind]["noop_busy"] = summary_ms(busy_ones)
     figures["turnaround"] = summary_ms([t for r in results for t in r.turnarounds])
     figures["first_question"] = summary_ms([r.first_question for r in results if r.first_question is not None])
     return figures
@@ -90,6 +95,8 @@ def rows(figures: dict) -> list[dict]:
                     "ok": value < GOAL_P99_MS and value <= GOAL_RATIO * base} if pct == "p99" else {}
             out.append(row(f"ack {label[kind]} {pct} (n={mine['n']})", f"{value:.1f} ms", f"{base:.1f} ms",
                            ratio(value, base), **goal))
+        if "noop_busy" not in figures[kind]:
+            continue
         busy = figures[kind]["noop_busy"]["p99_ms"]
         out.append(row(f"ack {label[kind]} p99 vs no-op + {cpu_ms:.1f} ms CPU after ack", f"{mine['p99_ms']:.1f} ms",
                        f"{busy:.1f} ms", ratio(mine["p99_ms"], busy)))

@@ -12,8 +12,8 @@ from bench.__main__ import Sizes, collect, format_table
 from bench.harness import percentile
 from bench.profile import summarise
 
-TINY = Sizes(startup_repeats=1, ack_debriefs=1, ack_commands=2, ack_concurrency=2, reps=(2,), replay_window=None,
-             weekly_debriefs=200, weekly_sellers=10, latency=0.005)
+TINY = Sizes(startup_repeats=1, ack_debriefs=1, ack_commands=2, ack_concurrency=2, ack_busy_baseline=False, reps=(2,),
+             replay_window=None, weekly_debriefs=200, weekly_sellers=10, latency=0.005)
 
 
 def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing():
