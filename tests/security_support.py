@@ -138,8 +138,8 @@ def consistency_problems(services) -> list[str]:
 
 
 def duplicate_posts(slack_api, since: int = 0) -> list[tuple[str, str]]:
-    """(channel, text) pairs Slack received more than once via chat.postMessage (calls from ``since`` on)."""
-    calls = [c for c in slack_api.calls[since:] if c.method == "chat.postMessage"]
+    """(channel, text) pairs Slack accepted more than once via chat.postMessage (calls from ``since`` on)."""
+    calls = [c for c in slack_api.calls[since:] if c.method == "chat.postMessage" and (c.response or {}).get("ok")]
     seen = Counter((c.params.get("channel"), json.dumps(c.params.get("blocks"), sort_keys=True) + str(c.params.get("text")))
                    for c in calls)
     return [pair for pair, count in seen.items() if count > 1]

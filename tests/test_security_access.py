@@ -61,11 +61,10 @@ def forged_clicks(kind: str, run_id: str, step_id: str | None) -> list[dict]:
     field = ids.ActionValue(run_id, step_id, "in").encode()
     plain = ids.ActionValue(run_id).encode()
     with_step = ids.ActionValue(run_id, step_id).encode()
+    picked = {"selected_option": {"value": "competitor"}, "selected_date": "2026-11-20", "selected_user": "U0REP2"}
     return [
         {"action_id": kind, "block_id": nav, "value": "yes"},
-        {"action_id": kind, "block_id": field, "value": "yes", "selected_option": {"value": "competitor"}},
-        {"action_id": kind, "block_id": field, "selected_date": "2026-11-20"},
-        {"action_id": kind, "block_id": field, "selected_user": "U0REP2"},
+        {"action_id": kind, "block_id": field, "value": "yes", **picked},
         {"action_id": kind, "block_id": "b", "value": plain},
         {"action_id": kind, "block_id": "b", "value": with_step},
     ]
@@ -183,7 +182,8 @@ def test_summaries_go_only_to_the_teams_own_channels(app, dm):
     for team_id, rep in (("west", next(WEST)), ("emea", next(EMEA))):
         for playbook_id in ("debrief", "graceful-no"):
             dm.command(rep, app.services.playbooks[playbook_id].command)
-            walk_to_review(dm, rep, playbook_id)
+            answers = _debrief_answers() if playbook_id == "debrief" else None
+            walk_to_review(dm, rep, playbook_id, {**answers, "deal": f"Deal of {team_id}"} if answers else None)
             dm.click(rep, "Submit")
         team = teams.get(team_id)
         allowed = {rep, "D" + rep, team.summary_channel, *team.managers, *shared_channels}
@@ -197,3 +197,18 @@ def test_summaries_go_only_to_the_teams_own_channels(app, dm):
         posted = {c.params.get("channel") for c in dm.slack_api.calls_to("chat.postMessage")
                   if rep in json.dumps(c.params) or any(r.id in json.dumps(c.params) for r in runs)}
         assert other.summary_channel not in posted and not set(other.managers) & posted
+    # the weekly summary of each team goes to its own channel and speaks of its own deals only
+    from zoneinfo import ZoneInfo
+
+    from bot import clock
+    from bot.jobs.weekly_summary import WeeklySummaries
+
+    for team in teams.teams:
+        today = clock.now().astimezone(ZoneInfo(team.timezone)).date().isocalendar()
+        posting = WeeklySummaries(app.services).post(team, f"{today.year}-W{today.week:02d}")
+        assert posting.keys, posting
+        payloads = [app.services.store.db.execute("SELECT payload FROM outbox WHERE key = ?", [key]).fetchone()[0]
+                    for key in posting.keys]
+        assert {json.loads(payload)["channel"] for payload in payloads} == {team.summary_channel}
+        other = "emea" if team.id == "west" else "west"
+        assert f"Deal of {team.id}" in "".join(payloads) and f"Deal of {other}" not in "".join(payloads)
