@@ -27,7 +27,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.store import runs as run_store
 from bot.store.db import Store, open_store
-from tests.security_support import consistency_problems, duplicate_posts
+from tests.security_support import consistency_problems, duplicate_posts, stop_app
 from tests.support.rebound_app import start_app, write_teams
 from tests.support.slack_requests import SlackSender
 
@@ -280,7 +280,7 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path, slack_api):
         assert app.services.store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert consistency_problems(app.services) == []
     finally:
-        app.stop()
+        stop_app(app)
 
 
 def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api, monkeypatch):
@@ -316,6 +316,6 @@ def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api, m
         # no waiting: acknowledged means stored
         assert run_store.find_active(services.store, REP, "debrief").answers == {"deal": "Acme renewal"}
     finally:
-        server.close()
+        server.trigger.pull_trigger(server.close)
         thread.join(5)
         services.close()

@@ -179,7 +179,7 @@ def _direct(services, name: str) -> tuple[str | None, str | None]:
                 return None, f"needs a context this test cannot build ({error})"
             context[missing[1]] = Hostile()
         except (TypeError, ValueError, ArithmeticError) as error:
-            return None, f"needs typed values this test cannot guess ({type(error).__name__}: {error})"
+            return None, f"needs typed values this test cannot guess ({type(error).__name__}: {str(error)[:80]})"
     return None, "needs too many names"
 
 

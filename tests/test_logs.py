@@ -14,7 +14,7 @@ from bot import logs
 from bot.config import load_settings
 from bot.store import reminders
 from bot.store import runs as run_store
-from tests.security_support import example_answers, fresh_reps, shared_app, walk_to_review
+from tests.security_support import example_answers, fresh_reps, shared_app, stop_app, walk_to_review
 from tests.support.dm_driver import DmDriver
 
 REPS = fresh_reps()
@@ -145,7 +145,7 @@ def test_nothing_logs_a_secret_even_at_debug(tmp_path, caplog):
             app.services.chat.dm = _boom
             driver.type(rep, "crash please")
         finally:
-            app.stop()
+            stop_app(app)
             api.stop()
     dumped = "\n".join(f"{r.name} {r.getMessage()} {r.__dict__}" + (logging.Formatter().formatException(r.exc_info)
                                                                    if r.exc_info else "") for r in caplog.records)
