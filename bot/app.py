@@ -42,7 +42,6 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
         request_verification_enabled=not socket_mode,
     )
     register(app, services)
-    _tell_managers_of_refused_posts(services)
 
     @app.error
     def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name
@@ -65,12 +64,3 @@ def _user_of(body) -> str | None:
     if isinstance(user, dict):
         user = user.get("id")
     return user if isinstance(user, str) else None
-
-
-def _tell_managers_of_refused_posts(services) -> None:
-    """While serving Slack, a post Slack refuses for a fixable reason is told to the team's managers."""
-    from bot.outbox.notices import FailureNotices
-
-    sender = getattr(services, "sender", None)
-    if sender is not None and not any(isinstance(hook, FailureNotices) for hook in sender.on_failure):
-        sender.on_failure.append(FailureNotices(services.store, services.teams, services.renderer))

@@ -98,6 +98,10 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
 
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
         services.sender = OutboxSender(store, build_client(token, base_url=settings.slack_api_url, timeout=15))
+        # A post Slack refuses for a fixable reason (not_in_channel ...) is told to the team's managers.
+        from bot.outbox.notices import FailureNotices
+
+        services.sender.on_failure.append(FailureNotices(store, teams, renderer))
     return services
 
 

@@ -63,11 +63,7 @@ def shared_app(directory: Path) -> Iterator[tuple[RunningApp, SlackApiStandIn]]:
 
 
 def stop_app(app: RunningApp) -> None:
-    """Stop the server from inside its own loop (closing it from another thread races the
-    loop's select() into a "bad file descriptor" error), then close the services."""
-    app.server.trigger.pull_trigger(app.server.close)
-    app.thread.join(5)
-    app.services.close()
+    app.stop()
 
 
 def fresh_reps(team: str = "west") -> Iterator[str]:

@@ -22,7 +22,6 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.store import runs as run_store

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from jinja2 import UndefinedError
@@ -213,10 +213,6 @@ def test_the_hostile_text_did_reach_the_templates(renders):
 
 
 # Unescaped text found outside this area's files, reported to its owner: start of the text -> where.
-KNOWN = {"How did the ": "bot/pilots/flow.py post_outcome_form: the DM's notification text is the title rendered "
-                         "plain (the header block is right to be plain; the `text` field is mrkdwn)"}
-
-
 def _unescaped(payloads) -> list[str]:
     found = []
     for payload in payloads:
@@ -230,13 +226,7 @@ def test_nothing_queued_for_slack_carries_unescaped_hostile_text(renders):
     """Every payload queued (questions, review cards, App Homes, summaries, reminders) as Slack gets it."""
     _, _, payloads = renders
     assert len(payloads) > 50
-    unexpected = [text for text in _unescaped(payloads) if not text.startswith(tuple(KNOWN))]
-    assert unexpected == []
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN["How did the "])
-def test_known_unescaped_notification_texts_are_fixed(renders):
-    assert [text for text in _unescaped(renders[2]) if text.startswith(tuple(KNOWN))] == []
+    assert _unescaped(payloads) == []
 
 
 def _mrkdwn_texts(node):

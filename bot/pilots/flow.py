@@ -285,8 +285,10 @@ class PilotFlow:
         ctx = self.context(run, pilot)
         round_ = pilot.outcome_round + 1
         intro = self.renderer.render("pilot-plan/outcome_form.md.j2", {**ctx, "round": round_})
-        title = self.renderer.render_string("How did the {{ account }} pilot go?", ctx, plain=True)
+        # The header block is plain text; the notification text is mrkdwn, so it gets the escaped rendering.
+        title = self.renderer.render("pilot-plan/outcome_title.md.j2", ctx, plain=True)
+        notification = self.renderer.render("pilot-plan/outcome_title.md.j2", ctx)
         blocks = messages.outcome_form(run.id, round_, title, intro, ctx["criteria"] or [], OUTCOMES)
-        self.post(key, run.user_id, title, blocks, run)
+        self.post(key, run.user_id, notification, blocks, run)
         forms = [*pilot.meta.get("form_keys", []), key]
         pilot_store.update_meta(self.store, pilot.id, {"form_keys": forms[-10:]})

@@ -57,7 +57,9 @@ class RunningApp:
     thread: threading.Thread
 
     def stop(self) -> None:
-        self.server.close()
+        # Close the server from inside its own loop: closing it from this thread races the
+        # loop's select() into a "bad file descriptor" error.
+        self.server.trigger.pull_trigger(self.server.close)
         self.thread.join(5)
         self.services.close()
 
