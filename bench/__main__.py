@@ -63,7 +63,10 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
     """Run the benchmarks; return every figure (for JSON) and the table rows."""
     from bench import ack_latency, concurrency, startup
 
-    figures: dict = {"machine": machine(), "sizes": asdict(sizes)}
+    from bench.noop_server import rebound_process_before_response
+
+    figures: dict = {"machine": machine(), "sizes": asdict(sizes),
+                     "process_before_response": rebound_process_before_response()}
     rows: list[dict] = []
     if "startup" in sections:
         _progress(f"start-up: rebound serve vs no-op Bolt app, {sizes.startup_repeats} time(s) each")
@@ -116,7 +119,8 @@ def _plain(value) -> str:
     return str(value)
 
 
-def format_table(rows: list[dict], info: dict) -> str:
+def format_table(rows: list[dict], figures: dict) -> str:
+    """The rows as a Markdown table, then the machine and how the server ran."""
     header = ("figure", "Rebound", "baseline", "ratio", "goal", "met")
     body = []
     for entry in rows:
@@ -133,8 +137,11 @@ def format_table(rows: list[dict], info: dict) -> str:
     lines = [line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|"]
     lines += [line(cells) for cells in body]
     lines.append("")
+    info = figures["machine"]
     lines.append(f"Machine: {info['nproc']} cores, {info['cpu']}, Python {info['python']}, {info['date']}, "
                  f"load average {info['load_average']:.1f} at the start")
+    lines.append(f"Bolt process_before_response={figures['process_before_response']} (as `rebound serve` runs it); "
+                 f"the Web API stand-in answers each call after {figures['sizes']['latency'] * 1000:.0f} ms")
     return "\n".join(lines)
 
 
@@ -158,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     except BenchError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
-    print(format_table(rows, figures["machine"]))
+    print(format_table(rows, figures))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
     return 0

@@ -1,6 +1,7 @@
 """The baseline server: a minimal Bolt app whose listeners only acknowledge, served exactly as
 ``rebound serve`` serves Rebound (same settings, same WSGI wrapper, same waitress, same
-logging), so the difference to Rebound is Rebound's own work.
+logging, and the same ``process_before_response`` as ``bot.app.create_app`` uses by
+default), so the difference to Rebound is Rebound's own work.
 
 Run by the benchmarks as ``python -m bench.noop_server --port N``; it reads the same
 settings as Rebound (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL).
@@ -29,17 +30,29 @@ class _AlwaysHealthy:
         return True
 
 
-def create_noop_app(settings, listener_cpu_ms: float = 0.0):
-    """Listeners that acknowledge and return; with ``listener_cpu_ms`` each then computes that
+def rebound_process_before_response() -> bool:
+    """Whether ``rebound serve`` runs listeners before answering Slack: ``create_app``'s default,
+    which the CLI uses. Read from the code so the baseline follows any change to it."""
+    import inspect
+
+    from bot.app import create_app
+
+    return bool(inspect.signature(create_app).parameters["process_before_response"].default)
+
+
+def create_noop_app(settings, listener_cpu_ms: float = 0.0, process_before_response: bool | None = None):
+    """Listeners that acknowledge and return; with ``listener_cpu_ms`` each also computes that
     long after its ack, like a listener doing real work (an explanatory baseline)."""
     from slack_bolt import App
 
     from bot.app import build_web_client
 
+    if process_before_response is None:
+        process_before_response = rebound_process_before_response()
     app = App(
         client=build_web_client(settings),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        process_before_response=False,
+        process_before_response=process_before_response,
         logger=logging.getLogger("rebound.bolt"),
     )
 

@@ -28,7 +28,7 @@ def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing():
     assert load["answers"] > 10  # two whole debriefs
     assert (load["lost"], load["not_submitted"], load["not_sent"]) == (0, 0, 0)
     assert load["rss_kib"]["VmRSS"] > 0
-    table = format_table(rows, figures["machine"])
+    table = format_table(rows, figures)
     assert "ack DM answer p99" in table and "2 reps: answers lost" in table and "weekly summary" in table
 
 
