@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
@@ -14,25 +13,12 @@ from bot.jobs.weekly_summary import WeeklySummaries
 from bot.store import reports
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver, typed
-from tests.support.rebound_app import start_app
 
 REP, OTHER_REP, MANAGER, HEAD = "U0REP1", "U0REP2", "U0MGR1", "U0HEAD"
 ANSWERS = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "debrief.yml").read_text())
 # The core only: enough for the review flow, and a quicker walk than the full example.
 QUICK = {key: ANSWERS[key] for key in ("deal", "amount", "primary_reason", "competitor", "what_happened", "avoidable")}
 QUICK["add_detail"] = "no"
-
-
-@pytest.fixture
-def app(tmp_path, slack_api):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return DmDriver(app, slack_api)
 
 
 def debrief(dm: DmDriver, user: str = REP, answers: dict = QUICK) -> run_store.Run:

@@ -20,7 +20,7 @@ from bot.services import build_services, template_globals
 from bot.store import reminders
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver
-from tests.support.rebound_app import start_app, write_teams
+from tests.support.rebound_app import write_teams
 
 REP = "U0REP1"
 PLAYBOOK = "graceful-no"
@@ -38,18 +38,6 @@ ANSWERS = {
     "check_back": "2027-04-01",
     "offer_debrief": "yes",
 }
-
-
-@pytest.fixture
-def app(tmp_path, slack_api):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return DmDriver(app, slack_api)
 
 
 def walk(dm: DmDriver, user: str, answers: dict) -> None:

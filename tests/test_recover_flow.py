@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from bot.recovery.messages import PROGRESS_ACTION
 from bot.store import recovery as rs
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver
-from tests.support.rebound_app import start_app
 
 REP, REP2, MGR = "U0REP1", "U0REP2", "U0MGR1"
 
@@ -24,18 +22,6 @@ Fleet expansion,Pinecrest Foods,45000,70%,2026-12-18"""
 
 def usd(amount):
     return {"amount": amount, "currency": "USD"}
-
-
-@pytest.fixture
-def app(tmp_path, slack_api):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return DmDriver(app, slack_api)
 
 
 def debrief(app, user: str = REP) -> str:

@@ -16,18 +16,6 @@ EXAMPLES = PROJECT_ROOT / "examples" / "answers"
 REP = "U0REP1"
 
 
-@pytest.fixture
-def app(tmp_path, slack_api):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return DmDriver(app, slack_api)
-
-
 def walk_with_answers(dm: DmDriver, user: str, playbook_id: str, answers: dict) -> None:
     """Answer every question on screen from an example answers file by typing, skipping the rest."""
     playbook = dm.app.services.playbooks[playbook_id]

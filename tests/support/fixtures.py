@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.dm_driver import DmDriver
+from tests.support.rebound_app import RunningApp, start_app
 from tests.support.slack_api import SlackApiStandIn
 
 
@@ -27,3 +29,17 @@ def slack_api() -> Iterator[SlackApiStandIn]:
         "messages or views Slack would reject (clear slack_api.invalid if the test meant it):\n"
         + "\n".join(standin.invalid)
     )
+
+
+@pytest.fixture
+def app(tmp_path, slack_api) -> Iterator[RunningApp]:
+    """The real app over HTTP on a free port, its database in tmp_path, Slack played by ``slack_api``."""
+    running = start_app(tmp_path, slack_api)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dm(app, slack_api) -> DmDriver:
+    """Types and clicks in a user's DM with the app, like a person would."""
+    return DmDriver(app, slack_api)
