@@ -62,47 +62,64 @@ def _progress(message: str) -> None:
 def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, list[dict]]:
     """Run the benchmarks; return every figure (for JSON) and the table rows."""
     from bench import ack_latency, concurrency, startup
-
     from bench.noop_server import rebound_process_before_response
 
     figures: dict = {"machine": machine(), "sizes": asdict(sizes),
                      "process_before_response": rebound_process_before_response()}
-    rows: list[dict] = []
     if "startup" in sections:
         _progress(f"start-up: rebound serve vs no-op Bolt app, {sizes.startup_repeats} time(s) each")
         figures["startup"] = startup.run(repeats=sizes.startup_repeats, latency=sizes.latency)
-        rows += startup.rows(figures["startup"])
     if "ack" in sections:
         _progress(f"ack latency: {sizes.ack_debriefs} debriefs + {sizes.ack_commands} commands, "
                   f"{sizes.ack_concurrency} reps at once")
         figures["ack"] = ack_latency.run(debriefs=sizes.ack_debriefs, commands=sizes.ack_commands,
                                          concurrency=sizes.ack_concurrency, latency=sizes.latency, seed=sizes.seed,
                                          busy_baseline=sizes.ack_busy_baseline)
-        rows += ack_latency.rows(figures["ack"])
     if "load" in sections:
         for reps in sizes.reps:
             _progress(f"concurrency: {reps} reps each walking a debrief at once")
             figures[f"load_{reps}"] = concurrency.run(reps, latency=sizes.latency, replay_window=sizes.replay_window)
-            rows += concurrency.rows(figures[f"load_{reps}"])
     if "weekly" in sections:
         _progress(f"weekly summary: {sizes.weekly_debriefs} debriefs, {sizes.weekly_sellers} sellers")
-        figures["weekly"], weekly_rows = weekly(sizes)
-        rows += weekly_rows
-    return figures, rows
+        figures["weekly"] = weekly(sizes)
+    return figures, table_rows(figures)
 
 
-def weekly(sizes: Sizes) -> tuple[dict | None, list[dict]]:
-    """bench/weekly_summary.py's figures, when that module exists (it is written separately)."""
+def table_rows(figures: dict) -> list[dict]:
+    """The table's rows for figures ``collect`` gathered (or an earlier run saved as JSON)."""
+    from bench import ack_latency, concurrency, startup
+
+    rows: list[dict] = []
+    if "startup" in figures:
+        rows += startup.rows(figures["startup"])
+    if "ack" in figures:
+        rows += ack_latency.rows(figures["ack"])
+    for reps in figures["sizes"]["reps"]:
+        if f"load_{reps}" in figures:
+            rows += concurrency.rows(figures[f"load_{reps}"])
+    if "weekly" in figures:
+        rows += weekly_rows(figures["weekly"])
+    return rows
+
+
+def weekly(sizes: Sizes) -> dict | None:
+    """bench/weekly_summary.py's figures, or None when that module (written separately) is missing."""
     try:
         weekly_summary = importlib.import_module("bench.weekly_summary")
     except ModuleNotFoundError as error:
         if error.name != "bench.weekly_summary":
             raise
-        return None, [row("weekly summary", "not measured: bench/weekly_summary.py is missing")]
-    figures = weekly_summary.run(debriefs=sizes.weekly_debriefs, sellers=sizes.weekly_sellers, seed=sizes.seed)
+        return None
+    return weekly_summary.run(debriefs=sizes.weekly_debriefs, sellers=sizes.weekly_sellers, seed=sizes.seed)
+
+
+def weekly_rows(figures: dict | None) -> list[dict]:
+    if figures is None:
+        return [row("weekly summary", "not measured: bench/weekly_summary.py is missing")]
+    weekly_summary = importlib.import_module("bench.weekly_summary")
     if hasattr(weekly_summary, "rows"):
-        return figures, weekly_summary.rows(figures)
-    return figures, [row(f"weekly summary: {key}", _plain(value)) for key, value in _flatten(figures)]
+        return weekly_summary.rows(figures)
+    return [row(f"weekly summary: {key}", _plain(value)) for key, value in _flatten(figures)]
 
 
 def _flatten(value, prefix: str = ""):
@@ -152,7 +169,13 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     parser.add_argument("--reps", default=None, help="reps at once for the load test, e.g. 50,200")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="run nothing: print the table of figures an earlier --json saved")
     args = parser.parse_args(argv)
+    if args.from_json:
+        figures = json.loads(args.from_json.read_text(encoding="utf-8"))
+        print(format_table(table_rows(figures), figures))
+        return 0
     sections = tuple(part.strip() for part in args.only.split(",") if part.strip())
     unknown = set(sections) - set(SECTIONS)
     if unknown:

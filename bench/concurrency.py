@@ -107,7 +107,7 @@ def verify(db_path: Path, results: list[RepResult]) -> dict:
 
 def rows(figures: dict) -> list[dict]:
     n = figures["reps"]
-    ack, window, noop = figures["ack"], figures["ack_window"], figures["ack_noop"]
+    ack, kinds, first = figures["ack"], figures["ack_by_kind"], figures["first_question"]
     span = f"first {figures['replay_window']:.0f} s" if figures["replay_window"] is not None else "whole run"
     turn = figures["turnaround"]
     drained = figures["drain_seconds"]
@@ -119,8 +119,12 @@ def rows(figures: dict) -> list[dict]:
             f"{figures['answers_per_second']:.1f}"),
         row(f"{n} reps: ack p99, whole run (n={ack['n']})", f"{ack['p99_ms']:.1f} ms",
             goal=f"< {GOAL_P99_MS:.0f} ms", ok=ack["p99_ms"] < GOAL_P99_MS),
-        row(f"{n} reps: ack p99 vs no-op, {span} (n={window['n']})", f"{window['p99_ms']:.1f} ms",
-            f"{noop['p99_ms']:.1f} ms", ratio(window["p99_ms"], noop["p99_ms"])),
+        *[row(f"{n} reps: ack p99 {label} vs no-op, {span} (n={kinds[kind]['rebound']['n']})",
+              f"{kinds[kind]['rebound']['p99_ms']:.1f} ms", f"{kinds[kind]['noop']['p99_ms']:.1f} ms",
+              ratio(kinds[kind]["rebound"]["p99_ms"], kinds[kind]["noop"]["p99_ms"]))
+          for kind, label in (("command", "slash command"), ("answer", "DM answer")) if kinds[kind]["rebound"]["n"]],
+        row(f"{n} reps: /debrief → first question p50/p99",
+            f"{first['p50_ms'] / 1000:.2f} / {first['p99_ms'] / 1000:.2f} s"),
         row(f"{n} reps: answer → next question p50/p99",
             f"{turn['p50_ms'] / 1000:.2f} / {turn['p99_ms'] / 1000:.2f} s"),
         row(f"{n} reps: Web API calls/s (outbox)", f"{figures['calls_per_second']:.1f}",

@@ -28,9 +28,9 @@ from bench.harness import (DRAIN_DEADLINE, SLACK_LATENCY, BenchError, WatchedSta
                            wait_drained)
 from bench.reps import debrief_answers, run_reps
 
-# Frames that only say "a thread is running": left out of the inclusive ranking.
-PLUMBING = re.compile(r"^(Thread\.|_bootstrap|_worker \(concurrent|<module>|main \(|run \(threading|"
-                      r"_call_with_frames_removed|_find_and_load|_load_unlocked|exec_module)")
+# The inclusive ranking lists Rebound's own functions: where in our code the time is spent
+# (the leaf ranking shows which library call it ends in).
+OURS = re.compile(r"\((bot|bench)/")
 
 
 def py_spy() -> str:
@@ -80,7 +80,8 @@ def _stop_profiled(server) -> None:
 
 
 def summarise(raw: Path, *, top: int = 8) -> str:
-    """Share of samples per thread group, then each group's hottest leaf frames and functions."""
+    """Share of samples per thread group, then each group's hottest leaf frames ("leaf") and
+    the Rebound functions the samples pass through ("in", inclusive)."""
     samples: Counter = Counter()
     leaves: dict[str, Counter] = defaultdict(Counter)
     inclusive: dict[str, Counter] = defaultdict(Counter)
@@ -93,7 +94,7 @@ def summarise(raw: Path, *, top: int = 8) -> str:
         samples[group] += int(count)
         leaves[group][frames[-1]] += int(count)
         for frame in set(frames[1:]):
-            if not PLUMBING.match(frame):
+            if OURS.search(frame):
                 inclusive[group][frame] += int(count)
     total = sum(samples.values()) or 1
     lines = []
