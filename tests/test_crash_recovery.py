@@ -116,12 +116,16 @@ def outbox_rows(db: Path) -> list[tuple[str, str, str, int, str]]:
 
 
 def quiet_moment(db: Path) -> bool:
-    """Nothing being sent, everything unsent waiting for a retry at least half a second away."""
+    """Nothing being sent, every tried row waiting for a retry at least half a second away.
+
+    Untried rows of the same conversation wait behind them (the outbox keeps a run's calls
+    in order), so only the tried ones say when the next send can happen."""
     rows = outbox_rows(db)
     unsent = [row for row in rows if row[2] != "sent"]
-    if not unsent or any(row[2] == "sending" for row in unsent):
+    tried = [row for row in unsent if row[3] > 0]
+    if not tried or any(row[2] == "sending" for row in unsent):
         return False
-    soonest = min(datetime.fromisoformat(row[4]) for row in unsent)
+    soonest = min(datetime.fromisoformat(row[4]) for row in tried)
     return (soonest - datetime.now(timezone.utc)).total_seconds() > 0.5
 
 

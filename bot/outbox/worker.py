@@ -1,8 +1,10 @@
-"""The background thread that drains the outbox in a running server.
+"""The background threads that drain the outbox in a running server.
 
-Listeners ``wake()`` it right after queueing, so a question reaches the DM within
-milliseconds of the ack; it also drains on a timer to pick up retries and anything left
-by a previous process.
+Listeners ``wake()`` them right after queueing, so a question reaches the DM within
+milliseconds of the ack; they also drain on a timer to pick up retries and anything left
+by a previous process. Several threads send at once (Slack takes ~50 ms a call, so one
+thread caps every conversation together at ~20 calls a second); claims are atomic and a
+conversation's calls keep their order (see ``outbox.claim_due``).
 """
 
 from __future__ import annotations
@@ -14,37 +16,42 @@ from bot.outbox.sender import OutboxSender
 
 log = logging.getLogger("rebound.outbox")
 
+DEFAULT_THREADS = 4
+
 
 class OutboxWorker:
-    def __init__(self, sender: OutboxSender, *, idle_seconds: float = 1.0):
+    def __init__(self, sender: OutboxSender, *, idle_seconds: float = 1.0, threads: int = DEFAULT_THREADS):
         self.sender = sender
         self.idle_seconds = idle_seconds
-        self._wake = threading.Event()
+        self._wakes = [threading.Event() for _ in range(max(1, threads))]
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     def wake(self) -> None:
-        self._wake.set()
+        for event in self._wakes:
+            event.set()
 
     def start(self) -> OutboxWorker:
-        self._thread = threading.Thread(target=self._loop, name="rebound-outbox", daemon=True)
-        self._thread.start()
+        for number, event in enumerate(self._wakes, 1):
+            thread = threading.Thread(target=self._loop, args=(event,), name=f"rebound-outbox-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout)
 
-    def _loop(self) -> None:
+    def _loop(self, wake: threading.Event) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.idle_seconds)
-            self._wake.clear()
+            wake.wait(self.idle_seconds)
+            wake.clear()
             try:
                 while not self._stop.is_set():
                     report = self.sender.drain(limit=50)
                     if not (report.sent or report.retried or report.failed):
                         break
-            except Exception:  # the worker must outlive one bad send; the row stays queued
+            except Exception:  # a sender thread must outlive one bad send; the row stays queued
                 log.exception("outbox drain failed; will retry")

@@ -339,10 +339,17 @@ def m0005_recovery(db: Database) -> None:
     )
 
 
+def m0006_outbox_lanes(db: Database) -> None:
+    """Several senders drain the outbox at once, but a conversation's calls keep their order:
+    a row waits while an earlier row of the same run is unsent. This index answers that fast."""
+    db.execute("CREATE INDEX outbox_unsent_by_run ON outbox (run_id, id) WHERE status IN ('pending', 'sending')")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
     ("0003_reports", m0003_reports),
     ("0004_pilots", m0004_pilots),
     ("0005_recovery", m0005_recovery),
+    ("0006_outbox_lanes", m0006_outbox_lanes),
 ]

@@ -124,6 +124,10 @@ def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60
     sender crashed or hung mid-send). ``BEGIN IMMEDIATE`` makes the select-and-update one
     step, so two drains never claim the same row. The lease must outlast one send (the
     client's timeout), or a slow send could be re-claimed and sent twice.
+
+    Rows of one run form a lane: a row is not due while an earlier row of the same run is
+    unsent, so several senders working in parallel still post a conversation in order (the
+    intro before the first question, a question before the update that retires it).
     """
     if limit <= 0:
         return []
@@ -134,9 +138,13 @@ def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60
             f"""
             UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?
             WHERE id IN (
-                SELECT id FROM outbox
-                WHERE (status = 'pending' AND next_attempt_at <= ?)
-                   OR (status = 'sending' AND lease_until <= ?)
+                SELECT id FROM outbox AS item
+                WHERE ((status = 'pending' AND next_attempt_at <= ?)
+                   OR (status = 'sending' AND lease_until <= ?))
+                  AND (run_id IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM outbox AS earlier
+                      WHERE earlier.run_id = item.run_id AND earlier.id < item.id
+                        AND earlier.status IN ('pending', 'sending')))
                 ORDER BY next_attempt_at, id
                 LIMIT ?
             )
