@@ -73,3 +73,12 @@ def test_split_text_respects_section_limit():
 def test_clip_never_cuts_an_entity():
     clipped = blocks.clip("a" * 8 + "&amp;b", 11)
     assert clipped == "a" * 8 + "…"
+
+
+def test_inline_templates_are_compiled_once(renderer):
+    assert renderer.render_string("Hi {{ name }}", {"name": "<b>"}) == "Hi &lt;b&gt;"
+    compiled = dict(renderer._compiled)
+    assert renderer.render_string("Hi {{ name }}", {"name": "Dana"}) == "Hi Dana"
+    assert renderer.render_string("Hi {{ name }}", {"name": "<b>"}, plain=True) == "Hi <b>"
+    assert renderer._compiled[(False, "Hi {{ name }}")] is compiled[(False, "Hi {{ name }}")]
+    assert len(renderer._compiled) == 2  # one per environment

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from bot.render import mrkdwn
 
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+MAX_COMPILED = 2000  # inline sources come from playbooks, a bounded set; the cap guards against misuse
 
 
 def _finalize_slack(value: Any) -> Any:
@@ -129,6 +130,7 @@ class Renderer:
 
     def __init__(self, prompts_dir: str | Path, extra_globals: Mapping[str, Any] | None = None):
         self.prompts_dir = Path(prompts_dir)
+        self._compiled: dict[tuple[bool, str], Any] = {}
         self.slack = self._environment(slack=True)
         self.plain = self._environment(slack=False)
         for env in (self.slack, self.plain):
@@ -159,8 +161,16 @@ class Renderer:
         return env.get_template(name).render(**dict(context)).strip()
 
     def render_string(self, source: str, context: Mapping[str, Any], *, plain: bool = False) -> str:
-        env = self.plain if plain else self.slack
-        return env.from_string(source).render(**dict(context)).strip()
+        """Render an inline template (a playbook's question or help). Compiled once per source:
+        compiling was a fifth of a request's CPU before the ack."""
+        key = (plain, source)
+        template = self._compiled.get(key)
+        if template is None:
+            env = self.plain if plain else self.slack
+            template = env.from_string(source)
+            if len(self._compiled) < MAX_COMPILED:
+                self._compiled[key] = template
+        return template.render(**dict(context)).strip()
 
     def exists(self, name: str) -> bool:
         return (self.prompts_dir / name).is_file()
