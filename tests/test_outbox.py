@@ -21,18 +21,6 @@ SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Hi*"}}
 POST = {"channel": "C123", "text": "Weekly summary", "blocks": [SECTION]}
 
 
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "rebound.db"
-
-
-@pytest.fixture
-def store(db_path):
-    store = open_store(db_path)
-    yield store
-    store.close()
-
-
 # --- store ---------------------------------------------------------------------------
 
 

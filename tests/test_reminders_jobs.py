@@ -17,18 +17,6 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "rebound.db"
-
-
-@pytest.fixture
-def store(db_path):
-    store = open_store(db_path)
-    yield store
-    store.close()
-
-
 # --- reminders -------------------------------------------------------------------------
 
 

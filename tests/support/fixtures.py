@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.store import open_store
 from tests.support.dm_driver import DmDriver
 from tests.support.rebound_app import RunningApp, start_app
 from tests.support.slack_api import SlackApiStandIn
@@ -43,3 +44,16 @@ def app(tmp_path, slack_api) -> Iterator[RunningApp]:
 def dm(app, slack_api) -> DmDriver:
     """Types and clicks in a user's DM with the app, like a person would."""
     return DmDriver(app, slack_api)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "rebound.db"
+
+
+@pytest.fixture
+def store(db_path):
+    """A migrated SQLite file in tmp_path (the real store, never a mock)."""
+    store = open_store(db_path)
+    yield store
+    store.close()
