@@ -189,3 +189,24 @@ def test_when_over_wrong_shape_is_false_not_a_crash():
     )
     state = runner.skip(pb, runner.start(pb))
     assert state.cursor is None
+
+
+def test_walk_results_are_remembered_but_each_caller_gets_its_own_copy():
+    state = answer_all(runner.start(DEBRIEF), "Acme", "$120k", "price", "$20k")
+    first = runner.context(DEBRIEF, state)
+    first["lost"]["amount"] = 1  # a caller scribbling on its copy
+    first["extra"] = "x"
+    again = runner.context(DEBRIEF, state)
+    assert again["lost"] == {"amount": 120000, "currency": "USD"} and "extra" not in again
+    assert again["unrecovered"] == {"amount": 100000, "currency": "USD"}
+
+
+def test_walk_depends_on_the_surroundings_too():
+    pb = playbook([
+        {"id": "a", "ask": "A?", "type": "text"},
+        {"id": "late", "ask": "Late?", "type": "text", "when": "today > '2026-12-01'"},
+    ])
+    before = runner.RunState(answers={"a": "x"}, env={"today": "2026-11-23"})
+    after = runner.RunState(answers={"a": "x"}, env={"today": "2026-12-02"})
+    assert [s.id for s in runner.visible_questions(pb, before)] == ["a"]
+    assert [s.id for s in runner.visible_questions(pb, after)] == ["a", "late"]

@@ -8,6 +8,10 @@ re-evaluates every ``when`` after it. ``cursor`` only records which question is 
 
 from __future__ import annotations
 
+import copy
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -61,7 +65,41 @@ def walk(playbook: Playbook, state: RunState) -> tuple[list[Step], dict[str, Any
 
     Every name in the playbook is present in the context (unanswered ones as None or []),
     so ``when: primary_reason == 'competitor'`` works before the step is reached.
+
+    One turn in Slack walks the same state several times (the question, its context, the
+    review), and evaluating every ``when`` was over half of a request's CPU, so results are
+    remembered per playbook and state; callers get their own copies.
     """
+    key = _state_key(state)
+    with _walks_lock:
+        entry = _walks.get(id(playbook))
+        remembered = entry[1].get(key) if entry is not None and entry[0] is playbook else None
+    if remembered is not None:
+        return list(remembered[0]), copy.deepcopy(remembered[1])
+    visible, context = _walk(playbook, state)
+    with _walks_lock:
+        entry = _walks.get(id(playbook))
+        if entry is None or entry[0] is not playbook:
+            entry = _walks[id(playbook)] = (playbook, OrderedDict())
+            while len(_walks) > MAX_PLAYBOOKS_REMEMBERED:
+                _walks.popitem(last=False)
+        entry[1][key] = (tuple(visible), copy.deepcopy(context))
+        while len(entry[1]) > MAX_STATES_REMEMBERED:
+            entry[1].popitem(last=False)
+    return visible, context
+
+
+MAX_PLAYBOOKS_REMEMBERED = 64
+MAX_STATES_REMEMBERED = 256
+_walks: OrderedDict[int, tuple[Playbook, OrderedDict[str, tuple[tuple[Step, ...], dict[str, Any]]]]] = OrderedDict()
+_walks_lock = threading.Lock()
+
+
+def _state_key(state: RunState) -> str:
+    return json.dumps([state.answers, sorted(state.skipped), state.env], sort_keys=True, default=str)
+
+
+def _walk(playbook: Playbook, state: RunState) -> tuple[list[Step], dict[str, Any]]:
     context: dict[str, Any] = {"today": None, "settings": {}}
     context.update(state.env)
     context.update({step.id: _empty(step) for step in playbook.steps})
