@@ -68,15 +68,13 @@ def build(tmp_path: Path, *, teams: str = TEAMS, slack_api=None, db: str = "rebo
     return build_services(load_settings(env), teams_required=True, slack=slack_api is not None)
 
 
-def submit(services: Services, user: str, deliver: bool = True, **answers: Any) -> Run:
-    """Answer a debrief as ``user`` (CORE overridden by ``answers``; unanswered optional steps
-    skipped) and submit it. Returns the submitted run."""
-    given = {**CORE, **answers}
-    if "add_detail" not in answers and any(k not in CORE and k not in ("competitor", "gap_capability") for k in answers):
-        given["add_detail"] = "yes"
+def answer_and_submit(services: Services, playbook: str, user: str, given: dict[str, Any], *,
+                      deliver: bool = True) -> Run:
+    """Start ``playbook`` afresh as ``user``, answer each question from ``given`` (skipping
+    optional ones it lacks) through the conversation service, and submit."""
     conversations = services.conversations
-    turn = conversations.start("debrief", user, source="slack", start_over=True).turn
-    for _ in range(100):
+    turn = conversations.start(playbook, user, source="slack", start_over=True).turn
+    for _ in range(len(services.playbooks[playbook].steps) * 2 + 2):
         step = turn.question
         if step is None:
             break
@@ -86,6 +84,15 @@ def submit(services: Services, user: str, deliver: bool = True, **answers: Any) 
         else:
             turn = conversations.answer(turn.run.id, user, raw, step_id=step.id)
     return services.submissions.submit(turn.run.id, user, deliver=deliver).run
+
+
+def submit(services: Services, user: str, deliver: bool = True, **answers: Any) -> Run:
+    """Answer a debrief as ``user`` (CORE overridden by ``answers``; unanswered optional steps
+    skipped) and submit it. Returns the submitted run."""
+    given = {**CORE, **answers}
+    if "add_detail" not in answers and any(k not in CORE and k not in ("competitor", "gap_capability") for k in answers):
+        given["add_detail"] = "yes"
+    return answer_and_submit(services, "debrief", user, given, deliver=deliver)
 
 
 def start(services: Services, user: str, deal: str | None = None) -> Run:
@@ -104,15 +111,4 @@ def submit_example(services: Services, user: str, playbook: str) -> Run:
     from bot.config import PROJECT_ROOT
 
     given = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / f"{playbook}.yml").read_text())
-    conversations = services.conversations
-    turn = conversations.start(playbook, user, source="slack", start_over=True).turn
-    for _ in range(200):
-        step = turn.question
-        if step is None:
-            break
-        raw = given.get(step.id)
-        if raw is None and not step.required:
-            turn = conversations.skip(turn.run.id, user)
-        else:
-            turn = conversations.answer(turn.run.id, user, raw, step_id=step.id)
-    return services.submissions.submit(turn.run.id, user).run
+    return answer_and_submit(services, playbook, user, given)
