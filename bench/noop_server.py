@@ -75,7 +75,7 @@ def create_noop_app(settings, listener_cpu_ms: float = 0.0, process_before_respo
 
 def main(argv: list[str] | None = None) -> None:
     from bot.config import load_settings
-    from bot.server import create_wsgi_app, serve_http
+    from bot.slack.http import create_wsgi_app, serve_http
 
     parser = argparse.ArgumentParser(prog="python -m bench.noop_server", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)

@@ -38,9 +38,9 @@ from typing import Any
 from bot import clock
 from bot.config import load_settings
 from bot.domain.taxonomy import LOSS_REASON_KEYS
-from bot.jobs import facts as facts_job
-from bot.jobs.digests import Rollup
-from bot.jobs.weekly_summary import WeeklySummaries
+from bot.flows.debrief import facts as facts_job
+from bot.flows.debrief.digests import Rollup
+from bot.flows.debrief.weekly_summary import WeeklySummaries
 from bot.services import build_services
 from bot.store import reports
 

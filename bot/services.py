@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.chat import Chat
+from bot.conversation.chat import Chat
 from bot.config import Settings
-from bot.conversations import Conversations
+from bot.conversation.conversations import Conversations
 from bot.engine.loader import load_playbooks
 from bot.engine.model import Playbook
 from bot.errors import ConfigFilesInvalid
 from bot.render.templates import Renderer
 from bot.store.db import Store, open_store
-from bot.submissions import Submissions
-from bot.teams import Teams, load_teams
-from bot.validate import check_templates
+from bot.conversation.submissions import Submissions
+from bot.files.teams import Teams, load_teams
+from bot.files.validate import check_templates
 
 
 def template_globals() -> dict:
@@ -48,7 +48,7 @@ class Services:
     # Scheduled tasks: callables taking the current UTC time, run by the ticker in `rebound serve`
     # each claims its work in SQLite, so two instances never act twice.
     tick_tasks: list = field(default_factory=list)
-    # Weekly summary sections contributed by flows: see bot.reports.SectionProvider.
+    # Weekly summary sections contributed by flows: see bot.flows.hooks.SectionProvider.
     summary_sections: list = field(default_factory=list)
 
     def tick(self, now=None) -> list[str]:

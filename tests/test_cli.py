@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import PROJECT_ROOT
 
 EXAMPLES = PROJECT_ROOT / "examples" / "answers"

@@ -293,7 +293,7 @@ def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api, m
 
     from bot.app import create_app
     from bot.config import load_settings
-    from bot.server import create_wsgi_app
+    from bot.slack.http import create_wsgi_app
     from bot.services import build_services
 
     write_teams(tmp_path)

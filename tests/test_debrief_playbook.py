@@ -10,7 +10,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.engine import runner
 from bot.engine.loader import load_playbooks
-from bot.jobs.facts import fact_of, week_of
+from bot.flows.debrief.facts import fact_of, week_of
 from bot.store.runs import Run
 
 TODAY = date(2026, 11, 18)

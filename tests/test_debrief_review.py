@@ -9,7 +9,7 @@ import json
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.jobs.weekly_summary import WeeklySummaries
+from bot.flows.debrief.weekly_summary import WeeklySummaries
 from bot.store import reports
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver, typed

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot import ids
-from bot.server import MAX_BODY_BYTES
+from bot.slack.http import MAX_BODY_BYTES
 from tests.security_support import WEST_REPS, consistency_problems, example_answers, shared_app
 from tests.support.dm_driver import typed
 from tests.support.slack_requests import SlackSender

@@ -22,7 +22,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from bot import clock, ids
-from bot.chat import ActionInput
+from bot.conversation.chat import ActionInput
 from bot.config import PROJECT_ROOT, load_settings
 from bot.services import build_services
 from bot.store import runs as run_store
@@ -152,8 +152,8 @@ def _everything_else_the_chat_says(services) -> None:
 def _weekly(services, week: str) -> None:
     """The weekly posts for ``week``, built the way the scheduler builds them (if those flows exist)."""
     try:
-        from bot.jobs.digests import InsightDigests, Rollup
-        from bot.jobs.weekly_summary import WeeklySummaries
+        from bot.flows.debrief.digests import InsightDigests, Rollup
+        from bot.flows.debrief.weekly_summary import WeeklySummaries
     except ImportError:  # pragma: no cover - another area not built yet
         return
     for team in services.teams.teams:

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from freezegun import freeze_time
 
-from bot.jobs.digests import InsightDigests
+from bot.flows.debrief.digests import InsightDigests
 from bot.store import jobs, outbox
 from tests.support import debriefs
 

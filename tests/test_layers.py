@@ -10,11 +10,11 @@ BOT = PROJECT_ROOT / "bot"
 
 # package -> prefixes it must never import
 FORBIDDEN = {
-    "bot/engine": ("bot.store", "bot.slack", "bot.render", "bot.chat", "bot.app", "slack_bolt", "slack_sdk", "sqlite"),
-    "bot/domain": ("bot.store", "bot.slack", "bot.render", "bot.engine", "bot.chat", "slack_bolt", "slack_sdk", "sqlite",
+    "bot/engine": ("bot.store", "bot.slack", "bot.render", "bot.conversation.chat", "bot.app", "slack_bolt", "slack_sdk", "sqlite"),
+    "bot/domain": ("bot.store", "bot.slack", "bot.render", "bot.engine", "bot.conversation.chat", "slack_bolt", "slack_sdk", "sqlite",
                    "jinja2"),
-    "bot/store": ("bot.engine", "bot.slack", "bot.render", "bot.chat", "bot.conversations", "slack_bolt", "jinja2"),
-    "bot/render": ("bot.store", "bot.slack", "bot.chat", "slack_bolt", "sqlite"),
+    "bot/store": ("bot.engine", "bot.slack", "bot.render", "bot.conversation.chat", "bot.conversation.conversations", "slack_bolt", "jinja2"),
+    "bot/render": ("bot.store", "bot.slack", "bot.conversation.chat", "slack_bolt", "sqlite"),
     "bot/slack/listeners": ("bot.store", "bot.engine", "bot.render", "sqlite", "jinja2", "yaml"),
 }
 

@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft7Validator
 
 from bot.engine.model import Playbook
-from bot.manifest import check_manifest
+from bot.files.manifest import check_manifest
 from bot.slack.scopes import BOT_EVENTS_USED, BOT_SCOPES_USED
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import PROJECT_ROOT, load_settings
 from bot.store import jobs, outbox, reminders
 from bot.store import runs as run_store
@@ -44,7 +44,7 @@ def submit(env, *runs: tuple[str, str]):
     import yaml
 
     from bot.services import build_services
-    from bot.terminal import TerminalSession
+    from bot.cli.terminal import TerminalSession
 
     services = build_services(load_settings(env))
     try:

@@ -13,7 +13,7 @@ from bot.engine.answers import answer_warnings, parse_answer
 from bot.engine.checks import check_playbook
 from bot.engine.loader import load_playbook_file
 from bot.errors import AnswerRejected
-from bot.yaml_source import YamlSource
+from bot.files.yaml_source import YamlSource
 from tests.helpers import playbook
 
 TODAY = date(2026, 11, 23)

@@ -10,17 +10,17 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import PROJECT_ROOT
 from bot.engine.loader import load_playbook_file
-from bot.pilots.agreement import file_stem, markdown_to_text
-from bot.pilots.reports import quarter_bounds, quarter_view, weekly_provider
+from bot.flows.pilots.agreement import file_stem, markdown_to_text
+from bot.flows.pilots.reports import quarter_bounds, quarter_view, weekly_provider
 from bot.render.templates import Renderer
 from bot.store import open_store
 from bot.store import pilots as pilot_store
 from bot.store import runs as run_store
 from bot.store.pilots import Facts
-from bot.teams import Team
+from bot.files.teams import Team
 from tests.support.rebound_app import write_teams
 
 WEST = Team(id="west", name="West Enterprise", summary_channel="C0WEST", members=["U0REP1", "U0REP2"],

@@ -23,7 +23,7 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
 
 
 def test_every_cli_command_is_in_the_readme():
-    from bot.cli import main
+    from bot.cli.main import main
 
     for name in main.commands:
         assert f"rebound {name}" in README, f"`rebound {name}` is not documented in the README"

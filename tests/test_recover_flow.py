@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 
-from bot.recovery.messages import PROGRESS_ACTION
+from bot.flows.recovery.messages import PROGRESS_ACTION
 from bot.store import recovery as rs
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver

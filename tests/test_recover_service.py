@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.config import load_settings
 from bot.domain.ranking import team_weights
 from bot.errors import ActionRefused, Forbidden
-from bot.recovery import messages
-from bot.recovery.service import Recovery
+from bot.flows.recovery import messages
+from bot.flows.recovery.service import Recovery
 from bot.services import build_services
 from bot.store import recovery as rs
 from bot.store import runs as run_store
@@ -258,7 +258,7 @@ def test_cli_import_reports_bad_rows_and_plan_prints(tmp_path):
 
 
 def test_the_teams_weekly_summary_shows_recovery_progress(recovery, services):
-    from bot.jobs.weekly_summary import WeeklySummaries
+    from bot.flows.debrief.weekly_summary import WeeklySummaries
 
     with freeze_time("2026-11-16T17:00:00Z"):
         submit_plan(services, REP, {"lost_amount": "$120k", "retained_amount": "$35k", "opportunities": "Pinecrest | 45k"})

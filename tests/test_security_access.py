@@ -201,7 +201,7 @@ def test_summaries_go_only_to_the_teams_own_channels(app, dm):
     from zoneinfo import ZoneInfo
 
     from bot import clock
-    from bot.jobs.weekly_summary import WeeklySummaries
+    from bot.flows.debrief.weekly_summary import WeeklySummaries
 
     for team in teams.teams:
         today = clock.now().astimezone(ZoneInfo(team.timezone)).date().isocalendar()

@@ -12,7 +12,7 @@ import urllib.parse
 import pytest
 
 from bot import ids
-from bot.server import MAX_BODY_BYTES
+from bot.slack.http import MAX_BODY_BYTES
 from bot.store import runs as run_store
 from tests.security_support import duplicate_posts, fresh_reps, shared_app, table_counts, walk_to_review
 from tests.support.dm_driver import DmDriver

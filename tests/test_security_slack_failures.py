@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.cli_ops import collect_status
+from bot.cli.ops import collect_status
 from bot.store import outbox
 from tests.security_support import shared_app
 

@@ -2,7 +2,7 @@
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.support.rebound_app import write_teams
 
 

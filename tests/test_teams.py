@@ -3,7 +3,7 @@
 import textwrap
 
 from bot.config import PROJECT_ROOT
-from bot.teams import check_teams_file
+from bot.files.teams import check_teams_file
 
 VALID = """\
 teams:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from bot.jobs import facts
-from bot.jobs.weekly_summary import WeeklySummaries
+from bot.flows.debrief import facts
+from bot.flows.debrief.weekly_summary import WeeklySummaries
 from bot.store import reports
 from tests.support import debriefs
 
@@ -133,7 +133,7 @@ def test_rendered_summary_shows_currencies_side_by_side_and_every_part(world):
 
 
 def test_rollup_adds_up_the_teams(world):
-    from bot.jobs.digests import Rollup
+    from bot.flows.debrief.digests import Rollup
 
     services, _ = world
     report = Rollup(services).report(WEEK)

@@ -11,11 +11,11 @@ import pytest
 from freezegun import freeze_time
 
 from bot.domain.taxonomy import LOSS_REASON_KEYS
-from bot.jobs.digests import InsightDigests, Rollup
+from bot.flows.debrief.digests import InsightDigests, Rollup
 from bot.jobs.weekly_posts import pages
-from bot.jobs.weekly_summary import WeeklySummaries
+from bot.flows.debrief.weekly_summary import WeeklySummaries
 from bot.render import blocks as bk
-from bot.reports import SummarySection
+from bot.flows.hooks import SummarySection
 from bot.store import reports
 from tests.support import debriefs
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.support import debriefs
 
 

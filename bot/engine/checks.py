@@ -14,7 +14,7 @@ from jinja2 import Environment, TemplateSyntaxError, meta
 from bot.engine import answers, conditions
 from bot.engine.model import Playbook
 from bot.errors import AnswerRejected, Problem
-from bot.yaml_source import YamlSource
+from bot.files.yaml_source import YamlSource
 
 # Names a question template may use besides earlier step ids.
 TEMPLATE_NAMES = {

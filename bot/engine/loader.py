@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.engine.checks import check_playbook, check_playbook_set
 from bot.engine.model import Playbook
 from bot.errors import PlaybookError, Problem
-from bot.yaml_source import load_yaml, validate_source
+from bot.files.yaml_source import load_yaml, validate_source
 
 
 def playbook_files(directory: str | Path) -> list[Path]:

@@ -20,7 +20,7 @@ from bot.render.templates import Renderer
 from bot.store import outbox
 from bot.store.db import Store
 from bot.store.outbox import OutboxItem
-from bot.teams import Teams
+from bot.files.teams import Teams
 
 log = logging.getLogger("rebound.outbox")
 

@@ -1,6 +1,6 @@
 """The OAuth scopes and events Rebound's code relies on. manifest.yml must grant them all.
 
-``bot.manifest.check_manifest`` reports a scope or event missing from the manifest, and a
+``bot.files.manifest.check_manifest`` reports a scope or event missing from the manifest, and a
 test keeps the manifest from asking for more than this (least privilege). Add a scope here
 in the same change that starts calling a method needing it.
 """

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.app import create_app
 from bot.config import load_settings
-from bot.server import create_wsgi_app
+from bot.slack.http import create_wsgi_app
 from bot.services import Services, build_services
 
 SIGNING_SECRET = "test-signing-secret"

@@ -1,0 +1,225 @@
+"""The ``rebound`` command: a thin click layer over the services.
+
+Typed errors become ``Error: ...`` lines and a non-zero exit; nothing here parses YAML,
+writes SQL or renders templates itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import yaml
+
+from bot.cli import ops, pilots, recovery, reports
+from bot.cli.common import _services, _settings
+from bot.errors import ConfigFilesInvalid, NotFound, ReboundError, SettingError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rebound")
+def main() -> None:
+    """Rebound: learn from lost deals and run pilots that cannot fail by surprise.
+
+    Settings come from the environment: REBOUND_DB (default ./rebound.db), REBOUND_TEAMS
+    (default ./teams.yml), and for Slack SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
+    SLACK_APP_TOKEN, SLACK_API_URL.
+
+    \b
+    Example:
+      rebound try debrief
+    """
+
+
+@main.command("try")
+@click.argument("playbook")
+@click.option("--user", "user_id", default=None, help="Who is answering (default: your login name).")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Run non-interactively from a YAML file of step id: answer.")
+@click.option("--prefill", default=None, help="Text for the first question, like the words after /debrief.")
+def try_playbook(playbook: str, user_id: str | None, answers_file: Path | None, prefill: str | None) -> None:
+    """Run a playbook in the terminal, store the run, and print its summary.
+
+    Type `back`, `skip` or `cancel` at any question. Closing the input (Ctrl-D) keeps
+    your answers; run the same command again to resume.
+
+    \b
+    Examples:
+      rebound try debrief
+      rebound try pilot-plan --user U0REP1 --answers examples/answers/pilot-plan.yml
+    """
+    from bot.cli.terminal import TerminalSession
+
+    settings = _settings()
+    services = _services(settings)
+    if playbook not in services.playbooks:
+        known = ", ".join(sorted(services.playbooks))
+        raise click.ClickException(f"no playbook {playbook!r}; choose one of: {known}")
+    session = TerminalSession(services, user_id or getpass.getuser(), write=click.echo)
+    try:
+        if answers_file is not None:
+            try:
+                given = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+            except (OSError, yaml.YAMLError) as exc:
+                raise click.ClickException(f"cannot read the answers file {answers_file}: {exc}") from None
+            if not isinstance(given, dict):
+                raise click.ClickException(f"{answers_file} must be a mapping of step id: answer")
+            code = session.run_scripted(playbook, given)
+        else:
+            code = session.run_interactive(playbook, prefill=prefill)
+    finally:
+        services.close()
+    sys.exit(code)
+
+
+@main.command()
+def check() -> None:
+    """Validate every playbook, prompt template, the teams file and manifest.yml.
+
+    Prints each problem as `file:line: where: message` and exits non-zero if there are any.
+
+    \b
+    Example:
+      REBOUND_TEAMS=teams.example.yml rebound check
+    """
+    from bot.files.validate import check_all
+
+    settings = _settings()
+    problems, notes = check_all(settings)
+    for note in notes:
+        click.echo(f"note: {note}")
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(problems)} problem(s) found")
+    click.echo("All good: playbooks, prompts, teams file and manifest are valid.")
+
+
+def _parse_since(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01", param_hint="--since") from None
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--playbook", default=None, help="Only runs of this playbook.")
+@click.option("--since", default=None, help="Only runs started on or after this date (YYYY-MM-DD).")
+@click.option("--user", "user_id", default=None, help="Only this person's runs (privacy requests).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to a file instead of standard output.")
+def export(fmt: str, playbook: str | None, since: str | None, user_id: str | None, output: Path | None) -> None:
+    """Export runs and their answers.
+
+    JSON is an array of {id, playbook, user_id, team, status, started_at, submitted_at,
+    answers}; CSV has one row per run and one column per step.
+
+    \b
+    Examples:
+      rebound export --format json --playbook debrief --since 2026-11-01
+      rebound export --format csv -o runs.csv
+    """
+    from bot.cli.exporting import export_rows, to_csv_rows
+
+    settings = _settings()
+    services = _services(settings)
+    try:
+        if playbook is not None and playbook not in services.playbooks:
+            raise click.ClickException(f"no playbook {playbook!r}; choose one of: {', '.join(sorted(services.playbooks))}")
+        records = export_rows(services, playbook=playbook, since=_parse_since(since), user_id=user_id)
+        stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            if fmt == "json":
+                json.dump(records, stream, indent=2, ensure_ascii=False)
+                stream.write("\n")
+            else:
+                header, rows = to_csv_rows(services, records, playbook)
+                writer = csv.writer(stream)
+                writer.writerow(header)
+                writer.writerows(rows)
+        finally:
+            if output:
+                stream.close()
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535), help="HTTP port.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+@click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode (needs SLACK_APP_TOKEN; no public URL).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="HTTP worker threads.")
+def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
+    """Run the Slack app: HTTP at POST /slack/events (GET /healthz), or Socket Mode.
+
+    Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (--socket),
+    and a teams file (REBOUND_TEAMS).
+
+    \b
+    Examples:
+      rebound serve --port 3000
+      rebound serve --socket
+    """
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+    from bot.slack.http import create_wsgi_app, serve_http
+    from bot.services import start_background
+
+    settings = _settings()
+    try:
+        settings.require_slack(socket_mode=socket_mode)
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from None
+    from bot import logs
+
+    logs.configure(settings)
+    from bot.services import build_services
+
+    try:
+        services = build_services(settings, teams_required=True, slack=True)
+    except ConfigFilesInvalid as exc:
+        lines = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise click.ClickException(f"{len(exc.problems)} problem(s) in Rebound's files:\n{lines}") from None
+    try:
+        try:
+            app = create_app(settings, services, socket_mode=socket_mode)
+        except BoltError as exc:
+            raise click.ClickException(
+                f"Slack did not accept SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token again "
+                "from OAuth & Permissions, and check SLACK_API_URL") from None
+        start_background(services)
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            click.echo("Rebound is connecting to Slack over Socket Mode.", err=True)
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            click.echo(f"Rebound is listening on http://{host}:{port}/slack/events", err=True)
+            serve_http(create_wsgi_app(app, services.store,
+                                       signing_secret=settings.slack_signing_secret.get_secret_value()),
+                       host=host, port=port, threads=threads)
+    finally:
+        services.close()
+
+
+def run() -> None:
+    """Entry point that turns typed errors escaping a command into one line."""
+    try:
+        main(standalone_mode=True)
+    except (ReboundError, NotFound) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+
+
+for _group in (ops, pilots, recovery, reports):
+    for _command in _group.COMMANDS:
+        main.add_command(_command)

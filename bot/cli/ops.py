@@ -1,0 +1,198 @@
+"""`rebound` subcommands for the ops area (registered on the main group by bot.cli.main):
+``status`` (what is queued, failed and scheduled) and ``forget`` (a privacy request).
+
+Thin: the store modules read and delete; this module only lays out what they return.
+Nothing printed here can hold a secret: settings show only whether a token is set, and
+every line passes the same redaction as the logs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+
+from bot.cli.common import _services, _settings
+
+MAX_LISTED = 20  # rows per section in the text view; --json has them all
+
+
+def collect_status(services, now: datetime) -> dict[str, Any]:
+    """Everything ``rebound status`` shows, as plain data (the --json output)."""
+    from bot.jobs.schedule import WeeklySchedule
+    from bot.store import jobs, outbox, reminders
+
+    settings = services.settings
+    items = outbox.pending_and_failed(services.store)
+
+    def row(item) -> dict[str, Any]:
+        return {"key": item.key, "method": item.method, "status": item.status, "attempts": item.attempts,
+                "next_attempt_at": item.next_attempt_at, "last_error": item.last_error, "team": item.team,
+                "run_id": item.run_id, "channel": item.payload.get("channel") if isinstance(item.payload, dict) else None,
+                "created_at": item.created_at}
+
+    summaries = []
+    for team in services.teams.teams:
+        last = jobs.last_done(services.store, f"weekly_summary:{team.id}:")
+        schedule = WeeklySchedule.parse(team.summary_schedule, team.timezone)
+        upcoming = schedule.fire_times(now, now + timedelta(days=8))
+        entry: dict[str, Any] = {"team": team.id, "name": team.name, "channel": team.summary_channel,
+                                 "schedule": f"{team.summary_schedule} ({team.timezone})",
+                                 "next_at": upcoming[0].isoformat() if upcoming else None, "last": None}
+        if last is not None:
+            keys = (last.detail or {}).get("keys") or []
+            posted = [outbox.get(services.store, key) for key in keys]
+            entry["last"] = {"job": last.key, "week": last.key.rsplit(":", 1)[-1], "done_at": last.done_at,
+                             "posts": (last.detail or {}).get("posts", len(keys)),
+                             "skipped_because": (last.detail or {}).get("reason"),
+                             "post_status": sorted(p.status for p in posted if p is not None)}
+        summaries.append(entry)
+    rollup = jobs.last_done(services.store, "weekly_rollup:")
+    return {
+        "database": str(settings.db_path),
+        "slack": {
+            "api_url": settings.slack_api_url,
+            "bot_token": "set" if settings.slack_bot_token else "not set",
+            "signing_secret": "set" if settings.slack_signing_secret else "not set",
+            "app_token": "set" if settings.slack_app_token else "not set",
+        },
+        "outbox": {
+            "counts": outbox.counts(services.store),
+            "failed": [row(i) for i in items if i.status == "failed"],
+            "pending": [row(i) for i in items if i.status != "failed"],
+        },
+        "reminders": [{"key": r.key, "kind": r.kind, "due_at": r.due_at, "run_id": r.run_id, "team": r.team,
+                       "user_id": r.user_id} for r in reminders.upcoming(services.store, limit=500)],
+        "summaries": summaries,
+        "rollup": {"job": rollup.key, "done_at": rollup.done_at} if rollup else None,
+    }
+
+
+def format_status(status: dict[str, Any]) -> list[str]:
+    slack = status["slack"]
+    lines = [f"Database: {status['database']}",
+             f"Slack: {slack['api_url']} · bot token {slack['bot_token']} · signing secret {slack['signing_secret']}"
+             f" · app token {slack['app_token']}", ""]
+    box = status["outbox"]
+    counts = box["counts"]
+    lines.append(f"Outbox: {counts['pending']} pending, {counts['sending']} sending, {counts['failed']} failed, "
+                 f"{counts['sent']} sent")
+    for title, rows in (("Failed (Slack refused these; they will not be retried)", box["failed"]),
+                        ("Waiting to be sent", box["pending"])):
+        if not rows:
+            continue
+        lines.append(f"  {title}:")
+        for item in rows[:MAX_LISTED]:
+            where = " ".join(f"{name}={item[name]}" for name in ("channel", "team", "run_id") if item[name])
+            when = "" if item["status"] == "failed" else f" next {item['next_attempt_at']}"
+            error = f" · {item['last_error']}" if item["last_error"] else ""
+            lines.append(f"    {item['key']} {item['method']} {where} · {item['attempts']} attempt(s){when}{error}")
+        if len(rows) > MAX_LISTED:
+            lines.append(f"    … and {len(rows) - MAX_LISTED} more (rebound status --json lists them all)")
+    lines.append("")
+    lines.append(f"Scheduled reminders: {len(status['reminders'])}")
+    for reminder in status["reminders"][:MAX_LISTED]:
+        lines.append(f"    {reminder['due_at']} {reminder['kind']} {reminder['key']}"
+                     + (f" team={reminder['team']}" if reminder["team"] else ""))
+    lines.append("")
+    lines.append("Weekly summaries:" if status["summaries"] else "Weekly summaries: no teams file, so none scheduled")
+    for entry in status["summaries"]:
+        last = entry["last"]
+        if last is None:
+            done = "none posted yet"
+        else:
+            done = f"last {last['week']} at {last['done_at']}: {last['posts']} post(s)"
+            if last["post_status"]:
+                done += " (" + ", ".join(f"{n} {s}" for s, n in _tally(last["post_status"])) + ")"
+            if last["skipped_because"]:
+                done += f", skipped: {last['skipped_because']}"
+        lines.append(f"    {entry['team']} ({entry['name']}) to {entry['channel']}: {entry['schedule']}, "
+                     f"next {entry['next_at'] or '?'}; {done}")
+    if status["rollup"]:
+        lines.append(f"    roll-up for the head of sales: last {status['rollup']['job']} at {status['rollup']['done_at']}")
+    return lines
+
+
+def _tally(values: list[str]) -> list[tuple[str, int]]:
+    return [(value, values.count(value)) for value in sorted(set(values))]
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (for scripts and monitoring).")
+def status(as_json: bool) -> None:
+    """Show what Rebound has queued, failed and scheduled: outbox items waiting or failed
+    (with Slack's reason), reminders due, and each team's next and last weekly summary.
+
+    Never shows a token or the signing secret.
+
+    \b
+    Example:
+      rebound status
+    """
+    from bot import clock
+    from bot.logs import Redactor, settings_secrets
+
+    settings = _settings()
+    services = _services(settings)
+    try:
+        report = collect_status(services, clock.now())
+    finally:
+        services.close()
+    redact = Redactor(settings_secrets(settings))
+    text = json.dumps(report, indent=2, ensure_ascii=False) if as_json else "\n".join(format_status(report))
+    click.echo(redact(text))
+
+
+TABLE_WORDS = {"runs": "run", "answers": "answer", "answer_history": "earlier answer version",
+               "outbox": "message (queued or sent)", "reminders": "reminder"}
+
+
+def describe(counts: dict[str, int]) -> str:
+    parts = []
+    order = list(TABLE_WORDS) + sorted(set(counts) - set(TABLE_WORDS))
+    for table, count in sorted(counts.items(), key=lambda item: order.index(item[0])):
+        if not count:
+            continue
+        word = TABLE_WORDS.get(table)
+        if word is None:
+            parts.append(f"{count} row{'s' if count != 1 else ''} in {table}")
+        else:
+            plural = word.replace(" (", "s (", 1) if "(" in word else word + "s"
+            parts.append(f"{count} {word if count == 1 else plural}")
+    return ", ".join(parts)
+
+
+@click.command()
+@click.option("--user", "user_id", required=True, help="The person's Slack user id, e.g. U0123ABCD.")
+@click.option("--yes", is_flag=True, help="Delete without asking (for scripts).")
+def forget(user_id: str, yes: bool) -> None:
+    """Delete everything Rebound stores about a person (a privacy request): their runs and
+    answers, the messages and reminders queued for those runs, and their own rows in every
+    other table. Asks first, then says how much was deleted.
+
+    Run `rebound export --user U` first if they asked for a copy.
+
+    \b
+    Example:
+      rebound forget --user U0123ABCD
+    """
+    from bot.store import runs as run_store
+
+    settings = _settings()
+    services = _services(settings)
+    try:
+        found = run_store.count_user_data(services.store, user_id)
+        if not any(found.values()):
+            click.echo(f"Rebound stores nothing about {user_id}.")
+            return
+        if not yes:
+            click.confirm(f"Delete everything Rebound stores about {user_id}: {describe(found)}?", abort=True)
+        deleted = run_store.forget_user(services.store, user_id)
+    finally:
+        services.close()
+    click.echo(f"Deleted {describe(deleted)} for {user_id}.")
+
+
+COMMANDS = (status, forget)

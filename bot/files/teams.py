@@ -1,0 +1,197 @@
+"""The teams file: who is on which team, who manages it, where its summaries go.
+
+Roles (rep, manager, head of sales) come from here, so every permission check reads this
+one validated model.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.errors import ConfigFilesInvalid, Problem
+from bot.files.yaml_source import YamlSource, load_yaml, validate_source
+
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+DEFAULT_SCHEDULE = "monday 09:00"
+
+Role = Literal["rep", "manager", "head"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _channel(value: str | None) -> str | None:
+    if value is not None and not CHANNEL_ID.match(value):
+        raise ValueError(f"{value!r} is not a Slack channel id (like C0123ABCD; copy it from the channel's details)")
+    return value
+
+
+def _users(values: list[str]) -> list[str]:
+    for value in values:
+        if not USER_ID.match(value):
+            raise ValueError(f"{value!r} is not a Slack user id (like U0123ABCD; copy it from the person's profile)")
+    return values
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as America/Los_Angeles)") from None
+    return value
+
+
+class Team(_Strict):
+    id: str = Field(description="snake_case id used by `rebound summary --team`.")
+    name: str
+    summary_channel: str = Field(description="Channel id where the team's summaries are posted.")
+    managers: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)
+    timezone: str = "UTC"
+    summary_schedule: str = Field(default=DEFAULT_SCHEDULE, description="`monday 09:00` or a cron expression.")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    coverage_multiple: float = Field(default=3.0, gt=0, le=20)
+    post_empty_weeks: bool = Field(default=True, description="Post a short 'no losses this week' note.")
+    max_pilot_days: int = Field(default=90, ge=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", value):
+            raise ValueError(f"team id {value!r} must be lower case letters, digits, - or _")
+        return value
+
+    _summary_channel = field_validator("summary_channel")(classmethod(lambda cls, v: _channel(v)))
+    _people = field_validator("managers", "members")(classmethod(lambda cls, v: _users(v)))
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _timezone(v)))
+
+    @field_validator("summary_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        from bot.jobs.schedule import WeeklySchedule
+
+        WeeklySchedule.parse(value, "UTC")  # raises ValueError with a clear message
+        return value
+
+
+class Routing(_Strict):
+    product_channel: str | None = None
+    enablement_channel: str | None = None
+
+    _channels = field_validator("product_channel", "enablement_channel")(classmethod(lambda cls, v: _channel(v)))
+
+
+class Leadership(_Strict):
+    """The head of sales and the channel for the weekly roll-up of all teams."""
+
+    heads: list[str] = Field(default_factory=list)
+    rollup_channel: str | None = None
+    timezone: str = "UTC"
+    summary_schedule: str = DEFAULT_SCHEDULE
+
+    _heads = field_validator("heads")(classmethod(lambda cls, v: _users(v)))
+    _channel = field_validator("rollup_channel")(classmethod(lambda cls, v: _channel(v)))
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _timezone(v)))
+
+
+class TeamsFile(_Strict):
+    teams: list[Team] = Field(default_factory=list)
+    routing: Routing = Field(default_factory=Routing)
+    leadership: Leadership = Field(default_factory=Leadership)
+
+    @model_validator(mode="after")
+    def _unique(self) -> TeamsFile:
+        ids: set[str] = set()
+        for team in self.teams:
+            if team.id in ids:
+                raise ValueError(f"team id {team.id!r} is used twice")
+            ids.add(team.id)
+        return self
+
+
+class Teams:
+    """Lookups over a validated teams file."""
+
+    def __init__(self, data: TeamsFile | None = None):
+        self.data = data or TeamsFile()
+        self._member_team = {m: t for t in self.data.teams for m in t.members}
+
+    @property
+    def teams(self) -> list[Team]:
+        return list(self.data.teams)
+
+    @property
+    def routing(self) -> Routing:
+        return self.data.routing
+
+    @property
+    def leadership(self) -> Leadership:
+        return self.data.leadership
+
+    def get(self, team_id: str) -> Team | None:
+        return next((t for t in self.data.teams if t.id == team_id), None)
+
+    def team_of(self, user_id: str) -> Team | None:
+        """The team a rep belongs to, or the first team a manager manages."""
+        if user_id in self._member_team:
+            return self._member_team[user_id]
+        managed = self.managed_by(user_id)
+        return managed[0] if managed else None
+
+    def managed_by(self, user_id: str) -> list[Team]:
+        return [t for t in self.data.teams if user_id in t.managers]
+
+    def is_head(self, user_id: str) -> bool:
+        return user_id in self.data.leadership.heads
+
+    def can_see(self, viewer: str, owner: str, owner_team: str | None) -> bool:
+        """A rep sees their own runs; a manager their team's; the head of sales everyone's."""
+        if viewer == owner or self.is_head(viewer):
+            return True
+        return owner_team is not None and any(t.id == owner_team for t in self.managed_by(viewer))
+
+
+def _rule_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:
+    problems = []
+    first_team: dict[str, str] = {}
+    for index, team in enumerate(data.teams):
+        for member_index, member in enumerate(team.members):
+            if member in first_team and first_team[member] != team.id:
+                problems.append(
+                    source.problem(
+                        ("teams", index, "members", member_index),
+                        f"{member} is a member of both {first_team[member]!r} and {team.id!r}; a rep belongs to one team",
+                    )
+                )
+            first_team.setdefault(member, team.id)
+    return problems
+
+
+def check_teams_file(path: str | Path) -> tuple[Teams | None, list[Problem]]:
+    source = load_yaml(path)
+    data, problems = validate_source(source, TeamsFile)
+    if data is None:
+        return None, problems
+    problems = _rule_problems(source, data)
+    return (None if problems else Teams(data)), problems
+
+
+def load_teams(path: str | Path, *, required: bool) -> Teams:
+    """The teams, or an empty set when the file is absent and not required (the terminal)."""
+    if not Path(path).exists():
+        if required:
+            raise ConfigFilesInvalid(
+                [Problem(str(path), None, "", "the teams file does not exist (copy teams.example.yml, or set REBOUND_TEAMS)")]
+            )
+        return Teams()
+    teams, problems = check_teams_file(path)
+    if problems:
+        raise ConfigFilesInvalid(problems)
+    return teams
