@@ -31,6 +31,21 @@ def template_globals() -> dict:
     }
 
 
+def expression_functions() -> dict:
+    """Domain maths playbooks' ``when:`` and ``compute:`` may call (the engine knows no sales words):
+    /recover's arithmetic, and /graceful-no's category suggested from the customer's words."""
+    from bot.domain import graceful, recovery
+
+    return {"recovery_plan": recovery.plan_values, "suggest_reason": graceful.suggest_reason}
+
+
+def provide_expression_functions() -> None:
+    """Hand :func:`expression_functions` to the engine; every entry point calls it before loading playbooks."""
+    from bot.engine import conditions
+
+    conditions.provide_functions(expression_functions())
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -75,6 +90,7 @@ class Services:
 
 def build_services(settings: Settings, *, teams_required: bool = False, slack: bool = False) -> Services:
     """Validate every edited file up front (all problems at once), then open and migrate the database."""
+    provide_expression_functions()
     playbooks = load_playbooks(settings.playbooks_dir)
     renderer = Renderer(settings.prompts_dir, extra_globals=template_globals())
     problems = check_templates(renderer, playbooks)

@@ -210,3 +210,23 @@ def test_walk_depends_on_the_surroundings_too():
     after = runner.RunState(answers={"a": "x"}, env={"today": "2026-12-02"})
     assert [s.id for s in runner.visible_questions(pb, before)] == ["a"]
     assert [s.id for s in runner.visible_questions(pb, after)] == ["a", "late"]
+
+
+# -- functions the wiring hands the engine -------------------------------------------------------
+
+def test_provided_function_is_callable_and_not_an_answer_name():
+    from bot.engine import conditions
+
+    conditions.provide_functions({"double_it": lambda x: x * 2})
+    assert conditions.evaluate("double_it(n)", {"n": 21}) == 42
+    assert conditions.names_in("double_it(n) > 3") == {"n"}
+    assert {"recovery_plan", "suggest_reason", "double_it", "add_days"} <= conditions.function_names()
+
+
+def test_provided_function_may_not_replace_a_built_in_helper():
+    from bot.engine import conditions
+
+    with pytest.raises(ValueError, match="add_days"):
+        conditions.provide_functions({"add_days": lambda start, days: start})
+    assert conditions.evaluate("add_days('2027-01-30', 2)", {}) == "2027-02-01"
+

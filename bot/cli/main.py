@@ -88,7 +88,9 @@ def check() -> None:
       REBOUND_TEAMS=teams.example.yml rebound check
     """
     from bot.files.validate import check_all
+    from bot.services import provide_expression_functions
 
+    provide_expression_functions()
     settings = _settings()
     problems, notes = check_all(settings)
     for note in notes:

@@ -7,19 +7,17 @@ is no ``eval`` anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Undefined, meta, nodes
+from jinja2 import Undefined, meta
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from bot.domain import graceful as domain_graceful
-from bot.domain import recovery as domain_recovery
-
-__all__ = ["SecurityError", "TemplateSyntaxError", "compile_expression", "evaluate", "names_in", "truthy"]
+__all__ = ["SecurityError", "TemplateSyntaxError", "compile_expression", "evaluate", "function_names", "names_in",
+           "provide_functions", "truthy"]
 
 
 def _as_date(value: Any) -> date:
@@ -79,9 +77,28 @@ BASE_FUNCTIONS: dict[str, Any] = {
     "next_quarter_start": next_quarter_start,
     "money": money,
 }
-# Sales maths the playbooks name (pure, never raising in an expression): /recover's arithmetic
-# is bot/domain/coverage.recovery_plan, /graceful-no suggests a category from the customer's words.
-BASE_FUNCTIONS.update(recovery_plan=domain_recovery.plan_values, suggest_reason=domain_graceful.suggest_reason)
+# Functions the wiring hands in (bot/services.expression_functions: the sales maths playbooks
+# name, such as /recover's recovery_plan). The engine knows none of them by name, so it runs any
+# playbook; they are handed in once at start-up, before the first playbook is loaded.
+_provided: dict[str, Callable[..., Any]] = {}
+
+
+def provide_functions(functions: Mapping[str, Callable[..., Any]]) -> None:
+    """Let expressions call ``functions`` too (pure, never raising). Idempotent; a name that would
+    hide a built-in helper is refused, so a playbook's meaning never depends on start-up order."""
+    hidden = sorted(name for name in functions if name in BASE_FUNCTIONS and functions[name] is not BASE_FUNCTIONS[name])
+    if hidden:
+        raise ValueError(f"expression functions may not replace built-in helpers: {', '.join(hidden)}")
+    if all(_provided.get(name) is function for name, function in functions.items()):
+        return
+    _provided.update(functions)
+    _env.cache_clear()
+    compile_expression.cache_clear()
+
+
+def function_names() -> set[str]:
+    """Every function an expression may call: the built-in helpers and those handed in."""
+    return set(BASE_FUNCTIONS) | set(_provided)
 
 
 class _Env(ImmutableSandboxedEnvironment):
@@ -93,6 +110,7 @@ def _env() -> _Env:
     env = _Env(undefined=Undefined)
     env.globals.clear()
     env.globals.update(BASE_FUNCTIONS)
+    env.globals.update(_provided)
     return env
 
 
@@ -107,7 +125,7 @@ def names_in(expression: str) -> set[str]:
     tree = _env().parse("{{ " + expression + " }}")
     names = meta.find_undeclared_variables(tree)
     # loop variables of comprehensions-like constructs are declared inside the tree
-    return {name for name in names if name not in BASE_FUNCTIONS}
+    return names - function_names()
 
 
 def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
@@ -118,8 +136,3 @@ def evaluate(expression: str, context: Mapping[str, Any]) -> Any:
 def truthy(expression: str, context: Mapping[str, Any]) -> bool:
     return bool(evaluate(expression, context))
 
-
-def is_constant(expression: str) -> bool:
-    """True for an expression without any name (``true``, ``3``), used by checks to flag dead `when`s."""
-    tree = _env().parse("{{ " + expression + " }}")
-    return not any(True for _ in tree.find_all(nodes.Name))
