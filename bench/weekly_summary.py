@@ -40,7 +40,7 @@ from bot.config import load_settings
 from bot.domain.taxonomy import LOSS_REASON_KEYS
 from bot.flows.debrief import facts as facts_job
 from bot.flows.debrief.digests import Rollup
-from bot.flows.debrief.weekly_summary import WeeklySummaries
+from bot.flows.debrief.reports import WeeklySummaries
 from bot.services import build_services
 from bot.store import reports
 
@@ -145,7 +145,7 @@ def measure(debriefs: int, sellers: int, seed: int, team_size: int = 10, teams_s
             reports.bulk_load(services.store, runs, facts, reviews)
             load_s = time.perf_counter() - began
             store = services.store
-            summaries = WeeklySummaries(services)
+            summaries = WeeklySummaries(services.tools)
             teams = services.teams.teams[:teams_sampled]
             summaries.build(teams[0], WEEK)  # warm-up: templates compiled, pages cached
             summary, report, plain, rows, pages = [], [], [], [], []
@@ -155,10 +155,10 @@ def measure(debriefs: int, sellers: int, seed: int, team_size: int = 10, teams_s
                 report += _timed(lambda team=team: summaries.report(team, WEEK), 3)
                 plain += _timed(lambda team=team: reports.plain_week_aggregate(store, team.id, WEEK), 3)
                 pages.append(len(summaries.build(team, WEEK).posts))
-            rollup = Rollup(services)
+            rollup = Rollup(services.tools)
             rollup.build(WEEK)
             rollup_s = _timed(lambda: rollup.build(WEEK), 3)
-            facts_check = _timed(lambda: facts_job.ensure_facts(services, WEEK), 3)
+            facts_check = _timed(lambda: facts_job.ensure_facts(services.tools, WEEK), 3)
             summary_ms, plain_ms = _median_ms(summary), _median_ms(plain)
             return {
                 "debriefs": debriefs, "sellers": sellers, "teams": len(services.teams.teams),

@@ -5,19 +5,32 @@ The only module that knows every layer. Nothing here runs at import time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.conversation.chat import Chat
 from bot.config import Settings
+from bot.conversation.chat import Chat
 from bot.conversation.conversations import Conversations
+from bot.conversation.home import Home
+from bot.conversation.screens import Screens
+from bot.conversation.submissions import Submissions
 from bot.engine.loader import load_playbooks
 from bot.engine.model import Playbook
 from bot.errors import ConfigFilesInvalid
-from bot.render.templates import Renderer
-from bot.store.db import Store, open_store
-from bot.conversation.submissions import Submissions
 from bot.files.teams import Teams, load_teams
 from bot.files.validate import check_templates
+from bot.flows.hooks import Flow, FlowTools, Hooks, SectionProvider
+from bot.jobs.reminders import ReminderDispatcher
+from bot.jobs.ticker import Task as TickTask
+from bot.jobs.ticker import Ticker
+from bot.render.templates import Renderer
+from bot.store.db import Store, open_store
+
+if TYPE_CHECKING:  # the outbox brings slack_sdk; imported only when Slack is configured
+    from bot.outbox.sender import OutboxSender
+    from bot.outbox.worker import OutboxWorker
 
 
 def template_globals() -> dict:
@@ -55,21 +68,27 @@ class Services:
     renderer: Renderer
     conversations: Conversations
     submissions: Submissions
+    screens: Screens
     chat: Chat
-    sender: object | None = None  # OutboxSender, when Slack is configured
-    worker: object | None = None  # OutboxWorker, when serving
-    background: list = field(default_factory=list)
-    dispatcher: object | None = None  # ReminderDispatcher
-    # Scheduled tasks: callables taking the current UTC time, run by the ticker in `rebound serve`
+    home: Home
+    dispatcher: ReminderDispatcher
+    tools: FlowTools  # what flows are built with (their jobs too, when the CLI runs one)
+    hooks: Hooks  # every flow's extensions, merged (bot.flows.hooks)
+    # Scheduled tasks: callables taking the current UTC time, run by the ticker in `rebound serve`;
     # each claims its work in SQLite, so two instances never act twice.
-    tick_tasks: list = field(default_factory=list)
-    # Weekly summary sections contributed by flows: see bot.flows.hooks.SectionProvider.
-    summary_sections: list = field(default_factory=list)
+    tick_tasks: list[TickTask] = field(default_factory=list)
+    sender: OutboxSender | None = None  # when Slack is configured
+    worker: OutboxWorker | None = None  # when serving
+    background: list[OutboxWorker | Ticker] = field(default_factory=list)
 
-    def tick(self, now=None) -> list[str]:
+    @property
+    def summary_sections(self) -> list[SectionProvider]:
+        """Every flow's weekly-summary sections (the list the debrief's weekly summary reads)."""
+        return self.hooks.summary_sections
+
+    def tick(self, now: datetime | None = None) -> list[str]:
         """Run every scheduled task once (reminders, summaries ...); returns error references."""
         from bot import clock
-        from bot.jobs.ticker import Ticker
 
         return Ticker(1, self.tick_tasks).tick_once(now or clock.now())
 
@@ -88,8 +107,11 @@ class Services:
         self.store.close()
 
 
-def build_services(settings: Settings, *, teams_required: bool = False, slack: bool = False) -> Services:
-    """Validate every edited file up front (all problems at once), then open and migrate the database."""
+def build_services(settings: Settings, *, teams_required: bool = False, slack: bool = False,
+                   flows: Sequence[Flow] | None = None) -> Services:
+    """Validate every edited file up front (all problems at once), then open and migrate the database.
+
+    ``flows`` defaults to every package of :mod:`bot.flows` (tests plug in one of their own)."""
     provide_expression_functions()
     playbooks = load_playbooks(settings.playbooks_dir)
     renderer = Renderer(settings.prompts_dir, extra_globals=template_globals())
@@ -100,15 +122,25 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     store = open_store(settings.db_path)
     conversations = Conversations(store, playbooks, teams)
     submissions = Submissions(conversations, renderer, teams)
-    chat = Chat(conversations, submissions, renderer, teams)
-    services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, chat)
-    chat.wake = services.wake
-    from bot.flows import register_all
-    from bot.jobs.reminders import ReminderDispatcher
+    screens = Screens(conversations, renderer)
 
-    services.dispatcher = ReminderDispatcher(services)
-    services.tick_tasks.append(services.dispatcher.tick)
-    register_all(services)
+    def wake() -> None:
+        services.wake()  # bound below; nothing queues before the services exist
+
+    hooks = Hooks()
+    tools = FlowTools(store, playbooks, teams, renderer, conversations, submissions, screens, wake,
+                      summary_sections=hooks.summary_sections)
+    for name, flow in _flows(flows):
+        hooks.add(flow.extensions(tools), flow=name)
+    # Every flow's extensions go in here, and nowhere else.
+    submissions.after_submit = hooks.after_submit
+    screens.review_notes = hooks.review_notes
+    chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
+                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary)
+    home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
+    dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
+    services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
+                        dispatcher, tools, hooks, tick_tasks=[dispatcher.tick, *hooks.tick_tasks])
     if slack:
         from bot.outbox.sender import OutboxSender, build_client
 
@@ -121,14 +153,19 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     return services
 
 
+def _flows(flows: Sequence[Flow] | None) -> list[tuple[str, Flow]]:
+    from bot.flows import load_flows
+
+    chosen = load_flows() if flows is None else list(flows)
+    return [(getattr(flow, "__name__", None) or type(flow).__name__, flow) for flow in chosen]
+
+
 TICK_SECONDS = 30
 
 
 def start_background(services: Services) -> None:
-    """The outbox worker (and, once registered, the scheduler ticker) for a running server."""
+    """The outbox worker and the scheduler ticker for a running server."""
     from bot.outbox.worker import OutboxWorker
-
-    from bot.jobs.ticker import Ticker
 
     worker = OutboxWorker(services.sender).start()
     services.worker = worker

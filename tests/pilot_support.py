@@ -122,7 +122,7 @@ def quick_plan(dm: DmDriver, user: str = REP, answers: dict[str, Any] | None = N
     services = dm.app.services
     with services.store.transaction():
         started = services.conversations.start("pilot-plan", user, source="slack", prefill_answers=answers)
-        services.chat.begin(started.turn)
+        services.screens.begin(started.turn)
     dm.app.drain()
     answer_everything(dm, user, answers)
     dm.click(user, "Submit")

@@ -9,7 +9,7 @@ import json
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.flows.debrief.weekly_summary import WeeklySummaries
+from bot.flows.debrief.reports import WeeklySummaries
 from bot.store import reports
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver, typed
@@ -105,7 +105,7 @@ def test_manager_marks_reviewed_and_plans_a_one_on_one(app, dm, slack_api):
     assert "Reviewed by <@U0MGR1>" in json.dumps(message["blocks"])
 
     week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
-    text = WeeklySummaries(app.services).build(app.services.teams.get("west"), week).text
+    text = WeeklySummaries(app.services.tools).build(app.services.teams.get("west"), week).text
     assert "✅ reviewed by <@U0MGR1>" in text and "reviewed by a manager: 1 of 1" in text
 
 

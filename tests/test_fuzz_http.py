@@ -105,7 +105,7 @@ class Fuzzer:
         self.slack_api = slack_api
         self.sender = SlackSender(app.url, "test-signing-secret", response_url=slack_api.response_url)
         self.playbooks = app.services.playbooks
-        self.extra = sorted(app.services.chat.extra_actions)
+        self.extra = sorted(app.services.chat.actions)
 
     def _runs(self) -> list[tuple[str, str, str, dict]]:
         rows = self.app.services.store.db.execute(

@@ -22,7 +22,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from bot import clock, ids
-from bot.conversation.chat import ActionInput
+from bot.conversation.inputs import ActionInput
 from bot.config import PROJECT_ROOT, load_settings
 from bot.services import build_services
 from bot.store import runs as run_store
@@ -88,13 +88,12 @@ def renders(tmp_path_factory):
         return out
 
     services.renderer.render = recording
-    chat = services.chat
     outputs: list[str] = []
     for playbook_id in PLAYBOOKS:
         _walk_and_submit(services, playbook_id, REPS[playbook_id])
     _everything_else_the_chat_says(services)
     for user in ("U0REP1", "U0REP2", "U0REP3", "U0MGR1", "U0HEAD"):
-        chat.home(user, None)
+        services.home.publish(user, None)
     services.tick(clock.now() + timedelta(days=400))  # every reminder falls due
     week = clock.previous_week((clock.now() + timedelta(days=7)).date())
     _weekly(services, week)
@@ -153,14 +152,14 @@ def _weekly(services, week: str) -> None:
     """The weekly posts for ``week``, built the way the scheduler builds them (if those flows exist)."""
     try:
         from bot.flows.debrief.digests import InsightDigests, Rollup
-        from bot.flows.debrief.weekly_summary import WeeklySummaries
+        from bot.flows.debrief.reports import WeeklySummaries
     except ImportError:  # pragma: no cover - another area not built yet
         return
     for team in services.teams.teams:
-        WeeklySummaries(services).build(team, week)
-    Rollup(services).build(week)
+        WeeklySummaries(services.tools).build(team, week)
+    Rollup(services.tools).build(week)
     for owner in ("product", "enablement"):
-        InsightDigests(services).build(owner, week)
+        InsightDigests(services.tools).build(owner, week)
 
 
 def _direct(services, name: str) -> tuple[str | None, str | None]:

@@ -113,6 +113,6 @@ def test_no_channel_configured_means_no_digest(tmp_path):
             services.tick(MONDAY)
         assert rows(services, "digest:product") == []
         assert jobs.get(services.store, f"insight_digest:product:{WEEK}") is None
-        assert InsightDigests(services).build("product", WEEK, plain=True)[0].startswith("*Product gaps")
+        assert InsightDigests(services.tools).build("product", WEEK, plain=True)[0].startswith("*Product gaps")
     finally:
         services.close()

@@ -49,7 +49,7 @@ def services(tmp_path):
 
 @pytest.fixture
 def recovery(services):
-    return Recovery(services)
+    return Recovery(services.store, services.teams)
 
 
 def submit_plan(services, user: str, answers: dict, *, prefill: dict | None = None, meta: dict | None = None) -> str:
@@ -258,13 +258,13 @@ def test_cli_import_reports_bad_rows_and_plan_prints(tmp_path):
 
 
 def test_the_teams_weekly_summary_shows_recovery_progress(recovery, services):
-    from bot.flows.debrief.weekly_summary import WeeklySummaries
+    from bot.flows.debrief.reports import WeeklySummaries
 
     with freeze_time("2026-11-16T17:00:00Z"):
         submit_plan(services, REP, {"lost_amount": "$120k", "retained_amount": "$35k", "opportunities": "Pinecrest | 45k"})
     [opp] = rs.opportunities(services.store, user_id=REP)
     with freeze_time("2026-11-18T17:00:00Z"):
         recovery.set_status(REP, opp.id, "won")
-    summary = WeeklySummaries(services).build(services.teams.get("west"), "2026-W47", plain=True)
+    summary = WeeklySummaries(services.tools).build(services.teams.get("west"), "2026-W47", plain=True)
     assert "Recovering lost revenue" in summary.text
     assert "recovered *USD 45,000* (USD 45,000 this week), gap left *USD 40,000*" in summary.text

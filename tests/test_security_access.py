@@ -112,7 +112,7 @@ def test_forged_clicks_of_every_kind_on_another_persons_run_are_refused(app, dm,
         walk_to_review(dm, owner, "debrief")
     screen = dm.screen(owner)
     before, high = digest(app.services.store), outbox_high_water(app)
-    kinds = CORE_KINDS + sorted(app.services.chat.extra_actions)
+    kinds = CORE_KINDS + sorted(app.services.chat.actions)
     with caplog.at_level(logging.ERROR):
         # a teammate, someone from another team, their manager and the head of sales may not edit it
         actors = [next(WEST), next(EMEA), MANAGER_WEST, HEAD]
@@ -132,7 +132,7 @@ def test_forged_clicks_on_a_submitted_run_are_refused_for_people_outside_the_tea
     run = run_store.list_runs(app.services.store, user_id=owner)[0]
     assert run.status == "submitted"
     before, high = digest(app.services.store), outbox_high_water(app)
-    kinds = CORE_KINDS + sorted(app.services.chat.extra_actions)
+    kinds = CORE_KINDS + sorted(app.services.chat.actions)
     with caplog.at_level(logging.ERROR):
         # the flows' own buttons (a manager's "Mark reviewed", a pilot's outcome) included
         actors = [next(WEST), next(EMEA), MANAGER_EMEA]
@@ -201,11 +201,11 @@ def test_summaries_go_only_to_the_teams_own_channels(app, dm):
     from zoneinfo import ZoneInfo
 
     from bot import clock
-    from bot.flows.debrief.weekly_summary import WeeklySummaries
+    from bot.flows.debrief.reports import WeeklySummaries
 
     for team in teams.teams:
         today = clock.now().astimezone(ZoneInfo(team.timezone)).date().isocalendar()
-        posting = WeeklySummaries(app.services).post(team, f"{today.year}-W{today.week:02d}")
+        posting = WeeklySummaries(app.services.tools).post(team, f"{today.year}-W{today.week:02d}")
         assert posting.keys, posting
         payloads = [app.services.store.db.execute("SELECT payload FROM outbox WHERE key = ?", [key]).fetchone()[0]
                     for key in posting.keys]

@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.flows.debrief import facts
-from bot.flows.debrief.weekly_summary import WeeklySummaries
+from bot.flows.debrief.reports import WeeklySummaries
 from bot.store import reports
 from tests.support import debriefs
 
@@ -78,7 +78,7 @@ def test_sql_aggregations_of_the_week(world):
 
 def test_report_totals_per_currency_reason_competitor_and_seller(world):
     services, _ = world
-    report = WeeklySummaries(services).report(services.teams.get("west"), WEEK)
+    report = WeeklySummaries(services.tools).report(services.teams.get("west"), WEEK)
     assert report.count == 5
     assert report.totals == amounts((215000.5, "USD"), (40000, "EUR"))  # the team's currency first
     assert report.unrecovered == amounts((180000.5, "USD"), (40000, "EUR"))  # Northwind kept 35k
@@ -105,7 +105,7 @@ def test_report_totals_per_currency_reason_competitor_and_seller(world):
 
 def test_trend_against_the_previous_four_weeks(world):
     services, _ = world
-    trend = WeeklySummaries(services).report(services.teams.get("west"), WEEK).trend
+    trend = WeeklySummaries(services.tools).report(services.teams.get("west"), WEEK).trend
     assert [(p.week, p.deals) for p in trend.points] == [
         ("2026-W43", 1), ("2026-W44", 1), ("2026-W45", 0), ("2026-W46", 2), ("2026-W47", 5)]
     assert (trend.average_deals, trend.change_percent, trend.direction) == (1.0, 400, "up")
@@ -116,7 +116,7 @@ def test_trend_against_the_previous_four_weeks(world):
 
 def test_rendered_summary_shows_currencies_side_by_side_and_every_part(world):
     services, runs = world
-    summary = WeeklySummaries(services).build(services.teams.get("west"), WEEK, plain=True)
+    summary = WeeklySummaries(services.tools).build(services.teams.get("west"), WEEK, plain=True)
     text = summary.text
     assert "*5 deals lost* · USD 215,000.50 · EUR 40,000" in text
     assert "255,000" not in text  # never USD + EUR
@@ -136,11 +136,11 @@ def test_rollup_adds_up_the_teams(world):
     from bot.flows.debrief.digests import Rollup
 
     services, _ = world
-    report = Rollup(services).report(WEEK)
+    report = Rollup(services.tools).report(WEEK)
     assert report.count == 6
     assert report.totals == amounts((215000.5, "USD"), (139000, "EUR"))  # most teams report in USD
     assert [(r.label, r.deals) for r in report.by_team] == [("West Enterprise", 5), ("EMEA Mid-Market", 1)]
-    text, _ = Rollup(services).build(WEEK, plain=True)
+    text, _ = Rollup(services.tools).build(WEEK, plain=True)
     assert "West Enterprise: 5 · USD 215,000.50 · EUR 40,000" in text
     assert "EMEA Mid-Market: 1 · EUR 99,000" in text
 
@@ -152,8 +152,8 @@ def test_missing_facts_are_rebuilt_from_the_runs(world):
     with store.transaction() as db:
         db.execute("DELETE FROM debrief_facts WHERE run_id = ?", [runs["Initech"].id])
     assert reports.runs_missing_facts(store) == [runs["Initech"].id]
-    assert facts.ensure_facts(services, "2027-W20") == 0  # outside what a 2027-W20 summary shows
-    assert facts.ensure_facts(services, WEEK) == 1
-    assert facts.ensure_facts(services) == 0
+    assert facts.ensure_facts(services.tools, "2027-W20") == 0  # outside what a 2027-W20 summary shows
+    assert facts.ensure_facts(services.tools, WEEK) == 1
+    assert facts.ensure_facts(services.tools) == 0
     after = reports.deals(store, "west", WEEK)
     assert after == before

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from bot.domain.taxonomy import LOSS_REASON_KEYS
 from bot.flows.debrief.digests import InsightDigests, Rollup
 from bot.jobs.weekly_posts import pages
-from bot.flows.debrief.weekly_summary import WeeklySummaries
+from bot.flows.debrief.reports import WeeklySummaries
 from bot.render import blocks as bk
 from bot.flows.hooks import SummarySection
 from bot.store import reports
@@ -79,13 +79,13 @@ def assert_within_limits(blocks: list[dict]) -> None:
 
 def test_summary_of_sixty_deals_is_paginated_within_slack_limits(services, slack_api):
     reports.bulk_load(services.store, *hand_built(60))
-    summary = WeeklySummaries(services).build(services.teams.get("west"), WEEK)
+    summary = WeeklySummaries(services.tools).build(services.teams.get("west"), WEEK)
     assert len(summary.posts) >= 2
     for number, page in enumerate(summary.posts, 1):
         assert_within_limits(page.blocks)
         assert f"part {number} of {len(summary.posts)}" in json.dumps(page.blocks)
     with freeze_time("2026-11-23T17:00:00Z"):
-        posting = WeeklySummaries(services).post(services.teams.get("west"), WEEK)
+        posting = WeeklySummaries(services.tools).post(services.teams.get("west"), WEEK)
     assert posting.keys == [f"weekly:west:{WEEK}:{n}" for n in range(1, len(summary.posts) + 1)]
     sent = [p for p in post_all(services, slack_api) if p["channel"] == "C0WEST"]
     assert len(sent) == len(summary.posts)
@@ -100,9 +100,9 @@ def test_rollup_and_digests_of_a_busy_week_are_valid(services, slack_api):
     reports.bulk_load(services.store, *hand_built(60))
     reports.bulk_load(services.store, *hand_built(20, team="emea"))
     with freeze_time("2026-11-23T17:00:00Z"):
-        rollup = Rollup(services).post(WEEK)
-        product = InsightDigests(services).post("product", WEEK)
-        enablement = InsightDigests(services).post("enablement", WEEK)
+        rollup = Rollup(services.tools).post(WEEK)
+        product = InsightDigests(services.tools).post("product", WEEK)
+        enablement = InsightDigests(services.tools).post("enablement", WEEK)
     assert rollup.status == product.status == enablement.status == "queued"
     assert len(product.keys) >= 2  # 80 items: one digest, paginated
     sent = post_all(services, slack_api)
@@ -122,8 +122,8 @@ def test_empty_week_and_contributed_sections_are_valid(services, slack_api):
 
     services.summary_sections.append(pilots)
     with freeze_time("2026-11-23T17:00:00Z"):
-        WeeklySummaries(services).post(services.teams.get("west"), WEEK)
-        WeeklySummaries(services).post(services.teams.get("emea"), WEEK)
+        WeeklySummaries(services.tools).post(services.teams.get("west"), WEEK)
+        WeeklySummaries(services.tools).post(services.teams.get("emea"), WEEK)
     sent = post_all(services, slack_api)
     west = json.dumps(next(p for p in sent if p["channel"] == "C0WEST")["blocks"], ensure_ascii=False)
     assert "No losses this week" in west
@@ -149,7 +149,7 @@ def test_a_single_page_has_no_part_line():
 @pytest.mark.parametrize("when", [datetime(2026, 11, 23, 17, tzinfo=timezone.utc)])
 def test_fallback_text_names_the_team_and_the_amounts(services, when):
     reports.bulk_load(services.store, *hand_built(3))
-    summary = WeeklySummaries(services).build(services.teams.get("west"), WEEK)
+    summary = WeeklySummaries(services.tools).build(services.teams.get("west"), WEEK)
     assert summary.posts[0].text == "West Enterprise: 3 deals lost in 16–22 Nov 2026 (USD 61,728.35, EUR 12,345.67)"
 
 
@@ -159,7 +159,7 @@ def test_every_flows_section_renders_into_valid_summaries(services, slack_api):
         for playbook in ("debrief", "graceful-no", "pilot-plan", "recover"):
             debriefs.submit_example(services, "U0REP1", playbook)
     team = services.teams.get("west")
-    summaries = WeeklySummaries(services)
+    summaries = WeeklySummaries(services.tools)
     shown = {}
     for week in (WEEK, "2026-W50", "2027-W12"):  # the loss; the pilot starting; a check-back coming due
         shown[week] = [s.key for s in summaries.sections(team, week)]

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from freezegun import freeze_time
 
-from bot.flows.debrief.weekly_summary import WeeklySummaries
+from bot.flows.debrief.reports import WeeklySummaries
 from bot.store import jobs, outbox
 from tests.support import debriefs
 

@@ -42,7 +42,7 @@ def import_opportunities(user_id: str, currency: str | None, csv_file: Path) -> 
     text = csv_file.read_text(encoding="utf-8-sig", errors="replace")
     services = _services(_settings())
     try:
-        outcome = Recovery(services).import_csv(user_id, text, default_currency=currency)
+        outcome = Recovery(services.store, services.teams).import_csv(user_id, text, default_currency=currency)
     finally:
         services.close()
     total = outcome.added + outcome.updated
@@ -70,7 +70,7 @@ def show_plan(user_id: str) -> None:
 
     services = _services(_settings())
     try:
-        view = Recovery(services).view(user_id)
+        view = Recovery(services.store, services.teams).view(user_id)
         click.echo(messages.plan_text(view, services.renderer))
     finally:
         services.close()

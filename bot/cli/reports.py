@@ -48,7 +48,7 @@ def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
     """
     from bot.flows.debrief import facts
     from bot.jobs.weekly_posts import current_week
-    from bot.flows.debrief.weekly_summary import WeeklySummaries
+    from bot.flows.debrief.reports import WeeklySummaries
 
     settings = _settings()
     week = _week(week)
@@ -63,9 +63,9 @@ def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
             known = ", ".join(t.id for t in services.teams.teams) or "none (is REBOUND_TEAMS right?)"
             raise click.ClickException(f"no team {team_id!r} in {settings.teams_path}; teams: {known}")
         week = week or current_week(team.timezone)
-        summaries = WeeklySummaries(services)
+        summaries = WeeklySummaries(services.tools)
         if not posting:
-            facts.ensure_facts(services, week)
+            facts.ensure_facts(services.tools, week)
             built = summaries.build(team, week, plain=True)
             if built.skip_reason:
                 click.echo(f"Nothing to post for {team.id} in {week}: {built.skip_reason}.")

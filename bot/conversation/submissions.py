@@ -7,7 +7,7 @@ reminders table, so a double click posts once and a crash never posts half.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -46,15 +46,20 @@ class Submitted:
     already: bool = False  # the run had been submitted before (a double click)
 
 
+# A flow's own effect of a submit (a pilot's agreement file, a manager's review DM ...), called inside
+# the submit transaction as hook(run, playbook, template context, deliver, result). ``deliver`` is
+# False for the terminal, which posts nothing.
+AfterSubmit = Callable[[Run, Playbook, dict[str, Any], bool, "Submitted"], None]
+
+
 class Submissions:
-    def __init__(self, conversations: Conversations, renderer: Renderer, teams: Teams):
+    def __init__(self, conversations: Conversations, renderer: Renderer, teams: Teams,
+                 after_submit: Sequence[AfterSubmit] = ()):
         self.conversations = conversations
         self.renderer = renderer
         self.teams = teams
         self.store = conversations.store
-        # Flows add their own effects (a pilot's agreement file, a manager's review DM...).
-        # Each is called inside the submit transaction as hook(run, playbook, ctx, deliver, result).
-        self.after_submit: list[Callable[..., None]] = []
+        self.after_submit: Sequence[AfterSubmit] = after_submit
 
     def destinations(self, to: str, run: Run) -> list[str]:
         """Channel or user ids for a destination name; empty when the teams file names none."""

@@ -1,15 +1,21 @@
 """What each conversation does beyond asking questions: its own buttons, submit effects,
-reminders and scheduled jobs. Each flow module has ``register(services)`` that plugs into
-the extension points (``chat.extra_actions``, ``chat.subcommands``,
-``submissions.after_submit``, ``dispatcher.handlers``, ``tick_tasks``)."""
+reminders, App Home and weekly-summary sections and scheduled jobs.
+
+Each flow is one package here, all the same shape (see :mod:`bot.flows.hooks` for the
+extension points): ``__init__.py`` names its ``PLAYBOOK`` and builds its ``extensions(tools)``,
+``service.py`` does the work, ``messages.py`` builds its Block Kit, ``reports.py`` holds its
+weekly-summary parts. A fifth flow is a copy of a neighbour, named in :data:`FLOWS`.
+"""
 
 from __future__ import annotations
 
 from importlib import import_module
 
-FLOW_MODULES = ("debrief", "pilots", "graceful_no", "recovery")
+from bot.flows.hooks import Flow
+
+# Order matters only for hooks that run one after the other (after a submit, after a summary).
+FLOWS = ("debrief", "pilots", "graceful_no", "recovery")
 
 
-def register_all(services) -> None:
-    for name in FLOW_MODULES:
-        import_module(f"bot.flows.{name}").register(services)
+def load_flows(names: tuple[str, ...] = FLOWS) -> list[Flow]:
+    return [import_module(f"bot.flows.{name}") for name in names]

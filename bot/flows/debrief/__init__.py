@@ -1,9 +1,30 @@
-"""The debrief: a rep's look back at a lost deal, its managers' review and the weekly numbers."""
+"""The debrief: a rep's look back at a lost deal, its managers' review and the weekly numbers.
+
+* :mod:`~bot.flows.debrief.service`: the managers' review DM on submit, their buttons, ``/debrief show``.
+* :mod:`~bot.flows.debrief.messages`: the Block Kit of the review DM.
+* :mod:`~bot.flows.debrief.facts`: the facts of each debrief the weekly numbers add up.
+* :mod:`~bot.flows.debrief.reports`: a team's weekly summary (with every flow's sections);
+  :mod:`~bot.flows.debrief.digests`: the head of sales' roll-up and the product and enablement digests.
+"""
 
 from __future__ import annotations
 
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, SubcommandHook
 
-def register(services) -> None:
-    from bot.flows.debrief.service import register as register_debrief
+PLAYBOOK = "debrief"
 
-    register_debrief(services)
+
+def extensions(tools: FlowTools) -> FlowExtensions:
+    from bot.flows.debrief.digests import InsightDigests, Rollup
+    from bot.flows.debrief.messages import REVIEW_DONE, REVIEW_SCHEDULE
+    from bot.flows.debrief.reports import WeeklySummaries
+    from bot.flows.debrief.service import DebriefFlow
+
+    flow = DebriefFlow(tools)
+    command = tools.playbooks[PLAYBOOK].command if PLAYBOOK in tools.playbooks else "/debrief"
+    return FlowExtensions(
+        after_submit=(flow.after_submit,),
+        actions=(ActionHook(REVIEW_DONE, flow.on_review), ActionHook(REVIEW_SCHEDULE, flow.on_review)),
+        subcommands=(SubcommandHook(command, "show", flow.show),),
+        tick_tasks=(WeeklySummaries(tools).tick, Rollup(tools).tick, InsightDigests(tools).tick),
+    )

@@ -19,7 +19,8 @@ from bot.domain.weekly import Deal
 from bot.flows.debrief import facts
 from bot.jobs.schedule import WeeklySchedule
 from bot.jobs.weekly_posts import Page, Posting, enqueue_pages, pages, run_once, weeks_to_run
-from bot.flows.debrief.weekly_summary import blocks_of, split_parts
+from bot.flows.debrief.reports import blocks_of, split_parts
+from bot.flows.hooks import FlowTools
 from bot.render import blocks as bk
 from bot.store import reports
 
@@ -29,14 +30,14 @@ OWNERS = ("product", "enablement")
 ROLLUP = "weekly_rollup"
 
 
-def _schedule(services) -> WeeklySchedule:
-    leadership = services.teams.leadership
+def _schedule(tools: FlowTools) -> WeeklySchedule:
+    leadership = tools.teams.leadership
     return WeeklySchedule.parse(leadership.summary_schedule, leadership.timezone)
 
 
-def main_currency(services) -> str | None:
+def main_currency(tools: FlowTools) -> str | None:
     """The currency most teams report in: listed first wherever teams are added up."""
-    currencies = Counter(team.currency for team in services.teams.teams)
+    currencies = Counter(team.currency for team in tools.teams.teams)
     return min(currencies, key=lambda c: (-currencies[c], c)) if currencies else None
 
 
@@ -44,28 +45,28 @@ class Rollup:
     """All teams' week for the head of sales: to ``leadership.rollup_channel``, or else to each
     head's DM."""
 
-    def __init__(self, services):
-        self.services = services
+    def __init__(self, tools: FlowTools):
+        self.tools = tools
 
     @property
     def store(self):
-        return self.services.store
+        return self.tools.store
 
     def targets(self) -> list[str]:
-        leadership = self.services.teams.leadership
+        leadership = self.tools.teams.leadership
         return [leadership.rollup_channel] if leadership.rollup_channel else list(leadership.heads)
 
     def tick(self, now: datetime) -> list[Posting]:
-        if not self.targets() or not self.services.teams.teams:
+        if not self.targets() or not self.tools.teams.teams:
             return []
-        done = [self.post(week, now=now) for week in weeks_to_run(self.store, ROLLUP, _schedule(self.services), now)]
+        done = [self.post(week, now=now) for week in weeks_to_run(self.store, ROLLUP, _schedule(self.tools), now)]
         if any(p.keys for p in done):
-            self.services.wake()
+            self.tools.wake()
         return done
 
     def report(self, week: str) -> weekly.WeeklyReport:
         store = self.store
-        names = {team.id: team.name for team in self.services.teams.teams}
+        names = {team.id: team.name for team in self.tools.teams.teams}
         return weekly.build_report(
             week,
             reports.deals(store, None, week),
@@ -76,13 +77,13 @@ class Rollup:
             retained=reports.retained_by_currency(store, None, week),
             teams=reports.by_team(store, week),
             team_names=names,
-            currency=main_currency(self.services),
+            currency=main_currency(self.tools),
             biggest_n=8,
         )
 
     def build(self, week: str, *, plain: bool = False) -> tuple[str, list[Page]]:
         report = self.report(week)
-        names = {team.id: team.name for team in self.services.teams.teams}
+        names = {team.id: team.name for team in self.tools.teams.teams}
         reviews: dict[str, list[int]] = {}
         for deal in report.deals:
             counts = reviews.setdefault(deal.team or "", [0, 0])
@@ -90,7 +91,7 @@ class Rollup:
             counts[1] += 1
         ctx = {"report": report, "team_names": names, "reviews": reviews, "week": week}
         template = "summary/rollup_empty.md.j2" if report.empty else "summary/rollup.md.j2"
-        text = self.services.renderer.render(template, ctx, plain=plain)
+        text = self.tools.renderer.render(template, ctx, plain=plain)
         title = f"Closed-lost roll-up · all teams · {report.label} ({week})"
         fallback = (f"All teams: no losses in {report.label}" if report.empty else
                     f"All teams: {report.count} deals lost in {report.label}")
@@ -99,7 +100,7 @@ class Rollup:
         return text, pages(title, blocks_of(text), fallback, continued=f"Roll-up · {report.label}")
 
     def post(self, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
-        facts.ensure_facts(self.services, week)
+        facts.ensure_facts(self.tools, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             targets = self.targets()
@@ -117,27 +118,27 @@ class Rollup:
 class InsightDigests:
     """One weekly post per channel (product, enablement) with every lesson routed to it."""
 
-    def __init__(self, services):
-        self.services = services
+    def __init__(self, tools: FlowTools):
+        self.tools = tools
 
     @property
     def store(self):
-        return self.services.store
+        return self.tools.store
 
     def channel(self, owner: str) -> str | None:
-        routing = self.services.teams.routing
+        routing = self.tools.teams.routing
         return {"product": routing.product_channel, "enablement": routing.enablement_channel}[owner]
 
     def tick(self, now: datetime) -> list[Posting]:
         done = []
-        schedule = _schedule(self.services)
+        schedule = _schedule(self.tools)
         for owner in OWNERS:
             if not self.channel(owner):
                 continue
             for week in weeks_to_run(self.store, f"insight_digest:{owner}", schedule, now):
                 done.append(self.post(owner, week, now=now))
         if any(p.keys for p in done):
-            self.services.wake()
+            self.tools.wake()
         return done
 
     def items(self, owner: str, week: str) -> list[Deal]:
@@ -148,13 +149,13 @@ class InsightDigests:
         items = self.items(owner, week)
         if not items:
             return "", []
-        render = self.services.renderer.render
-        names = {team.id: team.name for team in self.services.teams.teams}
+        render = self.tools.renderer.render
+        names = {team.id: team.name for team in self.tools.teams.teams}
         label = weekly.week_label(week)
         head: dict[str, Any] = {
             "owner": owner, "items": items, "label": label,
             "totals": weekly.amounts_by_currency(((d.amount["currency"], d.cents) for d in items if d.amount),
-                                                 main_currency(self.services)),
+                                                 main_currency(self.tools)),
             "gaps": weekly.tally(d.gap for d in items)[:5],
         }
         texts = [render("summary/digest.md.j2", head, plain=plain)]
@@ -169,7 +170,7 @@ class InsightDigests:
         return text, pages(title, groups, fallback, continued=title)
 
     def post(self, owner: str, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
-        facts.ensure_facts(self.services, week)
+        facts.ensure_facts(self.tools, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             channel = self.channel(owner)

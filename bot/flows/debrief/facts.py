@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from bot import clock
 from bot.domain.taxonomy import LOSS_REASON_KEYS
 from bot.domain.weekly import previous_weeks, to_cents
+from bot.flows.debrief import PLAYBOOK
+from bot.flows.hooks import FlowTools
 from bot.store import reports
 from bot.store import runs as run_store
 from bot.store.runs import Run
 
 log = logging.getLogger("rebound.jobs")
 
-PLAYBOOK = "debrief"
 # Free text kept for display only (stories, quotes, lessons): never grouped by.
 DETAIL_STEPS = ("what_happened", "customer_words", "do_differently", "product_lesson", "enablement_lesson", "crm_ref")
 
@@ -81,11 +82,11 @@ def fact_of(run: Run, values: Mapping[str, Any], tz: str | None) -> dict[str, An
     }
 
 
-def record(services, run: Run) -> dict[str, Any]:
+def record(tools: FlowTools, run: Run) -> dict[str, Any]:
     """Compute and store the fact of a submitted debrief (joins the caller's transaction)."""
-    team = services.teams.get(run.team) if run.team else None
-    fact = fact_of(run, services.conversations.values(run), team.timezone if team else None)
-    reports.save_fact(services.store, fact)
+    team = tools.teams.get(run.team) if run.team else None
+    fact = fact_of(run, tools.conversations.values(run), team.timezone if team else None)
+    reports.save_fact(tools.store, fact)
     return fact
 
 
@@ -96,15 +97,15 @@ def window_start(week: str) -> str:
     return datetime.combine(first, time(0), tzinfo=timezone.utc).isoformat()
 
 
-def ensure_facts(services, week: str | None = None) -> int:
+def ensure_facts(tools: FlowTools, week: str | None = None) -> int:
     """Record the fact of every submitted debrief that has none (only those a summary of
     ``week`` can show, when given); returns how many were added."""
-    if PLAYBOOK not in services.playbooks:
+    if PLAYBOOK not in tools.playbooks:
         return 0
     added = 0
     since = window_start(week) if week is not None else None
-    for run_id in reports.runs_missing_facts(services.store, PLAYBOOK, since=since):
-        record(services, run_store.get_run(services.store, run_id))
+    for run_id in reports.runs_missing_facts(tools.store, PLAYBOOK, since=since):
+        record(tools, run_store.get_run(tools.store, run_id))
         added += 1
     if added:
         log.info("debrief facts rebuilt count=%d", added)

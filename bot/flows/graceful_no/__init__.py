@@ -1,9 +1,27 @@
-"""The graceful no: the rep's notes of a customer's no, a draft reply and the check-back."""
+"""The graceful no: the rep's notes of a customer's no, a draft reply and the check-back.
+
+* :mod:`~bot.flows.graceful_no.service`: the offer to debrief after the summary, and its button.
+* :mod:`~bot.flows.graceful_no.messages`: the Block Kit of that offer.
+* :mod:`~bot.flows.graceful_no.reports`: upcoming check-backs in App Home and the weekly summary.
+"""
 
 from __future__ import annotations
 
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools
 
-def register(services) -> None:
-    from bot.flows.graceful_no.service import register as register_graceful_no
+PLAYBOOK = "graceful-no"
 
-    register_graceful_no(services)
+
+def extensions(tools: FlowTools) -> FlowExtensions:
+    from bot.flows.graceful_no.messages import START_DEBRIEF
+    from bot.flows.graceful_no.reports import Checkbacks
+    from bot.flows.graceful_no.service import GracefulNoFlow
+
+    flow = GracefulNoFlow(tools)
+    checkbacks = Checkbacks(tools.store, tools.teams, tools.renderer)
+    return FlowExtensions(
+        after_summary=(flow.offer_debrief,),
+        actions=(ActionHook(START_DEBRIEF, flow.on_start_debrief),),
+        home_sections=(checkbacks.home_sections,),
+        summary_sections=(checkbacks.summary_section,),
+    )

@@ -5,10 +5,12 @@
 * :mod:`bot.flows.pilots.service`: what happens on submit, on the end date and on each click.
 * :mod:`bot.flows.pilots.reports`: the weekly summary section and the quarter view.
 
-``bot.flows.pilots.flow.register`` plugs them into the services.
+:func:`extensions` plugs them in.
 """
 
 from __future__ import annotations
+
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, ReminderHook, ReviewNoteHook, SubcommandHook
 
 PLAYBOOK = "pilot-plan"
 
@@ -28,7 +30,33 @@ OUTCOME_LABELS = dict(OUTCOMES)
 LOSING_ACTIONS = ("stop", "re_scope")
 
 
-def register(services) -> None:
-    from bot.flows.pilots.flow import register as register_pilots
+def extensions(tools: FlowTools) -> FlowExtensions:
+    """What /pilot-plan does beyond asking its questions:
 
-    register_pilots(services)
+    * on submit: the pilot (or its next version), the agreement as files in the rep's DM, the
+      team card with an Edit button, and the outcome prompt on the end date;
+    * on the review card: the open items, named before the rep submits;
+    * `/pilot-plan edit | cancel | outcome | list`;
+    * the outcome, action, cost and debrief buttons;
+    * the pilots section of the weekly summary.
+    """
+    if PLAYBOOK not in tools.playbooks:
+        return FlowExtensions()  # a playbooks folder without the pilot plan (tests, a trimmed install)
+    from bot.flows.pilots import messages
+    from bot.flows.pilots.outcomes import OutcomeRecorder
+    from bot.flows.pilots.reports import weekly_provider
+    from bot.flows.pilots.service import OUTCOME_KIND, SUBCOMMANDS, PilotFlow
+
+    flow = PilotFlow(tools)
+    recorder = OutcomeRecorder(flow)
+    command = tools.playbooks[PLAYBOOK].command
+    return FlowExtensions(
+        after_submit=(flow.on_submit,),
+        review_notes=(ReviewNoteHook(PLAYBOOK, flow.review_note),),
+        subcommands=tuple(SubcommandHook(command, verb, flow.subcommand(verb)) for verb in SUBCOMMANDS),
+        actions=(ActionHook(messages.EDIT, flow.on_edit_click), ActionHook(messages.OUTCOME, recorder.on_outcome),
+                 ActionHook(messages.ACTION, recorder.on_action), ActionHook(messages.COST, recorder.on_cost),
+                 ActionHook(messages.DEBRIEF, recorder.on_debrief)),
+        reminders=(ReminderHook(OUTCOME_KIND, flow.on_outcome_due),),
+        summary_sections=(weekly_provider(tools.store, tools.playbooks[PLAYBOOK]),),
+    )

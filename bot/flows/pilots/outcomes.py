@@ -1,7 +1,7 @@
 """Recording how a pilot ended: the outcome and what was measured, the action agreed for it,
 the cost of the mistake when the deal is lost or only partly saved, and the debrief offer.
 
-Each handler is a ``chat.extra_actions`` handler: it runs inside the transaction that
+Each handler is an ``ActionHook`` handler (bot.flows.hooks): it runs inside the transaction that
 claimed the click, checks that the clicker owns the pilot, and refuses a stale or repeated
 click through the outcome round (a form answered once is never answered twice).
 """
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from bot import clock, ids
-from bot.conversation.chat import ActionInput
+from bot.conversation.inputs import ActionInput
 from bot.domain.costs import mistake_cost
 from bot.domain.errors import CurrencyMismatch, DomainError
 from bot.engine.answers import parse_answer
@@ -50,7 +50,7 @@ class OutcomeRecorder:
     def __init__(self, flow: PilotFlow):
         self.flow = flow
         self.store = flow.store
-        self.services = flow.services
+        self.tools = flow.tools
 
     # -- which outcome happened -------------------------------------------------------------
 
@@ -126,7 +126,7 @@ class OutcomeRecorder:
                  "action": action, "action_label": docs.option_label(self.flow.playbook, "all_met_action", action),
                  "agreed": recorded.agreed_action == action, "decider": recorded.decided_by,
                  "measurements": recorded.measurements, "new_end": new_end, "losing": losing,
-                 "can_debrief": losing and "debrief" in self.services.playbooks}
+                 "can_debrief": losing and "debrief" in self.tools.playbooks}
         for_rep = self.flow.renderer.render("pilot-plan/outcome.md.j2", {**facts, "audience": "rep"})
         key = f"pilot_result:{pilot.id}:{recorded.round}"
         self.flow.post(key, run.user_id, for_rep, messages.result(run.id, for_rep, offer_debrief=facts["can_debrief"]),
@@ -203,7 +203,7 @@ class OutcomeRecorder:
         if started.resumed_existing is not None:
             self.flow.note(run, self.flow.say("debrief_busy"))
             return
-        self.services.chat.begin(started.turn)
+        self.tools.screens.begin(started.turn)
         pilot_store.link_debrief(self.store, pilot.id, started.turn.run.id)
         text = pilot.meta.get("result_text") or ""
         self.flow.retire(pilot.meta.get("result_key"), text + "\n" + self.flow.say("debrief_opened"), run)

@@ -60,7 +60,7 @@ def pilot_row(store: Store, pilot: Pilot, playbook: Playbook) -> dict[str, Any]:
 
 
 def weekly_provider(store: Store, playbook: Playbook) -> Callable[[Team, date, date], SummarySection | None]:
-    """The SectionProvider for ``services.summary_sections``."""
+    """The pilots' SectionProvider (bot.flows.hooks) for the weekly summary."""
 
     def section(team: Team, week_start: date, next_monday: date) -> SummarySection | None:
         context = weekly_context(store, playbook, team, week_start, next_monday)

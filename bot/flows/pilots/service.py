@@ -14,12 +14,15 @@ from datetime import date
 from typing import Any
 
 from bot import clock, ids
-from bot.conversation.chat import ActionInput, Reply
+from bot.conversation.inputs import ActionInput, Reply
+from bot.conversation.submissions import Submitted
+from bot.engine.model import Playbook
 from bot.errors import Forbidden, NotFound
 from bot.jobs.schedule import reminder_due_at
 from bot.flows.pilots import OUTCOMES, PLAYBOOK
 from bot.flows.pilots import agreement as docs
 from bot.flows.pilots import messages
+from bot.flows.hooks import FlowTools
 from bot.render import blocks as bk
 from bot.render import slack_messages as sm
 from bot.store import outbox, reminders
@@ -39,12 +42,12 @@ SUBCOMMANDS = ("edit", "cancel", "outcome", "list")
 
 
 class PilotFlow:
-    def __init__(self, services):
-        self.services = services
-        self.store = services.store
-        self.conversations = services.conversations
-        self.renderer = services.renderer
-        self.playbook = services.playbooks[PLAYBOOK]
+    def __init__(self, tools: FlowTools):
+        self.tools = tools
+        self.store = tools.store
+        self.conversations = tools.conversations
+        self.renderer = tools.renderer
+        self.playbook = tools.playbooks[PLAYBOOK]
 
     # -- small helpers ----------------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class PilotFlow:
         self.post(f"pilot_note:{run.id}:{secrets.token_hex(6)}", run.user_id, text, bk.text_blocks(text), run)
 
     def to_team(self, run: Run, text: str, key: str) -> None:
-        self.services.submissions.post_text(run, "team_channel", text, key=key)
+        self.tools.submissions.post_text(run, "team_channel", text, key=key)
 
     def dm_channel(self, run: Run) -> str:
         """The D... id of the rep's DM (files need a channel id): remembered, or from a post already sent."""
@@ -101,12 +104,12 @@ class PilotFlow:
         return run.meta.get("dm") or (sent or {}).get("channel") or run.user_id
 
     def team_zone(self, run: Run) -> str:
-        team = self.services.teams.get(run.team) if run.team else None
+        team = self.tools.teams.get(run.team) if run.team else None
         return team.timezone if team else "UTC"
 
     # -- submit ---------------------------------------------------------------------------
 
-    def on_submit(self, run: Run, playbook, ctx: dict[str, Any], deliver: bool, result) -> None:
+    def on_submit(self, run: Run, playbook: Playbook, ctx: dict[str, Any], deliver: bool, result: Submitted) -> None:
         """A plan submitted: a new pilot, or the next version of the one being edited."""
         if playbook.id != PLAYBOOK:
             return
@@ -183,7 +186,7 @@ class PilotFlow:
     def post_card(self, run: Run, ctx: dict[str, Any]) -> None:
         card = self.renderer.render("pilot-plan/team_card.md.j2", ctx)
         blocks = messages.team_card(run.id, card, self.say("card_footer", **ctx))
-        for channel in self.services.submissions.destinations("team_channel", run):
+        for channel in self.tools.submissions.destinations("team_channel", run):
             self.post(f"pilot_card:{run.id}:{channel}", channel, card, blocks, run)
 
     def review_note(self, run: Run, ctx: dict[str, Any]) -> str | None:
@@ -234,7 +237,7 @@ class PilotFlow:
             skipped = set(run.skipped)  # questions skipped last time stay skipped: straight to the review
             while turn.question is not None and turn.question.id in skipped and not turn.question.required:
                 turn = self.conversations.skip(turn.run.id, user_id)
-            self.services.chat.begin(turn)
+            self.tools.screens.begin(turn)
         return Reply(self.say("edit_opened", account=pilot.account, version=pilot.version))
 
     def cancel(self, user_id: str, pilot: Pilot) -> Reply:

@@ -1,12 +1,39 @@
 """Recovering lost revenue after submit: recorded plans, the opportunities a rep works, team
-weights, the ranked action plan and progress. ``service`` reads and writes through
-bot/store/recovery.py and does its maths in bot/domain; ``messages`` turns a plan view into
-text and Block Kit. flow.py wires both into Slack and the weekly summary."""
+weights, the ranked action plan and progress.
+
+* :mod:`~bot.flows.recovery.service`: the work, reading and writing through bot/store/recovery.py
+  and doing its maths in bot/domain.
+* :mod:`~bot.flows.recovery.actions`: the prefill, the plan message, its progress menu and the
+  `/recover` subcommands.
+* :mod:`~bot.flows.recovery.messages`: a plan view as text and Block Kit.
+* :mod:`~bot.flows.recovery.reports`: progress in App Home and the weekly summary.
+"""
 
 from __future__ import annotations
 
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, PrefillHook, SubcommandHook
 
-def register(services) -> None:
-    from bot.flows.recovery.flow import register as register_recovery
+PLAYBOOK = "recover"
+COMMAND = "/recover"
 
-    register_recovery(services)
+
+def extensions(tools: FlowTools) -> FlowExtensions:
+    from bot.flows.recovery import messages
+    from bot.flows.recovery.actions import RecoveryActions
+    from bot.flows.recovery.reports import RecoveryReports
+    from bot.flows.recovery.service import Recovery
+
+    recovery = Recovery(tools.store, tools.teams)
+    actions = RecoveryActions(recovery, tools.store, tools.teams, tools.renderer)
+    reports = RecoveryReports(recovery, tools.teams, tools.renderer)
+    verbs = {"weights": actions.weights_command, "import": actions.import_command,
+             "threshold": actions.threshold_command, "plan": actions.plan_command}
+    return FlowExtensions(
+        after_submit=(recovery.record_plan,),
+        prefills=(PrefillHook(PLAYBOOK, actions.prefill),),
+        after_summary=(actions.post_plan,),
+        actions=(ActionHook(messages.PROGRESS_ACTION, actions.on_progress),),
+        subcommands=tuple(SubcommandHook(COMMAND, verb, actions.guarded(handler)) for verb, handler in verbs.items()),
+        home_sections=(reports.home_sections,),
+        summary_sections=(reports.summary_section,),
+    )

@@ -23,8 +23,9 @@ from bot.domain.recovery import (
 from bot.errors import ActionRefused, Forbidden, NotFound
 from bot.store import recovery as rs
 from bot.store import runs as run_store
+from bot.store.db import Store
 from bot.store.runs import Run
-from bot.files.teams import Team
+from bot.files.teams import Team, Teams
 
 TOP_N = 5
 SHORT_LABELS = {"revenue": "revenue", "probability": "probability", "time_to_close": "time to close",
@@ -85,10 +86,9 @@ def utc_start(day: date, tz: str | None) -> str:
 
 
 class Recovery:
-    def __init__(self, services):
-        self.services = services
-        self.store = services.store
-        self.teams = services.teams
+    def __init__(self, store: Store, teams: Teams):
+        self.store = store
+        self.teams = teams
 
     # -- teams, weights, thresholds ---------------------------------------------------------
 

@@ -22,4 +22,4 @@ def register(app: App, services) -> None:
         if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str):
             return
         event_id = body.get("event_id") if isinstance(body.get("event_id"), str) else None
-        services.chat.home(event["user"], event_id)
+        services.home.publish(event["user"], event_id)

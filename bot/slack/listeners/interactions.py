@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import ids
-from bot.conversation.chat import ActionInput
+from bot.conversation.inputs import ActionInput
 
 
 def _selected(action: dict[str, Any]) -> Any:

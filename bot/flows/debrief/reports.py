@@ -20,7 +20,7 @@ from bot.jobs.schedule import WeeklySchedule
 from bot.jobs.weekly_posts import Page, Posting, enqueue_pages, pages, run_once, week_end_utc, weeks_to_run
 from bot.render import blocks as bk
 from bot.render.mrkdwn import escape, safe
-from bot.flows.hooks import SummarySection
+from bot.flows.hooks import FlowTools, SummarySection
 from bot.store import reports
 from bot.store.outbox import to_iso_floor
 from bot.files.teams import Team
@@ -65,23 +65,23 @@ class Summary:
 class WeeklySummaries:
     """Builds and posts the teams' weekly summaries (see the module docstring)."""
 
-    def __init__(self, services):
-        self.services = services
+    def __init__(self, tools: FlowTools):
+        self.tools = tools
 
     @property
     def store(self):
-        return self.services.store
+        return self.tools.store
 
     # -- scheduling -------------------------------------------------------------------------
 
     def tick(self, now: datetime) -> list[Posting]:
         """Post every team's summary whose time has come (and any missed while down)."""
         due = []
-        for team in self.services.teams.teams:
+        for team in self.tools.teams.teams:
             schedule = WeeklySchedule.parse(team.summary_schedule, team.timezone)
             due += [(team, week) for week in weeks_to_run(self.store, job_name(team), schedule, now)]
         if due:
-            facts.ensure_facts(self.services, min(week for _, week in due))  # once, not once per team
+            facts.ensure_facts(self.tools, min(week for _, week in due))  # once, not once per team
         done = []
         for team, week in due:
             posting = self.post(team, week, now=now, refresh=False)
@@ -89,7 +89,7 @@ class WeeklySummaries:
             log.info("weekly summary team=%s week=%s status=%s posts=%d", team.id, week, posting.status,
                      len(posting.keys))
         if any(p.keys for p in done):
-            self.services.wake()
+            self.tools.wake()
         return done
 
     def post(self, team: Team, week: str, *, force: bool = False, now: datetime | None = None,
@@ -97,7 +97,7 @@ class WeeklySummaries:
         """Queue the summary of ``team``'s ``week`` once (claim and posts in one transaction).
         ``refresh`` first records the facts of debriefs that have none (the tick does it once for all)."""
         if refresh:
-            facts.ensure_facts(self.services, week)
+            facts.ensure_facts(self.tools, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             summary = self.build(team, week)
@@ -128,7 +128,7 @@ class WeeklySummaries:
     def sections(self, team: Team, week: str) -> list[SummarySection]:
         """What the other flows add (pilots, check-backs, recovery), in their order."""
         monday, next_monday = clock.week_bounds(week)
-        found = [s for s in (provider(team, monday, next_monday) for provider in self.services.summary_sections) if s]
+        found = [s for s in (provider(team, monday, next_monday) for provider in self.tools.summary_sections) if s]
         return sorted(found, key=lambda s: (s.order, s.key))
 
     def build(self, team: Team, week: str, *, plain: bool = False) -> Summary:
@@ -156,7 +156,7 @@ class WeeklySummaries:
 
     def render_parts(self, summary: Summary, *, plain: bool = False) -> list[tuple[str, str]]:
         """(kind, text) in the order they are shown: overview, sections, unfinished, deals."""
-        render = self.services.renderer.render
+        render = self.tools.renderer.render
         report = summary.report
         ctx = {"team": {"id": summary.team.id, "name": summary.team.name}, "report": report, "week": summary.week}
         parts = [("overview", render("summary/empty.md.j2" if report.empty else "summary/weekly.md.j2", ctx,

@@ -1,40 +1,38 @@
-"""The /recover flow beyond its questions: the lost amount prefilled from the latest debrief,
-the plan and its opportunities recorded on submit, the ranked action plan posted after the
-summary (with a ⋯ menu per opportunity for progress), `/recover weights | import | threshold
-| plan`, recovery progress in App Home and the team's weekly summary."""
+"""What /recover does in Slack beyond its questions: the lost amount prefilled from the latest
+debrief, the ranked action plan posted after the summary (with a ⋯ menu per opportunity for
+progress) and `/recover weights | import | threshold | plan`. The work is in ``service``."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
 from typing import Any
 
 from bot import ids
-from bot.conversation.chat import ActionInput, Prefill, Reply
+from bot.conversation.chat import SubcommandHandler
+from bot.conversation.inputs import ActionInput, Prefill, Reply
 from bot.domain.errors import DomainError
 from bot.domain.recovery import parse_threshold, parse_weights
 from bot.errors import ActionRefused, NotFound
-from bot.flows.recovery import messages
+from bot.files.teams import Teams
+from bot.flows.recovery import PLAYBOOK, messages
 from bot.flows.recovery.service import Recovery
 from bot.render.blocks import fallback_text as blocks_fallback
 from bot.render.slack_messages import note_blocks
-from bot.flows.hooks import SummarySection
+from bot.render.templates import Renderer
 from bot.store import outbox
 from bot.store import recovery as rs
+from bot.store.db import Store
 from bot.store.runs import Run
-from bot.files.teams import Team
 
-COMMAND = "/recover"
 MAX_IMPORT_ERRORS_SHOWN = 10
 
 
-class RecoveryFlow:
-    def __init__(self, services):
-        self.services = services
-        self.recovery = Recovery(services)
-        self.store = services.store
-        self.renderer = services.renderer
-        self.chat = services.chat
+class RecoveryActions:
+    def __init__(self, recovery: Recovery, store: Store, teams: Teams, renderer: Renderer):
+        self.recovery = recovery
+        self.store = store
+        self.teams = teams
+        self.renderer = renderer
 
     def say(self, template: str, **context: Any) -> str:
         return self.renderer.render(f"recover/{template}.md.j2", context)
@@ -54,7 +52,7 @@ class RecoveryFlow:
 
     def post_plan(self, run: Run) -> None:
         """Chat after-summary hook: post the ranked plan in the DM and remember which message it is."""
-        if run.playbook != "recover" or rs.get_plan(self.store, run.id) is None:
+        if run.playbook != PLAYBOOK or rs.get_plan(self.store, run.id) is None:
             return
         self._post_plan_message(run.id, run.user_id, run.meta.get("dm") or run.user_id, f"recover-plan:{run.id}")
 
@@ -95,7 +93,11 @@ class RecoveryFlow:
 
     # -- subcommands -------------------------------------------------------------------------------
 
-    def _guard(self, handler, user_id: str, rest: str) -> Reply:
+    def guarded(self, handler: SubcommandHandler) -> SubcommandHandler:
+        """A subcommand run in one transaction, a refusal told to the person instead of raised."""
+        return lambda user_id, rest: self._guard(handler, user_id, rest)
+
+    def _guard(self, handler: SubcommandHandler, user_id: str, rest: str) -> Reply:
         try:
             with self.store.transaction():
                 return handler(user_id, rest)
@@ -128,7 +130,7 @@ class RecoveryFlow:
             self.recovery.set_own_weights(user_id, parse_weights(words))
             changed = "saved"
         info = self.recovery.weights(team.id, user_id)
-        managed = [t.id for t in self.services.teams.managed_by(user_id)]
+        managed = [t.id for t in self.teams.managed_by(user_id)]
         return Reply(self.say("weights", team=team.name, info={
             "source": info.source, "members": info.members, "locked_by": info.locked_by, "own": info.own,
             "percents": info.percents()}, changed=changed, is_manager=team.id in managed))
@@ -158,44 +160,3 @@ class RecoveryFlow:
         key = f"recover-plan:{plan.run_id}:again:{secrets.token_hex(6)}"
         self._post_plan_message(plan.run_id, user_id, user_id, key)
         return Reply(self.say("plan_posted"))
-
-    # -- App Home and the weekly summary ------------------------------------------------------------
-
-    def home_sections(self, user_id: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
-        sections = []
-        view = self.recovery.view(user_id)
-        if view.has_anything:
-            sections.append(("Recovering lost revenue", [(line, None) for line in messages.home_lines(view, self.renderer)]))
-        today = self.recovery.today_for(user_id)
-        for team in self.services.teams.managed_by(user_id):
-            rows = self.recovery.team_progress(team, today - timedelta(days=7), today + timedelta(days=1))
-            if rows:
-                text = self.renderer.render("recover/home_team.md.j2", {"rows": _rows(rows)})
-                sections.append((f"{team.name}: recovery", [(line, None) for line in text.splitlines() if line.strip()]))
-        return sections
-
-    def summary_section(self, team: Team, week_start: date, next_monday: date) -> SummarySection | None:
-        rows = self.recovery.team_progress(team, week_start, next_monday)
-        if not rows:
-            return None
-        return SummarySection(key="recovery", title="Recovering lost revenue", template="recover/weekly_section.md.j2",
-                              context={"rows": _rows(rows), "totals": self.recovery.team_totals(rows),
-                                       "week_start": week_start.isoformat()}, order=60)
-
-
-def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"user_id": row["user_id"], **row["progress"].to_dict()} for row in rows]
-
-
-def register(services) -> None:
-    flow = RecoveryFlow(services)
-    chat = services.chat
-    services.submissions.after_submit.append(flow.recovery.record_plan)
-    chat.prefills["recover"] = flow.prefill
-    chat.after_summary.append(flow.post_plan)
-    chat.extra_actions[messages.PROGRESS_ACTION] = flow.on_progress
-    for word, handler in (("weights", flow.weights_command), ("import", flow.import_command),
-                          ("threshold", flow.threshold_command), ("plan", flow.plan_command)):
-        chat.subcommands[(COMMAND, word)] = (lambda h: lambda user_id, rest: flow._guard(h, user_id, rest))(handler)
-    chat.home_sections.append(flow.home_sections)
-    services.summary_sections.append(flow.summary_section)

@@ -1,0 +1,31 @@
+"""The Block Kit of the debrief's own messages: a manager's review DM and its buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import ids
+from bot.render import blocks as bk
+from bot.render.slack_messages import button
+
+REVIEW_DONE = "rb_review_done"
+REVIEW_SCHEDULE = "rb_review_schedule"
+KINDS = {REVIEW_DONE: "reviewed", REVIEW_SCHEDULE: "one_on_one"}
+
+
+def review_blocks(run_id: str, text: str, review: dict[str, Any] | None, *, status: str | None = None) -> list[dict]:
+    """The manager's DM: the debrief, what happened since (if anything), and the buttons still useful."""
+    body = bk.text_blocks(text)[: bk.MAX_MESSAGE_BLOCKS - 2]
+    if status:
+        body.append(bk.context(status))
+    buttons = []
+    if not (review and review.get("reviewed_by")):
+        buttons.append(button("Mark reviewed", REVIEW_DONE, ids.ActionValue(run_id, value="reviewed").encode(),
+                              "primary"))
+    if not (review and review.get("one_on_one_by")):
+        buttons.append(button("Schedule 1:1 review", REVIEW_SCHEDULE,
+                              ids.ActionValue(run_id, value="one_on_one").encode()))
+    if buttons:
+        body.append({"type": "actions", "block_id": ids.ActionValue(run_id, value="review").encode(),
+                     "elements": buttons})
+    return body
