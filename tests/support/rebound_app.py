@@ -74,7 +74,9 @@ class RunningApp:
         return total
 
 
-def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: dict | None = None) -> RunningApp:
+def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: dict | None = None,
+              flows: list | None = None) -> RunningApp:
+    """``flows`` replaces the packages of bot.flows (a test plugging in a flow of its own)."""
     import waitress
 
     teams = tmp_path / "teams.yml"
@@ -88,7 +90,7 @@ def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: di
         "SLACK_API_URL": slack_api.url,
         **(env or {}),
     })
-    services = build_services(settings, teams_required=True, slack=True)
+    services = build_services(settings, teams_required=True, slack=True, flows=flows)
     app = create_app(settings, services, process_before_response=True)
     server = waitress.create_server(create_wsgi_app(app, services.store), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
