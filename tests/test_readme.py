@@ -27,3 +27,13 @@ def test_every_cli_command_is_in_the_readme():
 
     for name in main.commands:
         assert f"rebound {name}" in README, f"`rebound {name}` is not documented in the README"
+
+
+def test_readme_layout_names_every_flow_folder_and_its_modules():
+    from bot.flows import FLOWS
+
+    for name in FLOWS:
+        line = re.search(rf"^  flows/{name}/ +(.+)$", README, re.M)
+        assert line, f"README's layout lacks bot/flows/{name}/"
+        modules = sorted(p.name for p in (PROJECT_ROOT / "bot" / "flows" / name).glob("*.py"))
+        assert sorted(re.findall(r"\w+\.py", line.group(1))) == modules
