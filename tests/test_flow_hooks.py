@@ -197,9 +197,9 @@ def test_two_flows_claiming_one_button_are_refused_at_start_up():
 def test_a_flow_may_not_take_over_playbook_reminders(store):
     with pytest.raises(ValueError, match="playbook_reminder"):
         ReminderDispatcher(store, None, None, None, handlers={"playbook_reminder": lambda reminder: None})
-    dispatcher = ReminderDispatcher(store, None, None, None,
-                                    handlers=dict(Hooks.of([("pilots", FlowExtensions(
-                                        reminders=(ReminderHook("pilot_outcome", print),)))]).reminders))
+    hooks = Hooks()
+    hooks.add(FlowExtensions(reminders=(ReminderHook("pilot_outcome", print),)), flow="pilots")
+    dispatcher = ReminderDispatcher(store, None, None, None, handlers=hooks.reminders)
     assert sorted(dispatcher.handlers) == ["pilot_outcome", "playbook_reminder"]
 
 

@@ -10,7 +10,7 @@ refusing two flows that claim the same button, subcommand, prefill, review note 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -165,13 +165,6 @@ class Hooks:
         self.home_sections.extend(extensions.home_sections)
         self.summary_sections.extend(extensions.summary_sections)
         self.tick_tasks.extend(extensions.tick_tasks)
-
-    @classmethod
-    def of(cls, named: Iterable[tuple[str, FlowExtensions]]) -> Hooks:
-        hooks = cls()
-        for name, extensions in named:
-            hooks.add(extensions, flow=name)
-        return hooks
 
 
 def _claim(registry: dict, key: Any, value: Any, flow: str, what: str) -> None:

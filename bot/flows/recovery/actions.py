@@ -8,12 +8,12 @@ import secrets
 from typing import Any
 
 from bot import ids
-from bot.conversation.chat import SubcommandHandler
 from bot.conversation.inputs import ActionInput, Prefill, Reply
 from bot.domain.errors import DomainError
 from bot.domain.recovery import parse_threshold, parse_weights
 from bot.errors import ActionRefused, NotFound
 from bot.files.teams import Teams
+from bot.flows.hooks import SubcommandHandler
 from bot.flows.recovery import PLAYBOOK, messages
 from bot.flows.recovery.service import Recovery
 from bot.render.blocks import fallback_text as blocks_fallback
