@@ -21,10 +21,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.request.internals import parse_body
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import BoltRequest
+from slack_bolt.request.internals import build_context
+from slack_bolt.context import BoltContext
 
 from bot import logs
 from bot.store.db import Store
@@ -97,8 +101,27 @@ def _object_problem(value: Any, where: str, depth: int = 0) -> str | None:
     return None
 
 
+def parse_body(text: str, content_type: str | None) -> Any:
+    """The request body as Slack meant it.
+
+    JSON (Events API) when the content type says so or the body is an object. Otherwise a
+    form: an interaction when it has a ``payload`` *field* (its JSON is the body), else the
+    fields themselves (a slash command). Bolt's own parser looks for the word "payload"
+    anywhere in the body, so ``/debrief Payload CMS`` lost its text and got a 404; this one
+    decides by the field, so a command's text reaches the flow unchanged whatever it says.
+    """
+    if not text:
+        return {}
+    if content_type == "application/json" or text.startswith("{"):
+        return json.loads(text)
+    fields = parse_qs(text, keep_blank_values=True)
+    if "payload" in fields:
+        return json.loads(fields["payload"][0])
+    return {name: values[0] for name, values in fields.items()}
+
+
 def payload_problem(text: str, content_type: str | None) -> str | None:
-    """Why Bolt could not read this body safely, or None. Parses exactly as Bolt does."""
+    """Why Bolt could not read this body safely, or None. Parses as the app then hands it to Bolt."""
     try:
         body = parse_body(text, content_type)
     except ValueError:  # json.JSONDecodeError included
@@ -133,11 +156,26 @@ def _content_type(environ) -> str | None:
 # -- the WSGI application --------------------------------------------------------------------
 
 
+class _FormSafeHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, handing Bolt the body as :func:`parse_body` reads it.
+
+    The raw body stays as it came, so Bolt's signature check still sees Slack's bytes.
+    """
+
+    def dispatch(self, request: WsgiHttpRequest):
+        raw = request.get_body()
+        bolt_request = BoltRequest(body=raw, query=request.query_string, headers=request.get_headers())
+        bolt_request.body = parse_body(raw, bolt_request.content_type)
+        bolt_request.context = build_context(BoltContext({}), bolt_request.body)
+        return self.app.dispatch(bolt_request)
+
+
+
 def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
                     signing_secret: str | None = None) -> Callable:
     """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree)."""
     secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    slack = _FormSafeHandler(app, path=EVENTS_PATH)
 
     def wsgi(environ, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
