@@ -86,7 +86,9 @@ def test_each_team_posts_at_its_local_time_across_daylight_saving_changes(servic
 def test_catch_up_after_downtime_posts_each_missed_week_once_in_order(services):
     with freeze_time("2026-11-04T18:00:00Z"):
         debriefs.submit(services, "U0REP1", deal="During W45")
-    tick(services, "2026-11-02T17:05:00")  # first sight: only the latest due week, not four
+    tick(services, "2026-11-02T16:55:00")  # the first start, five minutes before West's Monday 09:00
+    assert done_weeks(services, "west") == []
+    tick(services, "2026-11-02T17:05:00")
     assert done_weeks(services, "west") == ["2026-W44"]
     tick(services, "2026-11-25T12:00:00")  # down for three Mondays
     assert done_weeks(services, "west") == ["2026-W44", "2026-W45", "2026-W46", "2026-W47"]
@@ -96,6 +98,39 @@ def test_catch_up_after_downtime_posts_each_missed_week_once_in_order(services):
     assert "During W45" in json.dumps(w45)
     tick(services, "2026-11-25T12:00:30")
     assert len(summary_rows(services, "west")) == 4
+
+
+def test_the_first_start_on_a_tuesday_posts_nothing_for_last_week(services):
+    with freeze_time("2026-11-18T18:00:00Z"):
+        debriefs.submit(services, "U0REP1", deal="Before install")
+    tick(services, "2026-11-24T10:00:00")  # Tuesday: every team's W47 summary was due yesterday
+    assert summary_rows(services, "west") == [] and summary_rows(services, "emea") == []
+    assert [row.key for row in _all_rows(services) if row.key.startswith(("weekly:", "rollup:"))] == []
+    started = jobs.get(services.store, "since:weekly_summary:west")
+    assert started.detail == {"at": "2026-11-24T10:00:00+00:00"}
+    tick(services, "2026-11-30T16:59:59")  # one second before West's next Monday 09:00
+    assert done_weeks(services, "west") == []
+    tick(services, "2026-11-30T17:00:00")
+    assert done_weeks(services, "west") == ["2026-W48"]
+
+
+def test_downtime_after_the_first_start_is_caught_up_once(services):
+    tick(services, "2026-11-24T10:00:00")  # first start on a Tuesday
+    tick(services, "2026-12-16T12:00:00")  # down from then until a Wednesday three Mondays later
+    assert done_weeks(services, "west") == ["2026-W48", "2026-W49", "2026-W50"]
+    assert [row.key for row in summary_rows(services, "west")] == [
+        "weekly:west:2026-W48:1", "weekly:west:2026-W49:1", "weekly:west:2026-W50:1"]
+    tick(services, "2026-12-16T12:00:30")
+    tick(services, "2026-12-17T12:00:00")
+    assert len(summary_rows(services, "west")) == 3
+
+
+def test_a_baseline_week_from_an_older_database_still_counts(services):
+    with services.store.transaction():
+        jobs.claim(services.store, "since:weekly_summary:west", "old")
+        jobs.complete(services.store, "since:weekly_summary:west", {"week": "2026-W46"})
+    tick(services, "2026-11-24T10:00:00")
+    assert done_weeks(services, "west") == ["2026-W46", "2026-W47"]
 
 
 def test_a_restart_does_not_post_again(tmp_path):
@@ -135,6 +170,7 @@ def test_two_schedulers_racing_on_one_database_post_once(tmp_path):
     try:
         with freeze_time("2026-11-16T10:00:00Z"):
             debriefs.submit(first, "U0REP1", deal="Raced")
+        tick(first, "2026-11-22T12:00:00")  # the first start, before every W47 summary is due
         barrier = threading.Barrier(2)
         failures: list = []
 

@@ -117,17 +117,25 @@ def summarised_week(fire_utc: datetime, tz: str) -> str:
     return clock.previous_week(fire_utc.astimezone(zone(tz)).date())
 
 
-def due_weeks(schedule: WeeklySchedule, now_utc: datetime, *, catch_up_weeks: int = 4) -> list[str]:
+def due_weeks(schedule: WeeklySchedule, now_utc: datetime, *, catch_up_weeks: int = 4,
+              not_before: datetime | None = None) -> list[str]:
     """ISO weeks whose summary has fired by ``now_utc`` within the last ``catch_up_weeks`` weeks, oldest first.
 
     After downtime every missed week in the window is returned; the caller skips the ones
-    already done (``bot.store.jobs.claim`` returns False for them).
+    already done (``bot.store.jobs.claim`` returns False for them). Fire times before
+    ``not_before`` (when Rebound first ran the schedule) are not due: those weeks were never
+    Rebound's to summarise. A fire at exactly ``not_before`` is due.
     """
     if now_utc.tzinfo is None:
         raise ValueError("now_utc must be timezone-aware (use bot.clock.now())")
     if catch_up_weeks < 1:
         raise ValueError(f"catch_up_weeks must be at least 1, not {catch_up_weeks}")
     start = now_utc - timedelta(weeks=catch_up_weeks)
+    if not_before is not None:
+        if not_before.tzinfo is None:
+            raise ValueError("not_before must be timezone-aware")
+        # fire_times is (start, end]: one microsecond earlier keeps a fire at not_before itself.
+        start = max(start, not_before - timedelta(microseconds=1))
     weeks: list[str] = []
     for fire in schedule.fire_times(start, now_utc):
         week = summarised_week(fire, schedule.tz)

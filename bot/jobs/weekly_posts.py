@@ -5,8 +5,10 @@ in the same transaction, under natural keys. Either all of it commits or none of
 a crash, a late tick or a second instance can neither skip a week nor post one twice; the
 outbox then sends each page once and retries failures with backoff.
 
-On first sight of a schedule (a new team, a new install) only the latest due week is posted:
-catching up is for downtime, not for weeks that were never Rebound's to summarise.
+The first tick that sees a schedule (the first `serve`, a new team) records that instant
+as the schedule's start in ``job_runs``; only fire times from then on are posted. The first
+start on a Tuesday therefore posts nothing for last week, while downtime after the first
+start is caught up (up to ``CATCH_UP_WEEKS``), each week once.
 """
 
 from __future__ import annotations
@@ -50,27 +52,33 @@ def weeks_to_run(store: Store, name: str, schedule: WeeklySchedule, now: datetim
                  catch_up_weeks: int = CATCH_UP_WEEKS) -> list[str]:
     """Weeks of job ``name`` (``weekly_summary:west``) whose time has come and that are not done.
 
-    The first call for ``name`` records a baseline (the latest due week); weeks before it are
-    never posted, so a new team does not get four weeks of catch-up on its first Monday.
+    The first call for ``name`` records ``now`` as the schedule's start; weeks whose post time
+    came before it are never posted (see the module docstring).
     """
-    due = due_weeks(schedule, now, catch_up_weeks=catch_up_weeks)
-    if not due:
-        return []
-    since = baseline(store, name, due[-1])
-    return [week for week in due if week >= since and jobs.get(store, f"{name}:{week}") is None]
+    started = first_start(store, name, now)
+    if isinstance(started, str):  # a baseline week recorded before first starts were (see first_start)
+        due = [week for week in due_weeks(schedule, now, catch_up_weeks=catch_up_weeks) if week >= started]
+    else:
+        due = due_weeks(schedule, now, catch_up_weeks=catch_up_weeks, not_before=started)
+    return [week for week in due if jobs.get(store, f"{name}:{week}") is None]
 
 
-def baseline(store: Store, name: str, week: str) -> str:
-    """The first week job ``name`` covers, recorded once (racing callers agree on the winner's)."""
+def first_start(store: Store, name: str, now: datetime) -> datetime | str:
+    """When Rebound first ran job ``name``: recorded once, racing callers agree on the winner's.
+
+    Databases from before this rule hold a baseline week (``{"week": "2026-W47"}``) instead;
+    that week is returned as a string and keeps meaning "post from this week on".
+    """
     key = f"since:{name}"
     found = jobs.get(store, key)
-    if found is not None and found.detail:
+    if found is None or not found.detail:
+        with store.transaction():
+            if jobs.claim(store, key, owner()):
+                jobs.complete(store, key, {"at": now.astimezone(timezone.utc).isoformat()})
+        found = jobs.get(store, key)
+    if "week" in found.detail:
         return found.detail["week"]
-    with store.transaction():
-        if jobs.claim(store, key, owner()):
-            jobs.complete(store, key, {"week": week})
-            return week
-        return jobs.get(store, key).detail["week"]
+    return datetime.fromisoformat(found.detail["at"])
 
 
 @dataclass
