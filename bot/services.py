@@ -116,6 +116,9 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     playbooks = load_playbooks(settings.playbooks_dir)
     renderer = Renderer(settings.prompts_dir, extra_globals=template_globals())
     problems = check_templates(renderer, playbooks)
+    from bot.files.taxonomy_options import check_taxonomy_options
+
+    problems += check_taxonomy_options(playbooks, settings.playbooks_dir)
     if problems:
         raise ConfigFilesInvalid(problems)
     teams = load_teams(settings.teams_path, required=teams_required)

@@ -54,6 +54,9 @@ def check_all(settings: Settings, *, teams_required: bool = False) -> tuple[list
         problems.append(Problem(str(settings.prompts_dir), None, "", "the prompts folder does not exist (set REBOUND_PROMPTS)"))
     else:
         problems.extend(check_templates(renderer, playbooks))
+    from bot.files.taxonomy_options import check_taxonomy_options
+
+    problems.extend(check_taxonomy_options(playbooks, settings.playbooks_dir))
     if Path(settings.teams_path).exists():
         problems.extend(check_teams_file(settings.teams_path)[1])
     elif teams_required:

@@ -93,15 +93,49 @@ def parse_yaml(text: str, name: str) -> YamlSource:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
+        line, reason = syntax_error_at(text, exc)
         return YamlSource(name, None, problems=[Problem(name, line, "", f"not valid YAML: {reason}")])
     source = YamlSource(name, data)
     if node is not None:
         source.lines[()] = node.start_mark.line + 1
         _walk(node, (), source)
     return source
+
+
+def syntax_error_at(text: str, exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """The line a person should fix for a YAML syntax error, and what is wrong there.
+
+    PyYAML reports where it gave up, which for an unclosed quote is wherever the next quote
+    happens to be (line 74 for a quote opened at line 28). A quoted value that opens on one
+    line and closes on the line where parsing failed is such a quote: report where it opens.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    context_mark = getattr(exc, "context_mark", None)
+    if getattr(exc, "context", None) == "while scanning a quoted scalar" and context_mark is not None:
+        return context_mark.line + 1, f"the quote opened here is never closed ({reason} at line {mark.line + 1})"
+    if mark is None:
+        return None, reason
+    opened = _quote_closing_at(text, mark.line)
+    if opened is not None:
+        return opened + 1, (f"the quote opened here only closes at line {mark.line + 1}, where the YAML "
+                            f"then breaks ({reason}); close it on this line")
+    return mark.line + 1, reason
+
+
+def _quote_closing_at(text: str, line: int) -> int | None:
+    """The 0-based start line of a quoted scalar spanning several lines and ending on ``line``."""
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.line > line:
+                break
+            if (isinstance(token, yaml.ScalarToken) and token.style in ('"', "'")
+                    and token.start_mark.line < token.end_mark.line == line):
+                found = token.start_mark.line
+    except yaml.YAMLError:
+        pass  # the scanner stops at the same mistake; the tokens before it are what counts
+    return found
 
 
 def validation_problems(source: YamlSource, error: ValidationError) -> list[Problem]:
