@@ -98,3 +98,42 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_api_url=api_url,
         log_level=level,
     )
+
+
+# -- the files a setting points at ------------------------------------------------------------
+
+CREATE_DB_DIR = "REBOUND_DB_CREATE_DIR"
+
+
+def check_db_path(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Refuse a ``REBOUND_DB`` that would quietly start an empty database somewhere unexpected.
+
+    The database file itself may be missing (the first start creates it), but its folder
+    must exist: a typo in the folder (``/var/lib/rebuond/rebound.db``) used to create a new
+    empty database and lose sight of the real one. ``REBOUND_DB_CREATE_DIR=1`` asks for the
+    folder to be created instead (a fresh volume, a first deploy).
+    """
+    env = os.environ if env is None else env
+    path = settings.db_path
+    if path.is_dir():
+        raise SettingError("REBOUND_DB", f"{path} is a folder, not a database file",
+                           f"give a file path inside it, like {path / 'rebound.db'}")
+    folder = path.parent
+    if not folder.exists():
+        if env.get(CREATE_DB_DIR, "").strip().lower() not in ("1", "true", "yes"):
+            raise SettingError("REBOUND_DB", f"the folder {folder} does not exist",
+                               f"check the path for a typo, create the folder, or set {CREATE_DB_DIR}=1 "
+                               "to have Rebound create it")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingError("REBOUND_DB", f"cannot create the folder {folder}: {exc.strerror}",
+                               "create it yourself or choose a writable place") from None
+    elif not folder.is_dir():
+        raise SettingError("REBOUND_DB", f"{folder} is a file, not a folder", "fix the path")
+
+
+def teams_path_given(env: Mapping[str, str] | None = None) -> bool:
+    """True when ``REBOUND_TEAMS`` is set: a file named on purpose must exist (``rebound check``)."""
+    env = os.environ if env is None else env
+    return bool(env.get("REBOUND_TEAMS", "").strip())

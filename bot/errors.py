@@ -52,6 +52,17 @@ class SettingError(ReboundError):
         super().__init__(text)
 
 
+class DatabaseUnusable(ReboundError):
+    """The database file cannot be opened or written: not a SQLite file, read-only, no access.
+    ``path`` is the file, ``reason`` what SQLite or the OS said, ``hint`` what to do."""
+
+    def __init__(self, path: str, reason: str, hint: str):
+        self.path = path
+        self.reason = reason
+        self.hint = hint
+        super().__init__(f"REBOUND_DB: cannot use {path}: {reason} ({hint})")
+
+
 class AnswerRejected(ReboundError):
     """Raw input that does not fit a step. ``message`` is friendly and says what is expected."""
 

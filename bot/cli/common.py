@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bot.config import Settings, load_settings
-from bot.errors import ConfigFilesInvalid, SettingError
+from bot.config import Settings, check_db_path, load_settings
+from bot.errors import ConfigFilesInvalid, DatabaseUnusable, SettingError
 
 
 def _settings() -> Settings:
@@ -15,11 +15,14 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from None
 
 
-def _services(settings: Settings, *, teams_required: bool = False):
+def _services(settings: Settings, *, teams_required: bool = False, slack: bool = False):
     from bot.services import build_services
 
     try:
-        return build_services(settings, teams_required=teams_required)
+        check_db_path(settings)
+        return build_services(settings, teams_required=teams_required, slack=slack)
+    except (SettingError, DatabaseUnusable) as exc:
+        raise click.ClickException(str(exc)) from None
     except ConfigFilesInvalid as exc:
         lines = "\n".join(f"  {problem}" for problem in exc.problems)
         raise click.ClickException(f"{len(exc.problems)} problem(s) in Rebound's files:\n{lines}\n"

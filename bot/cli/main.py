@@ -18,7 +18,7 @@ import yaml
 
 from bot.cli import ops, pilots, recovery, reports
 from bot.cli.common import _services, _settings
-from bot.errors import ConfigFilesInvalid, NotFound, ReboundError, SettingError
+from bot.errors import NotFound, ReboundError, SettingError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,9 +90,12 @@ def check() -> None:
     from bot.files.validate import check_all
     from bot.services import provide_expression_functions
 
+    from bot.config import teams_path_given
+
     provide_expression_functions()
     settings = _settings()
-    problems, notes = check_all(settings)
+    # A teams file named in REBOUND_TEAMS must exist; only the default one may be absent.
+    problems, notes = check_all(settings, teams_required=teams_path_given())
     for note in notes:
         click.echo(f"note: {note}")
     if problems:
@@ -132,12 +135,17 @@ def export(fmt: str, playbook: str | None, since: str | None, user_id: str | Non
     from bot.cli.exporting import export_rows, to_csv_rows
 
     settings = _settings()
+    if output is not None and not output.parent.is_dir():
+        raise click.ClickException(f"cannot write {output}: the folder {output.parent} does not exist")
     services = _services(settings)
     try:
         if playbook is not None and playbook not in services.playbooks:
             raise click.ClickException(f"no playbook {playbook!r}; choose one of: {', '.join(sorted(services.playbooks))}")
         records = export_rows(services, playbook=playbook, since=_parse_since(since), user_id=user_id)
-        stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
         try:
             if fmt == "json":
                 json.dump(records, stream, indent=2, ensure_ascii=False)
@@ -163,52 +171,59 @@ def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
     """Run the Slack app: HTTP at POST /slack/events (GET /healthz), or Socket Mode.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (--socket),
-    and a teams file (REBOUND_TEAMS).
+    and a teams file (REBOUND_TEAMS). While Slack cannot be reached it retries with
+    backoff, one log line per try, and GET /healthz answers 503 with the reason.
 
     \b
     Examples:
       rebound serve --port 3000
       rebound serve --socket
     """
-    from slack_bolt.error import BoltError
-
-    from bot.app import create_app
-    from bot.slack.http import create_wsgi_app, serve_http
-    from bot.services import start_background
-
     settings = _settings()
     try:
         settings.require_slack(socket_mode=socket_mode)
     except SettingError as exc:
         raise click.ClickException(str(exc)) from None
+    import logging
+
     from bot import logs
 
-    logs.configure(settings)
-    from bot.services import build_services
+    log_handler = logs.configure(settings)
+    try:
+        _serve(settings, host=host, port=port, socket_mode=socket_mode, threads=threads)
+    finally:
+        # The stream belongs to this invocation (stderr, or a test runner's buffer that closes).
+        logging.getLogger().removeHandler(log_handler)
 
+
+def _serve(settings, *, host: str, port: int, socket_mode: bool, threads: int) -> None:
+    from bot.app import create_app
+    from bot.services import start_background
+    from bot.slack import serving
+    from bot.slack.http import create_wsgi_app
+
+    services = _services(settings, teams_required=True, slack=True)
     try:
-        services = build_services(settings, teams_required=True, slack=True)
-    except ConfigFilesInvalid as exc:
-        lines = "\n".join(f"  {problem}" for problem in exc.problems)
-        raise click.ClickException(f"{len(exc.problems)} problem(s) in Rebound's files:\n{lines}") from None
-    try:
-        try:
-            app = create_app(settings, services, socket_mode=socket_mode)
-        except BoltError as exc:
-            raise click.ClickException(
-                f"Slack did not accept SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token again "
-                "from OAuth & Permissions, and check SLACK_API_URL") from None
-        start_background(services)
+        # Slack is reached below, with retries, rather than inside Bolt's constructor.
+        app = create_app(settings, services, socket_mode=socket_mode, token_verification=False)
+        link = serving.SlackLink(settings.slack_api_url)
         if socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from bot.slack.socket_mode import CheckedSocketModeHandler
 
             click.echo("Rebound is connecting to Slack over Socket Mode.", err=True)
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+            serving.connect_or_raise(link, app.client)
+            start_background(services)
+            CheckedSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
+            wsgi = create_wsgi_app(app, services.store, signing_secret=settings.slack_signing_secret.get_secret_value())
+            server = serving.bind_http(serving.gate(wsgi, link), host=host, port=port, threads=threads)
             click.echo(f"Rebound is listening on http://{host}:{port}/slack/events", err=True)
-            serve_http(create_wsgi_app(app, services.store,
-                                       signing_secret=settings.slack_signing_secret.get_secret_value()),
-                       host=host, port=port, threads=threads)
+            serving.serve_until_stopped(server, link, app.client, on_connected=lambda: start_background(services))
+            click.echo("Rebound stopped.", err=True)
+    except (serving.PortUnavailable, serving.SlackRejected) as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("Rebound stopped.", err=True)
     finally:
         services.close()
 

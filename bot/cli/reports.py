@@ -88,16 +88,7 @@ def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
 
 
 def _build(settings, *, slack: bool):
-    from bot.errors import ConfigFilesInvalid
-    from bot.services import build_services
-
-    if not slack:
-        return _services(settings, teams_required=True)
-    try:
-        return build_services(settings, teams_required=True, slack=True)
-    except ConfigFilesInvalid as exc:
-        lines = "\n".join(f"  {problem}" for problem in exc.problems)
-        raise click.ClickException(f"{len(exc.problems)} problem(s) in Rebound's files:\n{lines}") from None
+    return _services(settings, teams_required=True, slack=slack)
 
 
 def _send(services, keys: list[str], channel: str) -> None:

@@ -126,6 +126,12 @@ def payload_problem(text: str, content_type: str | None) -> str | None:
         body = parse_body(text, content_type)
     except ValueError:  # json.JSONDecodeError included
         return "the body is not valid JSON"
+    return body_problem(body)
+
+
+def body_problem(body: Any) -> str | None:
+    """Why Bolt could not handle this parsed body safely, or None: the checks both HTTP and
+    Socket Mode (``bot.slack.socket_mode``) apply before Bolt sees a request."""
     if not isinstance(body, dict):
         return "the body is not an object"
     try:

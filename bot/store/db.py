@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot import clock
+from bot.errors import DatabaseUnusable
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -118,10 +119,31 @@ class Store:
 
 
 def open_store(path: str | Path) -> Store:
-    """Open (creating if needed) and migrate the database at ``path``."""
-    parent = Path(path).parent
-    if not parent.exists():
-        parent.mkdir(parents=True, exist_ok=True)
+    """Open (creating the file if needed) and migrate the database at ``path``.
+
+    Its folder must exist (``bot.config.check_db_path`` decides whether to create it). A
+    file SQLite cannot use raises :class:`DatabaseUnusable` rather than a traceback.
+    """
+    if not Path(path).parent.is_dir():
+        raise DatabaseUnusable(str(path), "its folder does not exist", "create the folder or fix the path")
     store = Store(path)
-    store.migrate()
+    try:
+        store.migrate()
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        raise DatabaseUnusable(str(path), *_explain(exc)) from None
     return store
+
+
+def _explain(error: sqlite3.DatabaseError) -> tuple[str, str]:
+    """What went wrong opening the database, and what to do, from SQLite's error."""
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return ("it is not a SQLite database (" + text + ")",
+                "point REBOUND_DB at Rebound's database, or at a new file name to start one")
+    if "readonly" in text or "read-only" in text:
+        return ("it is read-only (" + text + ")", "make the file and its folder writable for this user")
+    if "unable to open" in text:
+        return ("SQLite cannot open or create it here (" + text + ")",
+                "choose a folder this user can write to; SQLite also writes -wal and -shm files beside it")
+    return text, "check the file and its folder"
