@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
@@ -44,10 +45,15 @@ class CheckedSocketModeHandler(SocketModeHandler):
             problem = envelope_problem(req.payload, self.max_bytes)
             if problem:
                 logs.bind(refused=problem)
-                client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+                response = None
             else:
-                super().handle(client, req)
+                response = run_bolt_app(self.app, req)
+            # Logged before the acknowledgement, so the line exists once Slack has its answer.
             log.info("request %s", logs.as_fields({
-                "mode": "socket", "type": req.type, "status": "refused" if problem else "handled",
+                "mode": "socket", "type": req.type, "status": response.status if response else "refused",
                 "ms": round((time.perf_counter() - started) * 1000, 1),
                 "retry": req.retry_attempt or 0, **fields}))
+        if response is None:
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+        else:
+            send_response(client, req, response, started)

@@ -95,6 +95,9 @@ class SlackApiStandIn:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._seq = itertools.count(1)
+        # Socket Mode: apps.connections.open hands out this websocket URL for the app-level token.
+        self.app_token = "xapp-1-A0REBOUND-test"
+        self.socket_mode_url: str | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[dict], dict]] = {
@@ -110,6 +113,7 @@ class SlackApiStandIn:
             "users.info": self._users_info,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": self._connections_open,
         }
 
     # ----------------------------------------------------------------- lifecycle
@@ -233,7 +237,7 @@ class SlackApiStandIn:
                 raise ApiError("unknown_method")
             if token is None:
                 raise ApiError("not_authed")
-            if token != self.token:
+            if token != (self.app_token if method == "apps.connections.open" else self.token):
                 raise ApiError("invalid_auth")
             payload = {"ok": True, **implementation(params)}
         except ApiError as exc:
@@ -326,6 +330,11 @@ class SlackApiStandIn:
         return message
 
     # ----------------------------------------------------------------- methods
+
+    def _connections_open(self, params: dict) -> dict:
+        if self.socket_mode_url is None:
+            raise ApiError("socket_mode_not_enabled")
+        return {"url": self.socket_mode_url}
 
     def _auth_test(self, params: dict) -> dict:
         return {
