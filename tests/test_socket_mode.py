@@ -97,3 +97,34 @@ def test_the_shape_checks_are_the_http_ones():
         "body.view.callback_id is missing"
     assert envelope_problem({"type": "event_callback", "event": {"type": "message", "text": "\ud800"}}) == \
         "the body holds text that is not valid Unicode"
+
+
+def test_rebound_serve_socket_answers_a_command_through_the_real_cli(tmp_path, slack_api):
+    import os
+    import subprocess
+    import sys
+
+    standin = SocketModeStandIn().start()
+    slack_api.socket_mode_url = standin.url
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "REBOUND_"))}
+    env.update(REBOUND_DB=str(tmp_path / "r.db"), REBOUND_TEAMS=str(write_teams(tmp_path)),
+               SLACK_BOT_TOKEN=slack_api.token, SLACK_APP_TOKEN=slack_api.app_token, SLACK_API_URL=slack_api.url)
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--socket"], env=env, cwd=tmp_path,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert standin.connected.wait(30), "serve --socket never connected"
+        ack = standin.ack(standin.send("slash_commands", command("Payload CMS renewal")), timeout=30)
+        assert "in our DM" in ack["payload"]["text"]
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=10)
+        standin.stop()
+    assert "Traceback" not in errors
+    assert "mode=socket" in errors and "type=slash_commands" in errors
+    from bot.store import open_store
+
+    store = open_store(tmp_path / "r.db")
+    try:
+        assert run_store.find_active(store, REP, "debrief").answers["deal"] == "Payload CMS renewal"
+    finally:
+        store.close()
