@@ -87,10 +87,9 @@ def check() -> None:
     Example:
       REBOUND_TEAMS=teams.example.yml rebound check
     """
+    from bot.config import teams_path_given
     from bot.files.validate import check_all
     from bot.services import provide_expression_functions
-
-    from bot.config import teams_path_given
 
     provide_expression_functions()
     settings = _settings()
