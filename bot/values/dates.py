@@ -1,7 +1,10 @@
-"""Reading dates people type: ISO, "next Friday", "in 2 weeks", "end of quarter".
+"""Reading dates people type and CRMs export: ISO, "31 May 2024", "next Friday", "end of quarter".
 
-parsedatetime does the natural language, relative to the person's today; calendar periods
-it lacks ("next quarter", "eoy") are read here. Pure: ``today`` is always passed in.
+One reader (:func:`read_date`) for typed answers and the CSV import: ISO ``YYYY-MM-DD`` (a
+time after it is ignored), month names, slashes only when unambiguous (``31/05/2024``;
+``05/06/2024`` could be either and is refused), and, given the person's ``today``, natural
+language. parsedatetime does the natural language; calendar periods it lacks ("next
+quarter", "eoy") are read here. Pure: ``today`` is always passed in.
 """
 
 from __future__ import annotations
@@ -20,6 +23,25 @@ _PERIOD = re.compile(
 _PERIOD_SHORT = {"eom": "month", "eoq": "quarter", "eoy": "year"}
 _ORDINAL_OF = re.compile(r"\b([0-9]{1,2})(st|nd|rd|th)?\s+of\s+", re.IGNORECASE)  # "3rd of December"
 _DATE_FILLER = {"by", "on", "the", "now", "at", "of", "from", ",", "."}
+_ISO = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
+_SLASHED = re.compile(r"([0-9]{1,2})[/.]([0-9]{1,2})[/.]([0-9]{4}|[0-9]{2})")
+_MONTH_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y")
+
+
+class AmbiguousDate(ValueError):
+    """Slashed day and month that could be either way round (05/06/2024)."""
+
+    def __init__(self, text: str):
+        super().__init__(f"{text} could be day-month or month-day")
+        self.text = text
+
+
+class NotOnCalendar(ValueError):
+    """A date in the right shape that no calendar has (2026-02-30)."""
+
+    def __init__(self, text: str):
+        super().__init__(f"{text} isn't a date on the calendar")
+        self.text = text
 
 
 @cache
@@ -78,3 +100,41 @@ def natural_date(text: str, today: date) -> date | None:
     if not context.hasDate or any(word not in _DATE_FILLER for word in leftover):
         return None
     return when.date()
+
+
+def calendar_date(text: str) -> date | None:
+    """ISO, slashed or month-name dates, no natural language. None when it is none of them;
+    ``AmbiguousDate`` or ``NotOnCalendar`` when it is one that cannot be read safely."""
+    text = " ".join(text.split())
+    iso = _ISO.fullmatch(text)
+    if iso:
+        try:
+            return date.fromisoformat(iso.group(1))
+        except ValueError:
+            raise NotOnCalendar(iso.group(1)) from None
+    slashed = _SLASHED.fullmatch(text)
+    if slashed:
+        first, second, year = (int(part) for part in slashed.groups())
+        year += 2000 if year < 100 else 0
+        if first <= 12 and second <= 12 and first != second:
+            raise AmbiguousDate(text)
+        day, month = (first, second) if first > 12 else (second, first)
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise NotOnCalendar(text) from None
+    for pattern in _MONTH_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_date(text: str, today: date | None = None) -> date | None:
+    """:func:`calendar_date`, then (given ``today``) calendar periods and natural language."""
+    day = calendar_date(text)
+    if day is not None or today is None:
+        return day
+    text = " ".join(text.split())
+    return period_date(text, today) or natural_date(text, today)

@@ -1,0 +1,49 @@
+"""Percentages: what a person types is always percentage points.
+
+``"1"``, ``"1%"`` and ``"1 percent"`` are all 1% (never 100%), ``"0.5"`` is half a percent,
+``"100"`` is all of it. Values are stored as the number of points (0..100); a share (0..1)
+exists only inside the maths that needs one (:func:`share`). Shown with at most two
+decimals, rounded half-up like money: ``12.5%``, ``33.33%``, ``40%``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from bot.values.money import decimal_of, read_number, round_to
+
+PLACES = 2
+_SIGN = re.compile(r"\s*(?:%|percent|per cent|pct)$", re.IGNORECASE)
+
+
+def read_percent(raw: Any) -> Decimal | None:
+    """Points from ``"25%"``, ``"12.5"``, ``"40 percent"`` or a number; None when it is not one.
+
+    The range is the caller's rule (a probability stops at 100, a change may not).
+    """
+    if isinstance(raw, str):
+        return read_number(_SIGN.sub("", raw.strip()), scales=False)
+    return decimal_of(raw)
+
+
+def share(points: Decimal) -> Decimal:
+    """Points as a share: 40 -> 0.4."""
+    return points / 100
+
+
+def format_percent(value: Any) -> str:
+    """``12.5%`` / ``40%`` / ``33.33%`` from points; empty for nothing, the value as text if not a number."""
+    if value is None or value == "":
+        return ""
+    number = decimal_of(value)
+    if number is None:
+        return str(value)
+    text = f"{round_to(number, PLACES):,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return ("0" if text == "-0" else text) + "%"
+
+
+__all__ = ["read_percent", "share", "format_percent", "PLACES"]
