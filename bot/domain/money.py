@@ -1,23 +1,23 @@
 """Amounts of money: ``{"amount": int | float, "currency": "USD"}`` everywhere outside this module.
 
 Inside, amounts are ``Decimal`` so that sums of cents stay exact; on the way out they become
-plain JSON numbers again (int when whole, else rounded half-up to 2 places). Currencies are
-never converted: adding two currencies raises ``CurrencyMismatch``.
+plain JSON numbers again (int when whole, else rounded to cents). Rounding, reading and
+showing follow the one rule of :mod:`bot.values.money` (half-up to cents, ``EUR 1,250.13``),
+which typed answers, the CSV import and the templates share. Currencies are never
+converted: adding two currencies raises ``CurrencyMismatch``.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.domain.errors import CurrencyMismatch, InvalidAmount, InvalidValue
+from bot.values import money as values
+from bot.values.money import round_to
 
-CENTS = Decimal("0.01")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 Number = int | float
 
@@ -29,26 +29,21 @@ def to_decimal(value: Any, field: str = "amount") -> Decimal:
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise InvalidValue(field, value, "expected a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidValue(field, value, "expected a finite number")
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
+    number = values.decimal_of(value)
+    if number is None:
         raise InvalidValue(field, value, "expected a finite number")
     return number
 
 
 def plain_number(value: Decimal) -> Number:
-    """JSON-friendly: an int when whole (after rounding to cents), else a float with 2 places."""
-    rounded = value.quantize(CENTS, rounding=ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        return int(rounded)
-    return float(rounded)
+    """JSON-friendly: an int when whole (after rounding to cents half-up), else a float with 2 places."""
+    return values.json_number(value)
 
 
 def currency_code(value: Any, field: str = "currency") -> str:
     """An ISO 4217 code, upper-cased ("usd" is accepted as "USD")."""
-    code = value.strip().upper() if isinstance(value, str) else value
-    if not isinstance(code, str) or not _CURRENCY.match(code):
+    code = values.currency_of(value)
+    if code is None:
         raise InvalidAmount(field, value, "expected a three-letter ISO 4217 currency code such as USD")
     return code
 
@@ -146,16 +141,9 @@ def sum_by_currency(amounts: Iterable[Any], field: str = "amounts") -> dict[str,
 
 
 def format_money(value: Any) -> str:
-    """``USD 120,000`` / ``EUR 1,250.50``: cents only when there are any."""
+    """``USD 120,000`` / ``EUR 1,250.50``: cents only when there are any (:func:`bot.values.money.format_money`)."""
     money = Money.of(value)
-    rounded = money.amount.quantize(CENTS, rounding=ROUND_HALF_UP)
-    if rounded == rounded.to_integral_value():
-        text = f"{rounded:,.0f}"
-    else:
-        text = f"{rounded:,.2f}"
-    if text in ("-0", "-0.00"):
-        text = text[1:]
-    return f"{money.currency} {text}"
+    return values.format_money(money.amount, money.currency)
 
 
 def ratio(numerator: Decimal, denominator: Decimal, places: int = 4) -> float | None:
@@ -163,7 +151,7 @@ def ratio(numerator: Decimal, denominator: Decimal, places: int = 4) -> float | 
     if denominator == 0:
         return None
     try:
-        value = (numerator / denominator).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        value = round_to(numerator / denominator, places)
     except InvalidOperation:  # pragma: no cover - only for absurd magnitudes
         return None
     return float(value)

@@ -5,10 +5,12 @@ Header names are matched loosely (case, spaces and punctuation ignored; "Opportu
 line and every problem in it ("line 4: Amount 'abc' is not a number"); the good rows are
 still imported. Columns we don't know are ignored and listed.
 
-Values: amounts like ``120000``, ``120,000.50``, ``$120,000`` or ``EUR 1,250.50`` (a comma
-is a thousands separator, never a decimal one); probabilities ``40`` or ``40%``; dates as
-``YYYY-MM-DD`` (a time after it is ignored), ``31 May 2024``, ``May 31, 2024``, or with
-slashes when unambiguous (``31/05/2024``; ``05/06/2024`` is refused, it could be either).
+Values are read by :mod:`bot.values`, the same rules as typed answers and templates:
+amounts like ``120000``, ``120,000.50``, ``$120,000``, ``¥500`` or ``EUR 1,250.50`` (a comma
+is a thousands separator, never a decimal one), rounded to cents half-up; probabilities
+in percentage points, ``40`` or ``40%`` (``1`` is 1%); dates as ``YYYY-MM-DD`` (a time after
+it is ignored), ``31 May 2024``, ``May 31, 2024``, or with slashes when unambiguous
+(``31/05/2024``; ``05/06/2024`` is refused, it could be either).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from bot.domain.money import Money, plain_number
+from bot.values.dates import AmbiguousDate, NotOnCalendar, calendar_date
+from bot.values.money import MAX_AMOUNT, currency_of, read_money, read_number, round_cents
+from bot.values.percent import read_percent
 
 # canonical field -> header spellings, compared after dropping case and non-alphanumerics
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -44,15 +48,6 @@ LABELS = {
     "relationship": "Relationship", "effort": "Effort",
 }
 _ALIAS = {alias: canonical for canonical, aliases in HEADER_ALIASES.items() for alias in aliases}
-# Symbols that name one currency without doubt ("$" is read as USD: CRMs export other
-# dollars with their code). "¥" is left out: it may be JPY or CNY.
-SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₹": "INR"}
-_PLAIN = re.compile(r"^\d+(\.\d+)?$")
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
-_CODE = re.compile(r"^[A-Za-z]{3}$")
-_LEADING_CODE = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<number>[-\d].*)$")
-_TRAILING_CODE = re.compile(r"^(?P<number>.*\d)\s*(?P<code>[A-Za-z]{3})$")
-_MONTH_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%b %d %Y")
 
 
 @dataclass(frozen=True)
@@ -94,59 +89,38 @@ def _delimiter(first_line: str) -> str:
 
 
 def _number(text: str) -> Decimal | None:
-    compact = text.replace(" ", "").replace("\u00a0", "")
-    if _THOUSANDS.match(compact):
-        compact = compact.replace(",", "")
-    if not _PLAIN.match(compact):
-        return None
-    try:
-        return Decimal(compact)
-    except InvalidOperation:  # pragma: no cover - the pattern already ensures digits
-        return None
+    return read_number(text, scales=False)
 
 
 def _amount(raw: str, currency_cell: str, default_currency: str | None) -> Money:
     shown = raw.strip()
-    text = shown
-    negative = False
-    if text.startswith("(") and text.endswith(")"):  # accounting style for negatives
-        negative, text = True, text[1:-1].strip()
-    if text.startswith("-"):
-        negative, text = True, text[1:].strip()
-    found = None
-    for symbol in sorted(SYMBOLS, key=len, reverse=True):
-        if text.startswith(symbol) or text.endswith(symbol):
-            found = SYMBOLS[symbol]
-            text = (text[len(symbol):] if text.startswith(symbol) else text[: -len(symbol)]).strip()
-            break
-    if found is None:
-        coded = _LEADING_CODE.match(text) or _TRAILING_CODE.match(text)
-        if coded:
-            found, text = coded.group("code").upper(), coded.group("number")
-    if text.startswith("-"):
-        negative, text = True, text[1:].strip()
-    number = _number(text)
-    if number is None:
+    read = read_money(shown)
+    if read.amount is None:
         raise _Bad(f"Amount {shown!r} is not a number")
-    if negative and number != 0:
+    if read.conflicting:
+        raise _Bad(f"Amount {shown!r} names two currencies; keep one")
+    if read.amount < 0:
         raise _Bad(f"Amount {shown!r} is negative; an opportunity is worth 0 or more")
-    column = currency_cell.strip().upper()
-    if column and not _CODE.match(column):
-        raise _Bad(f"Currency {currency_cell.strip()!r} is not a three-letter code such as USD")
+    if read.amount > MAX_AMOUNT:
+        raise _Bad(f"Amount {shown!r} is too large to be right")
+    found = read.currency
+    column = currency_cell.strip()
+    if column and currency_of(column) is None:
+        raise _Bad(f"Currency {column!r} is not a three-letter code such as USD")
+    column = column.upper()
     if column and found and column != found:
         raise _Bad(f"Amount {shown!r} is in {found} but the Currency column says {column}")
     currency = column or found or (default_currency.strip().upper() if default_currency else "")
     if not currency:
         raise _Bad(f"Amount {shown!r} has no currency; add a Currency column or write it like 'USD 120,000'")
-    return Money(number, currency)
+    return Money(round_cents(read.amount), currency)
 
 
 def _percent(raw: str) -> float | int:
-    text = raw.strip().rstrip("%").strip()
-    number = _number(text)
+    number = read_percent(raw.strip())
     if number is None:
         raise _Bad(f"Probability {raw.strip()!r} is not a number")
-    if number > 100:
+    if not 0 <= number <= 100:
         raise _Bad(f"Probability {raw.strip()!r} is not between 0 and 100")
     return plain_number(number)
 
@@ -162,28 +136,15 @@ def _rating(raw: str, label: str) -> float | int:
 
 def _date(raw: str) -> str:
     text = raw.strip()
-    iso = re.match(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$", text)
     try:
-        if iso:
-            return date.fromisoformat(iso.group(1)).isoformat()
-        slashed = re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$", text)
-        if slashed:
-            first, second, year = (int(part) for part in slashed.groups())
-            if first > 12 >= second:
-                return date(year, second, first).isoformat()
-            if second > 12 >= first:
-                return date(year, first, second).isoformat()
-            if first == second:
-                return date(year, first, second).isoformat()
-            raise _Bad(f"Close Date {text!r} could be day/month or month/day; write it as YYYY-MM-DD")
-        for pattern in _MONTH_FORMATS:
-            try:
-                return datetime.strptime(text, pattern).date().isoformat()
-            except ValueError:
-                continue
-    except ValueError:
-        pass
-    raise _Bad(f"Close Date {text!r} is not a date; write it as YYYY-MM-DD")
+        day = calendar_date(text)
+    except AmbiguousDate:
+        raise _Bad(f"Close Date {text!r} could be day/month or month/day; write it as YYYY-MM-DD") from None
+    except NotOnCalendar:
+        day = None
+    if day is None:
+        raise _Bad(f"Close Date {text!r} is not a date; write it as YYYY-MM-DD")
+    return day.isoformat()
 
 
 def parse_opportunities_csv(text: str, *, default_currency: str | None = None) -> ImportResult:
