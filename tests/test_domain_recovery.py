@@ -142,12 +142,16 @@ def test_book_concentration_refuses_mixed_currencies():
         book_concentration([{"name": "A", "amount": usd(1)}, {"name": "B", "amount": eur(1)}], "U1")
 
 
-@pytest.mark.parametrize(("text", "share"), [("40%", 0.4), ("40", 0.4), ("0.4", 0.4), ("100%", 1.0), ("1", 1.0)])
-def test_parse_threshold(text, share):
-    assert parse_threshold(text) == pytest.approx(share)
+@pytest.mark.parametrize(("text", "share"), [
+    ("40%", 0.4), ("40", 0.4), (" 40 % ", 0.4), ("40 percent", 0.4), ("100%", 1.0), ("100", 1.0),
+    # percentage points, as everywhere: "1" is 1%, not 100%; "0.4" is 0.4%, not 40%
+    ("1", 0.01), ("1%", 0.01), ("0.4", 0.004), ("0.5", 0.005), ("0.01", 0.0001),
+])
+def test_parse_threshold_reads_percentage_points(text, share):
+    assert parse_threshold(text) == share
 
 
-@pytest.mark.parametrize("text", ["0", "abc", "150%", "-10%", "", None])
+@pytest.mark.parametrize("text", ["0", "0%", "abc", "150%", "100.5", "100.01%", "-10%", "", None, "40k"])
 def test_parse_threshold_refuses_nonsense(text):
     with pytest.raises(InvalidValue) as caught:
         parse_threshold(text)

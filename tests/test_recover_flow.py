@@ -184,4 +184,4 @@ def test_threshold_subcommand_is_for_managers(app, dm):
     assert "Only a team's manager" in dm.command(REP, "/recover", "threshold 20%").json()["text"]
     assert "40% or more" in dm.command(MGR, "/recover", "threshold 40%").json()["text"]
     assert rs.team_settings(app.services.store, "west").concentration_threshold == 0.4
-    assert "expected a share" in dm.command(MGR, "/recover", "threshold lots").json()["text"]
+    assert "expected a percentage such as 40%" in dm.command(MGR, "/recover", "threshold lots").json()["text"]

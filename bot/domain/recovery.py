@@ -18,6 +18,8 @@ from bot.domain.coverage import recovery_plan
 from bot.domain.errors import DomainError, InvalidValue, UnknownFactor
 from bot.domain.money import Money, plain_number, to_decimal
 from bot.domain.ranking import DEFAULT_FACTORS, Factor
+from bot.values.money import read_number
+from bot.values.percent import read_percent, share
 
 DEFAULT_THRESHOLD = 0.5
 OPEN, WON, LOST, MOVED = "open", "won", "lost", "moved"
@@ -185,19 +187,15 @@ def book_concentration(opportunities: Iterable[Mapping[str, Any]], seller: str, 
 
 
 def parse_threshold(text: Any) -> float:
-    """A concentration threshold from "40%", "40" or "0.4" as a share in (0, 1]."""
-    raw = str(text).strip().rstrip("%").strip() if text is not None else ""
-    try:
-        number = Decimal(raw)
-    except ArithmeticError:
-        raise InvalidValue("threshold", text, "expected a share such as 40% or 0.4") from None
-    if not number.is_finite():
-        raise InvalidValue("threshold", text, "expected a share such as 40% or 0.4")
-    if number > 1 or str(text).strip().endswith("%"):
-        number = number / 100
-    if not 0 < number <= 1:
-        raise InvalidValue("threshold", text, "expected a share above 0% and at most 100%, such as 40%")
-    return float(number)
+    """A concentration threshold as a share in (0, 1] from percentage points: "40%" and "40"
+    are 0.4, "1" is 1% (0.01), "0.5" is half a percent; the one percent rule of
+    :mod:`bot.values.percent`, as in typed answers and the CSV import."""
+    points = read_percent(text.strip() if isinstance(text, str) else text)
+    if points is None:
+        raise InvalidValue("threshold", text, "expected a percentage such as 40%")
+    if not 0 < points <= 100:
+        raise InvalidValue("threshold", text, "expected a percentage above 0% and at most 100%, such as 40%")
+    return float(share(points))
 
 
 # -- weights a person types -----------------------------------------------------------------
@@ -242,8 +240,8 @@ def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dic
         key = FACTOR_ALIASES.get(name) or (name if name in keys else None)
         if key is None or key not in keys:
             raise UnknownFactor(match.group(1).strip(), keys)
-        points = Decimal(match.group(2))
-        if not 0 <= points <= MAX_POINTS:
+        points = read_number(match.group(2), scales=False)
+        if points is None or not 0 <= points <= MAX_POINTS:
             raise InvalidValue(key, match.group(2), f"expected points from 0 to {MAX_POINTS}")
         weights[key] = plain_number(points)
     rest = cleaned[position:]

@@ -25,6 +25,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from bot.render import mrkdwn
+from bot.values import money as values_money
+from bot.values.percent import format_percent
 
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAX_COMPILED = 2000  # inline sources come from playbooks, a bounded set; the cap guards against misuse
@@ -43,19 +45,15 @@ def _finalize_plain(value: Any) -> Any:
 
 
 def format_money(value: Any) -> str:
-    """``USD 120,000`` / ``EUR 1,250.50`` from a currency answer; empty for nothing."""
+    """``USD 120,000`` / ``EUR 1,250.13`` from a currency answer; empty for nothing.
+
+    The one rule of :mod:`bot.values.money` (cents half-up), so a body and its notification
+    text show the same figure."""
     if not value:
         return ""
     if isinstance(value, Mapping):
-        amount, currency = value.get("amount"), value.get("currency", "")
-    else:
-        amount, currency = value, ""
-    try:
-        number = float(amount)
-    except (TypeError, ValueError):
-        return str(amount)
-    text = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
-    return f"{currency} {text}".strip()
+        return values_money.format_money(value.get("amount"), value.get("currency", ""))
+    return values_money.format_money(value, "")
 
 
 def format_date(value: Any, style: str = "%a %-d %b %Y") -> str:
@@ -66,13 +64,6 @@ def format_date(value: Any, style: str = "%a %-d %b %Y") -> str:
     except ValueError:
         return str(value)
     return day.strftime(style)
-
-
-def format_percent(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    number = float(value)
-    return f"{number:.0f}%" if number.is_integer() else f"{number:.1f}%"
 
 
 def bar(value: float, maximum: float, width: int = 10) -> str:

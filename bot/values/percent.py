@@ -3,7 +3,8 @@
 ``"1"``, ``"1%"`` and ``"1 percent"`` are all 1% (never 100%), ``"0.5"`` is half a percent,
 ``"100"`` is all of it. Values are stored as the number of points (0..100); a share (0..1)
 exists only inside the maths that needs one (:func:`share`). Shown with at most two
-decimals, rounded half-up like money: ``12.5%``, ``33.33%``, ``40%``.
+decimals, rounded half-up like money: ``12.5%``, ``33.33%``, ``40%`` (a template may ask
+for fewer places, ``percent(0)``, never another rounding).
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ def share(points: Decimal) -> Decimal:
     return points / 100
 
 
-def format_percent(value: Any) -> str:
-    """``12.5%`` / ``40%`` / ``33.33%`` from points; empty for nothing, the value as text if not a number."""
+def format_percent(value: Any, places: int = PLACES) -> str:
+    """``12.5%`` / ``40%`` / ``33.33%`` from points, rounded half-up to ``places`` (fewer for
+    a sentence such as "47% of your book"); empty for nothing, the value as text if not a number."""
     if value is None or value == "":
         return ""
     number = decimal_of(value)
     if number is None:
         return str(value)
-    text = f"{round_to(number, PLACES):,f}"
+    text = f"{round_to(number, places):,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return ("0" if text == "-0" else text) + "%"
