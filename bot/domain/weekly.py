@@ -19,6 +19,7 @@ from bot import clock
 from bot.domain import taxonomy
 from bot.domain.errors import UnknownReason
 from bot.domain.money import plain_number
+from bot.values import money as values
 
 TREND_WEEKS = 4
 # A change smaller than this (in percent of the previous weeks' average) reads as "about the same".
@@ -31,22 +32,12 @@ STORY_LENGTH = 160
 
 def from_cents(cents: int | None) -> int | float | None:
     """Integer cents (as stored) back to a JSON amount: 12000050 -> 120000.5."""
-    if cents is None:
-        return None
-    return plain_number(Decimal(int(cents)) / 100)
+    amount = values.from_cents(cents)
+    return None if amount is None else plain_number(amount)
 
 
-def to_cents(amount: Any) -> int | None:
-    """An answer's amount (int, float) as integer cents, rounded half-up; None for nothing."""
-    if amount is None or isinstance(amount, bool):
-        return None
-    return int((Decimal(str(amount)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def money(cents: int | None, currency: str | None) -> dict[str, Any] | None:
-    if cents is None or not currency:
-        return None
-    return {"amount": from_cents(cents), "currency": currency}
+to_cents = values.to_cents  # an answer's amount as integer cents, rounded half-up: the one rule
+money = values.amount_dict  # stored cents and currency as an amount dict, None when either is missing
 
 
 def currency_order(currencies: Iterable[str], first: str | None = None) -> list[str]:

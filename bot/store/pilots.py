@@ -15,6 +15,7 @@ from typing import Any
 from bot import clock
 from bot.errors import NotFound
 from bot.store.db import Store
+from bot.values.money import amount_dict, cents_and_currency
 
 OPEN, EXTENDED, CLOSED, CANCELLED = "open", "extended", "closed", "cancelled"
 LIVE = (OPEN, EXTENDED)  # still running towards an outcome: reminders and prompts apply
@@ -84,13 +85,44 @@ def _load(value: str | None) -> Any:
     return json.loads(value) if value else None
 
 
+# A mistake's five amounts live in integer-cent columns (migration 0007) so SQL can add them;
+# the rest of the cost record (hours, people, round) stays JSON in ``cost``.
+COST_AMOUNTS = (("effort_cost", "cost_effort_cents"), ("full_value", "cost_full_value_cents"),
+                ("recovered_value", "cost_recovered_cents"), ("value_lost", "cost_value_lost_cents"),
+                ("net", "cost_net_cents"))
+
+
+def _cost(row: Mapping[str, Any]) -> dict[str, Any] | None:
+    detail = _load(row["cost"])
+    if detail is None:
+        return None
+    currency = row["cost_currency"]
+    amounts = {key: amount_dict(row[column], currency) for key, column in COST_AMOUNTS if row[column] is not None}
+    return {**detail, **({"currency": currency} if currency else {}), **amounts}
+
+
+def _cost_columns(cost: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """(JSON detail, [currency, *cents]) for the ``cost`` columns; its amounts share one currency."""
+    detail = {key: value for key, value in cost.items() if key != "currency" and key not in dict(COST_AMOUNTS)}
+    split = [cents_and_currency(cost.get(key)) for key, _ in COST_AMOUNTS]
+    currencies = {code for _, code in split if code} | ({cost["currency"]} if cost.get("currency") else set())
+    if len(currencies) > 1:
+        raise ValueError(f"a cost's amounts share one currency, got {sorted(currencies)}")
+    return _json(detail), [next(iter(currencies), None), *(cents for cents, _ in split)]
+
+
+def _money_columns(*amounts: Mapping[str, Any] | None) -> list[Any]:
+    return [part for amount in amounts for part in cents_and_currency(amount)]
+
+
 def _pilot(row: Mapping[str, Any]) -> Pilot:
     return Pilot(
         id=row["id"], team=row["team"], user_id=row["user_id"], account=row["account"], status=row["status"],
         version=row["version"], current_run_id=row["current_run_id"], start_date=row["start_date"],
-        end_date=row["end_date"], deal_value=_load(row["deal_value"]), pilot_fee=_load(row["pilot_fee"]),
+        end_date=row["end_date"], deal_value=amount_dict(row["deal_value_cents"], row["deal_value_currency"]),
+        pilot_fee=amount_dict(row["pilot_fee_cents"], row["pilot_fee_currency"]),
         gap_count=row["gap_count"], outcome_round=row["outcome_round"], outcome=row["outcome"], action=row["action"],
-        cost=_load(row["cost"]), debrief_run_id=row["debrief_run_id"], meta=json.loads(row["meta"] or "{}"),
+        cost=_cost(row), debrief_run_id=row["debrief_run_id"], meta=json.loads(row["meta"] or "{}"),
         created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"],
     )
 
@@ -128,10 +160,10 @@ def create(store: Store, *, run_id: str, team: str | None, user_id: str, facts: 
     with store.transaction() as db:
         inserted = db.execute(
             "INSERT OR IGNORE INTO pilots (id, team, user_id, account, status, version, current_run_id, start_date,"
-            " end_date, deal_value, pilot_fee, gap_count, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " end_date, deal_value_cents, deal_value_currency, pilot_fee_cents, pilot_fee_currency, gap_count,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, 'open', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [pilot_id, team, user_id, facts.account, run_id, facts.start_date, facts.end_date,
-             _json(facts.deal_value), _json(facts.pilot_fee), len(facts.gaps), now, now],
+             *_money_columns(facts.deal_value, facts.pilot_fee), len(facts.gaps), now, now],
         ).rowcount
         if inserted:
             db.execute(
@@ -160,9 +192,10 @@ def add_version(store: Store, pilot_id: str, *, run_id: str, submitted_by: str, 
         )
         db.execute(
             "UPDATE pilots SET version = ?, current_run_id = ?, account = ?, start_date = ?, end_date = ?,"
-            " deal_value = ?, pilot_fee = ?, gap_count = ?, updated_at = ? WHERE id = ?",
-            [version, run_id, facts.account, facts.start_date, facts.end_date, _json(facts.deal_value),
-             _json(facts.pilot_fee), len(facts.gaps), now, pilot_id],
+            " deal_value_cents = ?, deal_value_currency = ?, pilot_fee_cents = ?, pilot_fee_currency = ?,"
+            " gap_count = ?, updated_at = ? WHERE id = ?",
+            [version, run_id, facts.account, facts.start_date, facts.end_date,
+             *_money_columns(facts.deal_value, facts.pilot_fee), len(facts.gaps), now, pilot_id],
         )
     return get(store, pilot_id)
 
@@ -299,10 +332,14 @@ def cancel(store: Store, pilot_id: str) -> bool:
 
 
 def record_cost(store: Store, pilot_id: str, cost: Mapping[str, Any]) -> None:
-    """The cost of the mistake (``bot.domain.costs.MistakeCost.to_dict()`` plus what was typed). Replaces an earlier one."""
+    """The cost of the mistake (``bot.domain.costs.MistakeCost.to_dict()`` plus what was typed). Replaces an earlier one.
+
+    Its amounts go to the ``cost_*_cents`` columns (in ``cost_currency``), the rest to ``cost``."""
+    detail, money = _cost_columns(cost)
+    columns = ["cost_currency", *(column for _, column in COST_AMOUNTS)]
     with store.transaction() as db:
-        db.execute("UPDATE pilots SET cost = ?, updated_at = ? WHERE id = ?",
-                   [_json(dict(cost)), clock.now_iso(), pilot_id])
+        db.execute(f"UPDATE pilots SET cost = ?, {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ?",
+                   [detail, *money, clock.now_iso(), pilot_id])
 
 
 def link_debrief(store: Store, pilot_id: str, run_id: str) -> None:

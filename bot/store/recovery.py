@@ -1,5 +1,5 @@
-"""Recovery plans, the opportunities a rep works, and the team's factor weights (migration
-``0005_recovery``). Plain rows in and out; the maths lives in bot/domain.
+"""Recovery plans, the opportunities a rep works, and the team's factor weights (migrations
+``0005_recovery`` and ``0007_money_cents``). Plain rows in and out; the maths lives in bot/domain.
 
 Every write joins the caller's :meth:`Store.transaction` and is keyed by a natural key
 (a plan's run id, an opportunity's user and normalised name, a member's team and id), so a
@@ -17,11 +17,14 @@ from typing import Any
 
 from bot import clock
 from bot.store.db import Store
+from bot.values.money import amount_dict, cents_and_currency
 
-_PLAN_COLUMNS = ("run_id, user_id, team, currency, lost, retained, unrecovered, pipeline_to_add, multiple, "
-                 "source_run_id, message_key, submitted_at")
-_OPP_COLUMNS = ("id, user_id, team, key, name, account, amount, probability, close_date, stage, strategic_fit, "
-                "relationship, effort, source, status, status_at, won_at, created_at, updated_at")
+# Amounts are integer cents in the row's ``currency`` (migration 0007), so SQL can SUM them;
+# the records below hand them out as the JSON amount dicts bot/domain reads.
+_PLAN_COLUMNS = ("run_id, user_id, team, currency, lost_cents, retained_cents, unrecovered_cents, pipeline_to_add_cents,"
+                 " multiple, source_run_id, message_key, submitted_at")
+_OPP_COLUMNS = ("id, user_id, team, key, name, account, amount_cents, currency, probability, close_date, stage,"
+                " strategic_fit, relationship, effort, source, status, status_at, won_at, created_at, updated_at")
 RATINGS = ("strategic_fit", "relationship", "effort")
 
 
@@ -84,6 +87,14 @@ def _plain(value: float | None) -> int | float | None:
     return int(value) if float(value).is_integer() else value
 
 
+def _cents_in(amount: Mapping[str, Any], currency: str) -> int:
+    """An amount's cents, refusing one in another currency than the row's: a row has one currency column."""
+    cents, code = cents_and_currency(amount)
+    if cents is None or code != currency:
+        raise ValueError(f"expected an amount in {currency}, got {amount!r}")
+    return cents
+
+
 def opportunity_key(name: str, account: str | None = None) -> str:
     """The natural key: account and name, case, accents, punctuation and spacing ignored."""
     text = f"{account or ''}|{name}"
@@ -98,8 +109,9 @@ def opportunity_key(name: str, account: str | None = None) -> str:
 def _plan(row: tuple) -> PlanRecord:
     (run_id, user_id, team, currency, lost, retained, unrecovered, to_add, multiple, source, message_key,
      submitted_at) = row
-    return PlanRecord(run_id, user_id, team, currency, json.loads(lost), json.loads(retained), json.loads(unrecovered),
-                      json.loads(to_add), multiple, source, message_key, submitted_at)
+    return PlanRecord(run_id, user_id, team, currency, amount_dict(lost, currency), amount_dict(retained, currency),
+                      amount_dict(unrecovered, currency), amount_dict(to_add, currency), multiple, source, message_key,
+                      submitted_at)
 
 
 def save_plan(store: Store, *, run_id: str, user_id: str, team: str | None, plan: Mapping[str, Any],
@@ -108,9 +120,9 @@ def save_plan(store: Store, *, run_id: str, user_id: str, team: str | None, plan
     with store.transaction() as db:
         cursor = db.execute(
             f"INSERT OR IGNORE INTO recovery_plans ({_PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-            [run_id, user_id, team, plan["currency"], json.dumps(plan["lost"]), json.dumps(plan["retained"]),
-             json.dumps(plan["unrecovered"]), json.dumps(plan["pipeline_to_add"]), float(plan["multiple"]),
-             source_run_id, submitted_at],
+            [run_id, user_id, team, plan["currency"],
+             *(_cents_in(plan[name], plan["currency"]) for name in ("lost", "retained", "unrecovered", "pipeline_to_add")),
+             float(plan["multiple"]), source_run_id, submitted_at],
         )
         return cursor.rowcount == 1
 
@@ -154,7 +166,7 @@ def latest_plan(store: Store, user_id: str) -> PlanRecord | None:
 
 def _opportunity(row: tuple) -> Opportunity:
     values = list(row)
-    values[6] = json.loads(values[6])
+    values[6:8] = [amount_dict(values[6], values[7])]
     return Opportunity(*values)
 
 
@@ -169,7 +181,7 @@ def upsert_opportunity(store: Store, *, user_id: str, team: str | None, opportun
     account = (opportunity.get("account") or None)
     key = opportunity_key(name, account)
     amount = opportunity["amount"]
-    values = [name, account, json.dumps(amount), amount["currency"], opportunity.get("probability"),
+    values = [name, account, _cents_in(amount, amount["currency"]), amount["currency"], opportunity.get("probability"),
               opportunity.get("close_date"), opportunity.get("stage"),
               *(opportunity.get(rating) for rating in RATINGS), source]
     now = clock.now_iso()
@@ -177,14 +189,14 @@ def upsert_opportunity(store: Store, *, user_id: str, team: str | None, opportun
         row = db.execute("SELECT id FROM recovery_opportunities WHERE user_id = ? AND key = ?", [user_id, key]).fetchone()
         if row is not None:
             db.execute(
-                "UPDATE recovery_opportunities SET name = ?, account = ?, amount = ?, currency = ?, probability = ?,"
+                "UPDATE recovery_opportunities SET name = ?, account = ?, amount_cents = ?, currency = ?, probability = ?,"
                 " close_date = ?, stage = ?, strategic_fit = ?, relationship = ?, effort = ?, source = ?, team = ?,"
                 " updated_at = ? WHERE id = ?",
                 [*values, team, now, row[0]],
             )
             return row[0], False
         cursor = db.execute(
-            "INSERT INTO recovery_opportunities (name, account, amount, currency, probability, close_date, stage,"
+            "INSERT INTO recovery_opportunities (name, account, amount_cents, currency, probability, close_date, stage,"
             " strategic_fit, relationship, effort, source, user_id, team, key, status, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             [*values, user_id, team, key, now, now],

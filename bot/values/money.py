@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
@@ -152,6 +153,21 @@ def from_cents(cents: int | None) -> Decimal | None:
     return Decimal(int(cents)) / CENTS_PER_UNIT
 
 
+def amount_dict(cents: int | None, currency: str | None) -> dict[str, Any] | None:
+    """Stored cents and currency as the JSON amount every other layer reads; None when either is missing."""
+    if cents is None or not currency:
+        return None
+    return {"amount": json_number(Decimal(int(cents)) / CENTS_PER_UNIT), "currency": currency}
+
+
+def cents_and_currency(value: Any) -> tuple[int | None, str | None]:
+    """An amount dict (``{"amount": 1250.5, "currency": "EUR"}``) as (cents, currency) to store; (None, None) for nothing."""
+    if not isinstance(value, Mapping) or value.get("amount") is None:
+        return None, None
+    currency = value.get("currency")
+    return to_cents(value["amount"]), currency if isinstance(currency, str) else None
+
+
 def json_number(value: Decimal) -> int | float:
     """The JSON number of an amount after rounding to cents: an int when whole, else a float of 2 places."""
     rounded = round_cents(value)
@@ -176,5 +192,6 @@ def format_money(amount: Any, currency: str | None) -> str:
 
 __all__ = [
     "ROUNDING", "CENTS", "MAX_AMOUNT", "SYMBOLS", "SCALES", "MoneyText", "decimal_of", "read_number", "read_money",
-    "currency_of", "round_to", "round_cents", "to_cents", "from_cents", "json_number", "format_amount", "format_money",
+    "currency_of", "round_to", "round_cents", "to_cents", "from_cents", "amount_dict", "cents_and_currency",
+    "json_number", "format_amount", "format_money",
 ]
