@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -359,6 +361,11 @@ PLAN_MONEY = (("lost", "lost_cents"), ("retained", "retained_cents"), ("unrecove
               ("pipeline_to_add", "pipeline_to_add_cents"))
 
 
+def _exact(text: str | None) -> Any:
+    """JSON with its numbers as Decimal, so 999999999999999.99 is not rounded by a float on the way to cents."""
+    return json.loads(text, parse_float=Decimal) if text else None
+
+
 def m0007_money_cents(db: Database) -> None:
     """Money SQL can add: integer cents and a currency column wherever a person would sum it.
 
@@ -382,11 +389,13 @@ def m0007_money_cents(db: Database) -> None:
             "SELECT id, deal_value, pilot_fee, cost FROM pilots").fetchall():
         values: list = []
         for text in (deal_value, pilot_fee):
-            values.extend(cents_and_currency(json.loads(text) if text else None))
-        detail = json.loads(cost) if cost else None
+            values.extend(cents_and_currency(_exact(text)))
+        exact, detail = _exact(cost), json.loads(cost) if cost else None  # cents from the exact, detail as it was
         cost_currency = detail.pop("currency", None) if detail else None
         for key, _ in COST_MONEY:
-            amount_cents, currency = cents_and_currency(detail.pop(key, None) if detail else None)
+            amount_cents, currency = cents_and_currency(exact.get(key) if exact else None)
+            if detail:
+                detail.pop(key, None)
             cost_currency = cost_currency or currency
             values.append(amount_cents)
         assignments = [c for _, c, cur in PILOT_MONEY for c in (c, cur)] + [c for _, c in COST_MONEY]
@@ -401,7 +410,7 @@ def m0007_money_cents(db: Database) -> None:
         db.execute(f"ALTER TABLE recovery_plans ADD COLUMN {cents} INTEGER NOT NULL DEFAULT 0")
     for run_id, *amounts in db.execute(
             f"SELECT run_id, {', '.join(c for c, _ in PLAN_MONEY)} FROM recovery_plans").fetchall():
-        cents = [cents_and_currency(json.loads(text))[0] or 0 for text in amounts]
+        cents = [cents_and_currency(_exact(text))[0] or 0 for text in amounts]
         db.execute(f"UPDATE recovery_plans SET {', '.join(f'{c} = ?' for _, c in PLAN_MONEY)} WHERE run_id = ?",
                    [*cents, run_id])
     for column, _ in PLAN_MONEY:
@@ -410,7 +419,7 @@ def m0007_money_cents(db: Database) -> None:
     db.execute("ALTER TABLE recovery_opportunities ADD COLUMN amount_cents INTEGER NOT NULL DEFAULT 0")
     for row_id, amount in db.execute("SELECT id, amount FROM recovery_opportunities").fetchall():
         db.execute("UPDATE recovery_opportunities SET amount_cents = ? WHERE id = ?",
-                   [cents_and_currency(json.loads(amount))[0] or 0, row_id])
+                   [cents_and_currency(_exact(amount))[0] or 0, row_id])
     db.execute("ALTER TABLE recovery_opportunities DROP COLUMN amount")
 
 
