@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -19,6 +19,13 @@ def now_iso() -> str:
 def today_in(tz: str | None) -> date:
     """The calendar date for someone in ``tz`` (a rep in Los Angeles at 5 pm is still 'today')."""
     return now().astimezone(ZoneInfo(tz or "UTC")).date()
+
+
+def utc_start(day: date, tz: str | None) -> str:
+    """Midnight at the start of ``day`` in ``tz``, as the stored UTC ISO text: the bound of a
+    local day or week in queries over UTC timestamps."""
+    local = datetime.combine(day, time(0), ZoneInfo(tz or "UTC"))
+    return local.astimezone(ZoneInfo("UTC")).replace(microsecond=0).isoformat()
 
 
 def iso_week(d: date) -> str:

@@ -13,9 +13,8 @@ from bot.domain.taxonomy import graceful_no_reason
 from bot.files.teams import Team, Teams
 from bot.flows.graceful_no import PLAYBOOK
 from bot.flows.hooks import SummarySection
-from bot.flows.recovery.service import utc_start
 from bot.render.templates import Renderer
-from bot.store import recovery as rs
+from bot.store import graceful as graceful_store
 from bot.store.db import Store
 
 HOME_DAYS = 120  # check-backs shown in App Home
@@ -28,7 +27,7 @@ class Checkbacks:
         self.renderer = renderer
 
     def _checkbacks(self, **where: Any) -> list[dict[str, Any]]:
-        rows = rs.checkbacks(self.store, playbook=PLAYBOOK, **where)
+        rows = graceful_store.checkbacks(self.store, playbook=PLAYBOOK, **where)
         found = []
         for row in rows:
             answers = row["answers"]
@@ -44,8 +43,8 @@ class Checkbacks:
         return found
 
     def summary_section(self, team: Team, week_start: date, next_monday: date) -> SummarySection | None:
-        start = utc_start(next_monday, team.timezone)
-        end = utc_start(next_monday + timedelta(days=7), team.timezone)
+        start = clock.utc_start(next_monday, team.timezone)
+        end = clock.utc_start(next_monday + timedelta(days=7), team.timezone)
         checkbacks = self._checkbacks(team=team.id, start=start, end=end)
         if not checkbacks:
             return None

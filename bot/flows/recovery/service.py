@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot.domain import ranking
@@ -77,12 +76,6 @@ class PlanView:
     @property
     def has_anything(self) -> bool:
         return self.plan is not None or bool(self.by_id)
-
-
-def utc_start(day: date, tz: str | None) -> str:
-    """Midnight at the start of ``day`` in ``tz``, as the stored UTC ISO text."""
-    local = datetime.combine(day, time(0), ZoneInfo(tz or "UTC"))
-    return local.astimezone(ZoneInfo("UTC")).replace(microsecond=0).isoformat()
 
 
 class Recovery:
@@ -280,7 +273,7 @@ class Recovery:
     def team_progress(self, team: Team, start: date, end: date) -> list[dict[str, Any]]:
         """Each rep's recovery as of ``end`` (exclusive), with what they won in [start, end):
         ``{user_id, progress}`` rows, reps in the order their first plan came in."""
-        start_iso, end_iso = utc_start(start, team.timezone), utc_start(end, team.timezone)
+        start_iso, end_iso = clock.utc_start(start, team.timezone), clock.utc_start(end, team.timezone)
         by_user: dict[str, list[rs.PlanRecord]] = {}
         for plan in rs.plans(self.store, team=team.id, before=end_iso):
             by_user.setdefault(plan.user_id, []).append(plan)
@@ -305,4 +298,4 @@ class Recovery:
                 for currency, values in totals.items()]
 
 
-__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N", "utc_start"]
+__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N"]
