@@ -25,7 +25,7 @@ from typing import Any
 from bot.domain.money import Money, plain_number
 from bot.values.dates import AmbiguousDate, NotOnCalendar, calendar_date
 from bot.values.money import MAX_AMOUNT, currency_of, read_money, read_number, round_cents
-from bot.values.percent import read_percent
+from bot.values.percent import json_points, read_percent
 
 # canonical field -> header spellings, compared after dropping case and non-alphanumerics
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
@@ -122,7 +122,7 @@ def _percent(raw: str) -> float | int:
         raise _Bad(f"Probability {raw.strip()!r} is not a number")
     if not 0 <= number <= 100:
         raise _Bad(f"Probability {raw.strip()!r} is not between 0 and 100")
-    return plain_number(number)
+    return json_points(number)
 
 
 def _rating(raw: str, label: str) -> float | int:

@@ -31,7 +31,9 @@ from typing import Any
 ROUNDING = ROUND_HALF_UP
 CENTS = Decimal("0.01")
 CENTS_PER_UNIT = 100
-MAX_AMOUNT = Decimal(10) ** 15  # beyond any deal; keeps cents inside SQLite's 64-bit integers
+# A trillion: beyond any deal, and every amount up to it with its cents has at most 15
+# significant digits, so it survives the JSON float of an answer exactly (a float keeps 15).
+MAX_AMOUNT = Decimal(10) ** 12
 SYMBOLS = {"US$": "USD", "CN¥": "CNY", "JP¥": "JPY", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
 SCALES = {"k": 3, "thousand": 3, "m": 6, "mm": 6, "mn": 6, "mln": 6, "mio": 6, "million": 6,
           "b": 9, "bn": 9, "bln": 9, "billion": 9}

@@ -29,6 +29,11 @@ def read_percent(raw: Any) -> Decimal | None:
     return decimal_of(raw)
 
 
+def json_points(points: Decimal) -> int | float:
+    """Points as stored in JSON, not rounded (display rounds): an int when whole, else a float."""
+    return int(points) if points == points.to_integral_value() else float(points)
+
+
 def share(points: Decimal) -> Decimal:
     """Points as a share: 40 -> 0.4."""
     return points / 100
@@ -48,4 +53,4 @@ def format_percent(value: Any, places: int = PLACES) -> str:
     return ("0" if text == "-0" else text) + "%"
 
 
-__all__ = ["read_percent", "share", "format_percent", "PLACES"]
+__all__ = ["read_percent", "json_points", "share", "format_percent", "PLACES"]

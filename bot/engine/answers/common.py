@@ -11,14 +11,13 @@ from typing import Any
 
 from bot.engine.model import ListField, Option, Step
 from bot.errors import AnswerRejected
-from bot.values.money import MAX_AMOUNT
 
 Spec = Step | ListField
 
 MAX_SHORT_INPUT = 200  # longer than this is not a number, date, choice or name (and keeps parsing cheap)
 MAX_LIST_INPUT = 20_000
 MAX_ITEMS = 100
-MAX_MAGNITUDE: Decimal = MAX_AMOUNT  # beyond any deal; also keeps floats finite
+MAX_MAGNITUDE = Decimal(10) ** 15  # beyond any count; also keeps floats finite (amounts stop at MAX_AMOUNT)
 
 
 @dataclass(frozen=True)

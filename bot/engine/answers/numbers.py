@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.engine.answers.common import MAX_MAGNITUDE, MAX_SHORT_INPUT, Ctx, clean, fmt_number, is_number
-from bot.values.money import currency_of, decimal_of, format_money, json_number, read_money, read_number
-from bot.values.percent import format_percent, read_percent
+from bot.values.money import MAX_AMOUNT, currency_of, decimal_of, format_money, json_number, read_money, read_number
+from bot.values.percent import format_percent, json_points, read_percent
 
 NUMBER_HINT = "Try 12, 1,200 or 1.5k."
 AMOUNT_HINT = "Try 120k, $1.2M or 120,000 EUR."
@@ -30,9 +30,9 @@ def to_json(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def check_bounds(ctx: Ctx, value: Decimal, noun: str, unit: str = "") -> None:
+def check_bounds(ctx: Ctx, value: Decimal, noun: str, unit: str = "", largest: Decimal = MAX_MAGNITUDE) -> None:
     rules = ctx.step.validation
-    if abs(value) > MAX_MAGNITUDE:
+    if abs(value) > largest:
         raise ctx.reject(f"{noun} is too large to be right.")
     if rules.min is not None and value < rules.min:
         raise ctx.reject(f"{noun} must be at least {fmt_number(rules.min)}{unit}.")
@@ -60,7 +60,7 @@ def parse_percent(ctx: Ctx, raw: Any) -> int | float:
     if not 0 <= value <= 100:
         raise ctx.reject("A percentage must be between 0 and 100.")
     check_bounds(ctx, value, "The percentage", "%")
-    return to_json(value)
+    return json_points(value)
 
 
 def _same_currency(ctx: Ctx) -> tuple[str | None, str]:
@@ -104,7 +104,7 @@ def parse_currency(ctx: Ctx, raw: Any) -> dict[str, Any]:
     if required is not None and currency != required:
         raise ctx.reject(f"Please give it in {required}, like {ref_name}: I never convert currencies, so every "
                          f"number stays exact. E.g. {fmt_number(to_json(amount))} {required}.")
-    check_bounds(ctx, amount, "The amount")
+    check_bounds(ctx, amount, "The amount", largest=MAX_AMOUNT)
     return {"amount": json_number(amount), "currency": currency}
 
 
