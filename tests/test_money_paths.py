@@ -26,7 +26,7 @@ from bot.domain.recovery import parse_threshold
 from bot.engine.answers import format_answer, parse_answer
 from bot.engine.model import Step
 from bot.errors import AnswerRejected
-from bot.flows.debrief.weekly_summary import WeeklySummaries
+from bot.flows.debrief.reports import WeeklySummaries
 from bot.render.templates import Renderer
 from bot.values import money as values
 from tests.support import debriefs
