@@ -232,6 +232,15 @@ def test_a_date_refused_typed_is_refused_imported(raw, answer, imported_error):
     assert imported_error in error.message
 
 
+@pytest.mark.parametrize(("value", "shown"), [
+    ("2026-12-04", "Fri 4 Dec 2026"), (date(2026, 12, 4), "Fri 4 Dec 2026"), ("2024-02-29", "Thu 29 Feb 2024"),
+])
+def test_a_date_is_shown_the_same_by_the_review_card_and_the_templates(renderer, value, shown):
+    assert format_answer(DATE, value) == shown
+    assert renderer.render_string("{{ d | date }}", {"d": value}) == shown
+    assert renderer.render_string("{{ d | date }}", {"d": value}, plain=True) == shown
+
+
 # -- the weekly summary: body and notification text agree -------------------------------------------
 
 
@@ -272,3 +281,4 @@ def test_values_import_nothing_of_the_bot_but_themselves():
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
             offenders += [f"{path.name}: {n}" for n in names if n.startswith("bot.") and not n.startswith("bot.values")]
     assert offenders == []
+

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from markupsafe import Markup
 
 from bot.render import mrkdwn
 from bot.values import money as values_money
+from bot.values.dates import format_date
 from bot.values.percent import format_percent
 
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -54,16 +54,6 @@ def format_money(value: Any) -> str:
     if isinstance(value, Mapping):
         return values_money.format_money(value.get("amount"), value.get("currency", ""))
     return values_money.format_money(value, "")
-
-
-def format_date(value: Any, style: str = "%a %-d %b %Y") -> str:
-    if not value:
-        return ""
-    try:
-        day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value)
-    return day.strftime(style)
 
 
 def bar(value: float, maximum: float, width: int = 10) -> str:

@@ -62,6 +62,24 @@ def as_date(value: Any) -> date | None:
     return None
 
 
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(value: Any, style: str | None = None) -> str:
+    """``Fri 4 Dec 2026`` from a date or ISO text, the same in every locale (the review card
+    and the templates' ``date`` filter); ``style`` is a strftime format for other forms
+    (``"%-d %b"``). Empty for nothing; text that is no date is shown as it is."""
+    if value is None or value == "":
+        return ""
+    day = as_date(value) or (as_date(value[:10]) if isinstance(value, str) else None)
+    if day is None:
+        return str(value)
+    if style is not None:
+        return day.strftime(style)
+    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
 def _month_start(index: int) -> date:
     """The first day of month number ``index`` (year * 12 + month - 1)."""
     return date(index // 12, index % 12 + 1, 1)

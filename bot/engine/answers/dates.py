@@ -12,12 +12,10 @@ from jinja2.exceptions import UndefinedError
 from bot import clock
 from bot.engine import conditions
 from bot.engine.answers.common import MAX_SHORT_INPUT, Ctx, Spec, clean, fmt_number, is_number
-from bot.values.dates import AmbiguousDate, NotOnCalendar, as_date, read_date
+from bot.values.dates import AmbiguousDate, NotOnCalendar, as_date, format_date, read_date
 
 YEARS = range(1900, 2200)
 DATE_HINT = "Try 2026-12-04, next Friday or in 2 weeks."
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _read(ctx: Ctx, raw: Any) -> date | None:
@@ -67,11 +65,8 @@ def parse_date(ctx: Ctx, raw: Any) -> str:
 
 
 def format_date_answer(value: Any) -> str | None:
-    """``Fri 4 Dec 2026``; None when ``value`` is not a date."""
-    day = as_date(value)
-    if day is None:
-        return None
-    return f"{DAY_NAMES[day.weekday()]} {day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+    """``Fri 4 Dec 2026`` (:func:`bot.values.dates.format_date`); None when ``value`` is not a date."""
+    return format_date(value) if as_date(value) is not None else None
 
 
 def answer_warnings(
