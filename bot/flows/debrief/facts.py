@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 from bot import clock
 from bot.domain.taxonomy import LOSS_REASON_KEYS
-from bot.domain.weekly import previous_weeks, to_cents
+from bot.domain.weekly import previous_weeks
 from bot.flows.debrief import PLAYBOOK
 from bot.flows.hooks import FlowTools
 from bot.store import reports
 from bot.store import runs as run_store
 from bot.store.runs import Run
+from bot.values.money import cents_and_currency
 
 log = logging.getLogger("rebound.jobs")
 
@@ -35,10 +36,7 @@ def week_of(submitted_at: str, tz: str | None) -> str:
     return clock.iso_week(moment.astimezone(ZoneInfo(tz or "UTC")).date())
 
 
-def _amount(value: Any) -> tuple[int | None, str | None]:
-    if isinstance(value, Mapping) and value.get("amount") is not None:
-        return to_cents(value["amount"]), value.get("currency")
-    return None, None
+_amount = cents_and_currency  # an amount answer as the (cents, currency) the facts table stores
 
 
 def _text(value: Any) -> str | None:
