@@ -145,10 +145,13 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
                         dispatcher, tools, hooks, tick_tasks=[dispatcher.tick, *hooks.tick_tasks])
     if slack:
+        from bot.outbox.pacing import Pacer
         from bot.outbox.sender import OutboxSender, build_client
 
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
-        services.sender = OutboxSender(store, build_client(token, base_url=settings.slack_api_url, timeout=15))
+        # Paced to Slack's tiers (bot/outbox/tiers.py) before Slack has to refuse a call.
+        services.sender = OutboxSender(store, build_client(token, base_url=settings.slack_api_url, timeout=15),
+                                       pacer=Pacer())
         # A post Slack refuses for a fixable reason (not_in_channel ...) is told to the team's managers.
         from bot.outbox.notices import FailureNotices
 

@@ -148,22 +148,22 @@ def test_success_marks_sent_once_and_keeps_channel_and_ts(store, slack_api, capl
 
 
 @freeze_time(NOW)
-def test_rate_limit_retries_at_retry_after(store, slack_api):
+def test_rate_limit_retries_at_retry_after_without_using_an_attempt(store, slack_api):
     outbox.enqueue(store, "a", "chat.postMessage", post("hello"))
     slack_api.fail_next("chat.postMessage", status=429, retry_after=7)
     sender = sender_for(store, slack_api)
 
     report = sender.drain(NOW)
-    assert (report.sent, report.retried) == (0, 1)
+    assert (report.sent, report.retried, report.ratelimited) == (0, 0, 1)
     item = outbox.get(store, "a")
-    assert (item.status, item.next_attempt_at, item.last_error) == (
-        "pending", "2026-11-23T09:00:07+00:00", "ratelimited"
+    assert (item.status, item.next_attempt_at, item.last_error, item.attempts) == (
+        "pending", "2026-11-23T09:00:07+00:00", "ratelimited", 0
     )
 
     assert sender.drain(NOW + timedelta(seconds=6)).sent == 0
     assert sender.drain(NOW + timedelta(seconds=7)).sent == 1
     assert len(slack_api.calls_to("chat.postMessage")) == 2
-    assert outbox.get(store, "a").attempts == 2
+    assert outbox.get(store, "a").attempts == 1
 
 
 @freeze_time(NOW)
@@ -247,7 +247,7 @@ def test_restart_resumes_pending_items(db_path, slack_api):
         outbox.enqueue(first, "a", "chat.postMessage", post("a"))
         outbox.enqueue(first, "b", "chat.postMessage", post("b"), not_before=NOW + timedelta(minutes=30))
         slack_api.fail_next("chat.postMessage", status=429, retry_after=30)
-        assert sender_for(first, slack_api).drain(NOW).retried == 1
+        assert sender_for(first, slack_api).drain(NOW).ratelimited == 1
     first.close()  # the app stops
 
     second = open_store(db_path)  # and starts again: new Store, new sender
@@ -367,7 +367,7 @@ def test_update_queued_with_its_post_gets_the_posts_channel_and_ts(store, slack_
     slack_api.fail_next("chat.postMessage", status=429, retry_after=5)
     sender = sender_for(store, slack_api)
     report = sender.drain(NOW)
-    assert (report.sent, report.retried, report.deferred) == (0, 1, 1)
+    assert (report.sent, report.ratelimited, report.deferred) == (0, 1, 1)
     waiting = outbox.get(store, "q:r1:1:answered")
     assert (waiting.status, waiting.attempts, waiting.next_attempt_at) == ("pending", 0, "2026-11-23T09:00:05+00:00")
 

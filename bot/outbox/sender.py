@@ -29,9 +29,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot import clock
+from bot.outbox import tiers
+from bot.outbox.pacing import Pacer
 from bot.store import outbox
 from bot.store.db import Store
-from bot.store.outbox import OutboxItem
+from bot.store.outbox import COSMETIC, OutboxItem
 
 log = logging.getLogger("rebound.outbox")
 
@@ -67,6 +69,14 @@ UPLOAD_V2 = "files.upload_v2"
 # ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
 UPDATE_OF = "_update_of"
 
+# Payload field of a ``chat.update``: the response_url of the button click whose own message it
+# updates. The sender posts the new content there (no Tier 3 call) and falls back to
+# ``chat.update`` when the URL no longer works (five uses, 30 minutes).
+RESPONSE_URL = "_response_url"
+
+# A cosmetic call still waiting this long after it was queued is dropped rather than sent late.
+COSMETIC_PATIENCE = 30.0
+
 
 def build_client(token: str, *, base_url: str = WebClient.BASE_URL, timeout: int = 30) -> WebClient:
     """A WebClient for the outbox: no retry handlers, because the outbox retries (see module doc)."""
@@ -79,13 +89,26 @@ class DrainReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0  # waiting for the post they update (see ``UPDATE_OF``)
+    paced: int = 0  # put back until their method (channel) may be called again
+    ratelimited: int = 0  # Slack answered 429: put back without using an attempt
+    skipped: int = 0  # made unnecessary: merged into a newer update, or cosmetic and dropped
     keys_failed: list[str] = field(default_factory=list)
+    next_due: datetime | None = None  # the earliest moment a row put back here is due again
+
+    def put_back(self, when: datetime) -> None:
+        self.next_due = when if self.next_due is None else min(self.next_due, when)
 
 
 class _Transient(Exception):
     def __init__(self, reason: str, retry_after: float | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.retry_after = retry_after
+
+
+class _RateLimited(Exception):
+    def __init__(self, retry_after: float | None):
+        super().__init__("ratelimited")
         self.retry_after = retry_after
 
 
@@ -144,6 +167,8 @@ class OutboxSender:
         max_delay: float = 300.0,
         lease_seconds: float | None = None,
         rng: random.Random | None = None,
+        pacer: Pacer | None = None,
+        cosmetic_patience: float = COSMETIC_PATIENCE,
     ):
         if max_attempts < 1:
             raise ValueError(f"max_attempts must be at least 1, not {max_attempts}")
@@ -157,6 +182,10 @@ class OutboxSender:
         self.max_delay = max_delay
         self.lease_seconds = lease_seconds if lease_seconds is not None else max(60.0, 3.0 * (client.timeout or 30))
         self._rng = rng or random.Random()
+        # Shared by every thread draining through this sender. Without one, nothing is paced
+        # but Slack's 429 pauses are still kept (see bot.outbox.pacing).
+        self.pacer = pacer if pacer is not None else Pacer(limits=None)
+        self.cosmetic_patience = cosmetic_patience
         # Called as hook(item, reason) in the transaction that marks a row failed, e.g. to tell
         # a team's managers that Slack refused their summary (bot.outbox.notices).
         self.on_failure: list[Callable[[OutboxItem, str], None]] = []
@@ -194,7 +223,7 @@ class OutboxSender:
             status = error.response.status_code
             reason = (error.response.data or {}).get("error") if isinstance(error.response.data, dict) else None
             if status == 429 or reason == "ratelimited":
-                raise _Transient("ratelimited", _retry_after(error.response.headers)) from error
+                raise _RateLimited(_retry_after(error.response.headers)) from error
             if status >= 500:
                 raise _Transient(f"http_{status}") from error
             if reason in PERMANENT_ERRORS:
@@ -218,14 +247,38 @@ class OutboxSender:
             # unexpected exception escaped). Stop here rather than loop forever.
             self._fail(item, f"gave up after {item.attempts - 1} attempts without an outcome", report)
             return
+        newer = outbox.newer_update(self.store, item, UPDATE_OF)
+        if newer is not None:  # only the newest content of a message need go out
+            self._skip(item, f"merged into {newer}", report)
+            return
+        method = item.method
+        bucket = tiers.bucket_of(method, item.payload)
         try:
             payload = self._resolve(item, now)
             if payload is None:
                 report.deferred += 1
+                report.put_back(datetime.fromisoformat(outbox.get(self.store, item.key).next_attempt_at))
                 return
-            data = self._call(item.method, payload)
+            cosmetic = bool(payload.pop(COSMETIC, False))
+            response_url = payload.pop(RESPONSE_URL, None)
+            if response_url and self._respond(response_url, payload, now):
+                self._sent(item, {"via": "response_url", **{k: payload[k] for k in ("channel", "ts") if k in payload}},
+                           report)
+                return
+            if method == "chat.update" and (not payload.get("channel") or not payload.get("ts")):
+                # A response_url update whose original is unknown (no _update_of): nothing to fall back on.
+                raise _Permanent("message_not_found", "the response_url did not work and no message is named")
+            bucket = tiers.bucket_of(method, payload)
+            wait = self.pacer.take(bucket, now.timestamp(), essential=not cosmetic)
+            if wait > 0:
+                self._wait(item, now, wait, cosmetic, report)
+                return
+            data = self._call(method, payload)
         except _Permanent as error:
             self._fail(item, error.reason, report, error.details)
+            return
+        except _RateLimited as error:
+            self._rate_limited(item, bucket, now, error.retry_after, report)
             return
         except _Transient as error:
             if item.attempts >= self.max_attempts:
@@ -235,13 +288,67 @@ class OutboxSender:
             retry_at = now + timedelta(seconds=max(1.0, delay))
             outbox.mark_retry(self.store, item.id, retry_at, error.reason)
             report.retried += 1
+            report.put_back(retry_at)
             self._log(logging.INFO, item, "retry", error.reason, retry_at=outbox.to_iso(retry_at))
             return
-        if not outbox.mark_sent(self.store, item.id, _result(item.method, data)):
+        self._sent(item, _result(method, data), report)
+
+    def _sent(self, item: OutboxItem, result: dict[str, Any], report: DrainReport) -> None:
+        if not outbox.mark_sent(self.store, item.id, result):
             # Another sender re-claimed this row after our lease ran out and sent it first.
             self._log(logging.WARNING, item, "sent_twice", "lease expired during send; raise lease_seconds")
         report.sent += 1
-        self._log(logging.INFO, item, "sent")
+        self._log(logging.INFO, item, "sent", **({"via": "response_url"} if result.get("via") else {}))
+
+    def _skip(self, item: OutboxItem, reason: str, report: DrainReport) -> None:
+        outbox.mark_skipped(self.store, item.id, reason)
+        report.skipped += 1
+        self._log(logging.INFO, item, "skipped", reason)
+
+    def _wait(self, item: OutboxItem, now: datetime, wait: float, cosmetic: bool, report: DrainReport) -> None:
+        """The pacer says not yet: put the row back until then (no attempt used), or drop a
+        cosmetic row that has already waited its patience out."""
+        queued_for = (now - datetime.fromisoformat(item.created_at)).total_seconds()
+        if cosmetic and queued_for + wait > self.cosmetic_patience:
+            self._skip(item, f"dropped: cosmetic, {item.method} saturated", report)
+            return
+        when = now + timedelta(seconds=wait)
+        outbox.defer(self.store, item.id, when, f"paced: {item.method}")
+        report.paced += 1
+        report.put_back(when)
+        self._log(logging.DEBUG, item, "paced", wait=f"{wait:.2f}s")
+
+    def _rate_limited(self, item: OutboxItem, bucket: tuple[str, str], now: datetime, retry_after: float | None,
+                      report: DrainReport) -> None:
+        """Slack answered 429: pause the method (the channel, for chat.postMessage) for every sender
+        until Retry-After has passed, and put the row back without using an attempt."""
+        pause = max(1.0, retry_after if retry_after is not None else self.base_delay)
+        until = now + timedelta(seconds=pause)
+        self.pacer.pause(bucket, until.timestamp())
+        outbox.hold(self.store, item.method, until, channel=bucket[1] or None)
+        outbox.defer(self.store, item.id, until, "ratelimited")
+        report.ratelimited += 1
+        report.put_back(until)
+        self._log(logging.INFO, item, "ratelimited", "ratelimited", retry_at=outbox.to_iso(until))
+
+    def _respond(self, url: str, payload: dict[str, Any], now: datetime) -> bool:
+        """Replace the clicked message through its response_url; False when that did not work
+        (used five times, expired, unreachable) and ``chat.update`` must do it instead."""
+        from slack_sdk.webhook import WebhookClient
+
+        if self.pacer.take(tiers.bucket_of("response_url", {"channel": url}), now.timestamp()) > 0:
+            return False
+        body = {"replace_original": True, **{k: payload[k] for k in ("text", "blocks") if k in payload}}
+        try:
+            response = WebhookClient(url, timeout=self.client.timeout or 30, retry_handlers=[]).send_dict(body)
+        except (URLError, TimeoutError, ConnectionError, HTTPException, SlackRequestError, ValueError) as error:
+            log.info("response_url did not work (%s); falling back to chat.update", type(error).__name__)
+            return False
+        if response.status_code != 200:
+            log.info("response_url answered %s %r; falling back to chat.update", response.status_code,
+                     (response.body or "")[:40])
+            return False
+        return True
 
     def _resolve(self, item: OutboxItem, now: datetime) -> dict[str, Any] | None:
         """The payload to send, with ``_update_of`` replaced by the channel and ts the earlier post got.

@@ -10,9 +10,11 @@ conversation's calls keep their order (see ``outbox.claim_due``).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 
-from bot.outbox.sender import OutboxSender
+from bot import clock
+from bot.outbox.sender import DrainReport, OutboxSender
 
 log = logging.getLogger("rebound.outbox")
 
@@ -45,13 +47,24 @@ class OutboxWorker:
             thread.join(timeout)
 
     def _loop(self, wake: threading.Event) -> None:
+        timeout = self.idle_seconds
         while not self._stop.is_set():
-            wake.wait(self.idle_seconds)
+            wake.wait(timeout)
             wake.clear()
+            timeout = self.idle_seconds
             try:
                 while not self._stop.is_set():
                     report = self.sender.drain(limit=50)
-                    if not (report.sent or report.retried or report.failed):
+                    if not (report.sent or report.retried or report.failed or report.skipped):
+                        timeout = self._until_due(report)
                         break
             except Exception:  # a sender thread must outlive one bad send; the row stays queued
                 log.exception("outbox drain failed; will retry")
+
+    def _until_due(self, report: DrainReport) -> float:
+        """Seconds to sleep: until the first row put back (paced, rate-limited) is due, at most
+        ``idle_seconds``. Rows are stored due at whole seconds, rounded up."""
+        if report.next_due is None:
+            return self.idle_seconds
+        due = math.ceil(report.next_due.timestamp())
+        return min(self.idle_seconds, max(0.01, due - clock.now().timestamp() + 0.005))

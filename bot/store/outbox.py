@@ -20,6 +20,10 @@ from typing import Any
 from bot import clock
 from bot.store.db import Store
 
+# Payload field marking a call that only tidies up (retiring an answered question): it never
+# holds up a later call of its run, and the sender may drop it when its method is saturated.
+COSMETIC = "_cosmetic"
+
 _COLUMNS = (
     "id, key, method, payload, status, attempts, next_attempt_at, lease_until, last_error, "
     "created_at, sent_at, result, run_id, team"
@@ -127,7 +131,9 @@ def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60
 
     Rows of one run form a lane: a row is not due while an earlier row of the same run is
     unsent, so several senders working in parallel still post a conversation in order (the
-    intro before the first question, a question before the update that retires it).
+    intro before the first question, a question before the update that retires it). A
+    cosmetic row (``COSMETIC`` in its payload: a ✅ on an answered question) holds up no
+    later row, so the next question never waits for a rate-limited ``chat.update``.
     """
     if limit <= 0:
         return []
@@ -144,7 +150,8 @@ def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60
                   AND (run_id IS NULL OR NOT EXISTS (
                       SELECT 1 FROM outbox AS earlier
                       WHERE earlier.run_id = item.run_id AND earlier.id < item.id
-                        AND earlier.status IN ('pending', 'sending')))
+                        AND earlier.status IN ('pending', 'sending')
+                        AND json_extract(earlier.payload, '$.{COSMETIC}') IS NULL))
                 ORDER BY next_attempt_at, id
                 LIMIT ?
             )
@@ -223,3 +230,76 @@ def counts(store: Store) -> dict[str, int]:
     """Rows by status (pending, sending, sent, failed), for ``rebound status``."""
     found = dict(store.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall())
     return {status: found.get(status, 0) for status in ("pending", "sending", "failed", "sent")}
+
+
+def mark_skipped(store: Store, id: int, reason: str) -> bool:
+    """Settle a claimed row without calling Slack, because the call became unnecessary (a newer
+    update of the same message is queued, or a cosmetic update was dropped while its method
+    was saturated). It counts as done (``sent``, never retried) and ``result`` says why."""
+    with store.transaction() as db:
+        cursor = db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, lease_until = NULL, last_error = NULL"
+            " WHERE id = ? AND status = 'sending'",
+            [clock.now_iso(), json.dumps({"skipped": reason}, ensure_ascii=False), id],
+        )
+        return cursor.rowcount == 1
+
+
+def hold(store: Store, method: str, until: datetime, *, channel: str | None = None) -> int:
+    """Slack answered 429 for ``method`` (in ``channel``): no pending row of it is due before
+    ``until``, so senders in other threads and processes don't call it in the meantime either.
+    Returns how many rows were held back."""
+    sql = ("UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND method = ? AND next_attempt_at < ?")
+    params: list[Any] = [to_iso(until), method, to_iso(until)]
+    if channel is not None:
+        sql += " AND json_extract(payload, '$.channel') = ?"
+        params.append(channel)
+    with store.transaction() as db:
+        return db.execute(sql, params).rowcount
+
+
+def newer_update(store: Store, item: OutboxItem, of_field: str) -> str | None:
+    """The key of a later pending ``chat.update`` of the same message as ``item``, if one is queued:
+    then only the newest content need go out. A message is named by ``of_field`` (the key of the
+    post it updates) or by its channel and ts."""
+    payload = item.payload
+    if item.method != "chat.update" or not isinstance(payload, dict):
+        return None
+    if payload.get(of_field):
+        where, params = f"json_extract(payload, '$.{of_field}') = ?", [payload[of_field]]
+    elif payload.get("channel") and payload.get("ts"):
+        where = "json_extract(payload, '$.channel') = ? AND json_extract(payload, '$.ts') = ?"
+        params = [payload["channel"], payload["ts"]]
+    else:
+        return None
+    row = store.db.execute(
+        f"SELECT key FROM outbox WHERE method = 'chat.update' AND status = 'pending' AND id > ? AND {where}"
+        " ORDER BY id DESC LIMIT 1",
+        [item.id, *params],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def requeue_failed(store: Store, keys: list[str] | None = None) -> list[str]:
+    """Put failed rows back to ``pending``, due now with a fresh count of attempts (``rebound
+    outbox retry``): every failed row, or only ``keys``. Returns the keys requeued, oldest first.
+
+    The earlier error stays in ``last_error`` (prefixed "retried after: ") until the next outcome.
+    """
+    sql = f"SELECT {_COLUMNS} FROM outbox WHERE status = 'failed'"
+    params: list[Any] = []
+    if keys is not None:
+        if not keys:
+            return []
+        sql += f" AND key IN ({', '.join('?' for _ in keys)})"
+        params.extend(keys)
+    now = to_iso_floor(clock.now())
+    with store.transaction() as db:
+        rows = [_item(row) for row in db.execute(sql + " ORDER BY id", params).fetchall()]
+        for item in rows:
+            db.execute(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
+                " last_error = ? WHERE id = ? AND status = 'failed'",
+                [now, f"retried after: {item.last_error}" if item.last_error else None, item.id],
+            )
+    return [item.key for item in rows]

@@ -75,8 +75,9 @@ class RunningApp:
 
 
 def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: dict | None = None,
-              flows: list | None = None) -> RunningApp:
-    """``flows`` replaces the packages of bot.flows (a test plugging in a flow of its own)."""
+              flows: list | None = None, paced: bool = False) -> RunningApp:
+    """``flows`` replaces the packages of bot.flows (a test plugging in a flow of its own);
+    ``paced`` keeps the production pacer (tests drain a frozen clock, so by default it is off)."""
     import waitress
 
     teams = tmp_path / "teams.yml"
@@ -91,6 +92,12 @@ def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: di
         **(env or {}),
     })
     services = build_services(settings, teams_required=True, slack=True, flows=flows)
+    if not paced:
+        # Tests drain a frozen clock, where a paced row would never fall due; pacing and the
+        # tier-enforcing stand-in have their own tests (tests/test_outbox_ratelimits.py).
+        from bot.outbox.pacing import Pacer
+
+        services.sender.pacer = Pacer(limits=None)
     app = create_app(settings, services, process_before_response=True)
     server = waitress.create_server(create_wsgi_app(app, services.store), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
