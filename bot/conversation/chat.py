@@ -126,7 +126,8 @@ class Chat:
         chosen = max(active, key=lambda run: run.updated_at)
         return run_store.get_run(self.store, chosen.id)
 
-    def _answer(self, run: Run, user_id: str, raw: Any, *, step_id: str | None = None) -> None:
+    def _answer(self, run: Run, user_id: str, raw: Any, *, step_id: str | None = None,
+                clicked: ActionInput | None = None) -> None:
         before = self.conversations.turn(run)
         if before.question is None:
             self.screens.note(user_id, self.say("at_review"), run)
@@ -141,7 +142,7 @@ class Chat:
             return
         for warning in turn.warnings:
             self.screens.note(user_id, self.say("warning", message=warning), turn.run)
-        self.screens.show(turn, retire=self.screens.answered_line(turn, turn.answered, turn.value))
+        self.screens.show(turn, retire=self.screens.answered_line(turn, turn.answered, turn.value), clicked=clicked)
 
     def action(self, action: ActionInput) -> None:
         """A button, select or picker in our messages. Forged, stale and double clicks change nothing."""
@@ -197,32 +198,33 @@ class Chat:
             raw = action.value if kind == ids.ANSWER else action.selected
             if not isinstance(raw, str):  # Slack always sends the value; this payload was not Slack's
                 raise ActionRefused("malformed", "no value")
-            self._answer(run, user_id, raw, step_id=on_screen)
+            self._answer(run, user_id, raw, step_id=on_screen, clicked=action)
         elif kind == ids.MULTI_DONE:
-            self._answer(run, user_id, self._multi_selection(action), step_id=on_screen)
+            self._answer(run, user_id, self._multi_selection(action), step_id=on_screen, clicked=action)
         elif kind == ids.BACK:
             before = self.conversations.turn(run)
             turn = self.conversations.back(run.id, user_id)
             self.screens.show(turn, retire=(before.question.ask if before.question else "Review",
-                                     sm.note_blocks("↩ Went back to an earlier question.")))
+                                     sm.note_blocks("↩ Went back to an earlier question.")), clicked=action)
         elif kind == ids.SKIP:
             before = self.conversations.turn(run)
             step_id = before.question.id if before.question else None
             turn = self.conversations.skip(run.id, user_id)
-            self.screens.show(turn, retire=self.screens.answered_line(before, step_id, None) if step_id else None)
+            self.screens.show(turn, retire=self.screens.answered_line(before, step_id, None) if step_id else None,
+                              clicked=action)
         elif kind == ids.EDIT:
             if run.meta.get("screen") != "review" or not on_screen:
                 raise ActionRefused("stale", "stale edit")
             turn = self.conversations.edit(run.id, user_id, on_screen)
-            self.screens.show(turn, retire=("Editing", sm.note_blocks("✏️ Editing an answer…")))
+            self.screens.show(turn, retire=("Editing", sm.note_blocks("✏️ Editing an answer…")), clicked=action)
         elif kind == ids.SUBMIT:
-            self._submit(run, user_id)
+            self._submit(run, user_id, action)
         elif kind == ids.CANCEL:
             if not run.active:
                 raise ActionRefused(run.status, "already over")
             self.conversations.cancel(run.id, user_id)
             text = self.say("cancelled", playbook=self.conversations.playbook(run.playbook).model_dump())
-            self.screens.retire(run, text, sm.note_blocks(text), self.screens.next_seq(run))
+            self.screens.retire(run, text, sm.note_blocks(text), self.screens.next_seq(run), action)
         elif kind in (ids.RESUME, ids.OPEN_RUN):
             if not run.active:
                 raise ActionRefused(run.status, "already over")
@@ -254,7 +256,7 @@ class Chat:
                     return [o.get("value") for o in selected if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
         return []
 
-    def _submit(self, run: Run, user_id: str) -> None:
+    def _submit(self, run: Run, user_id: str, clicked: ActionInput | None = None) -> None:
         if run.meta.get("screen") != "review":
             raise ActionRefused("stale", "not at review")
         result = self.submissions.submit(run.id, user_id)
@@ -266,7 +268,7 @@ class Chat:
         done = self.say("submitted", playbook=playbook.model_dump(),
                         shared=[d.to for d in result.deliveries if d.channel],
                         not_shared=[d.skipped_reason for d in result.deliveries if d.skipped_reason])
-        self.screens.retire(run, done, sm.note_blocks(done), self.screens.next_seq(run))
+        self.screens.retire(run, done, sm.note_blocks(done), self.screens.next_seq(run), clicked)
         self.screens.post(f"summary:{run.id}", dm_of(run, user_id), summary, bk.text_blocks(summary)[: bk.MAX_MESSAGE_BLOCKS], run)
         for hook in self.after_summary:
             hook(result.run)

@@ -41,3 +41,7 @@ class ActionInput:
     state_values: Mapping[str, Any] = field(default_factory=dict)
     action_ts: str | None = None
     channel_id: str | None = None
+    # Where the click happened, so the clicked message can be replaced through the action's
+    # response_url instead of a rate-limited chat.update (see Screens.retire).
+    message_ts: str | None = None
+    response_url: str | None = None

@@ -15,12 +15,14 @@ from typing import Any
 
 from bot import ids
 from bot.conversation.conversations import Conversations, Turn
+from bot.conversation.inputs import ActionInput
 from bot.engine import answers as answer_parsing
 from bot.engine import runner
 from bot.errors import AnswerRejected
 from bot.render import blocks as bk
 from bot.render import slack_messages as sm
 from bot.render.templates import Renderer
+from bot.outbox.sender import RESPONSE_URL, UPDATE_OF
 from bot.store import outbox
 from bot.store import runs as run_store
 from bot.store.runs import Run
@@ -50,9 +52,19 @@ class Screens:
         outbox.enqueue(self.store, key, "chat.postMessage", payload, run_id=run.id if run else None,
                        team=run.team if run else None)
 
-    def update(self, key: str, of_key: str, text: str, blocks: list[dict[str, Any]], run: Run) -> None:
-        """Replace a message posted earlier through the outbox; the sender fills in its channel and ts."""
-        payload = {"text": bk.fallback_text(text) or "Rebound", "blocks": blocks, "_update_of": of_key}
+    def update(self, key: str, of_key: str, text: str, blocks: list[dict[str, Any]], run: Run, *,
+               cosmetic: bool = False, clicked: dict[str, str] | None = None) -> None:
+        """Replace a message posted earlier through the outbox; the sender fills in its channel and ts.
+
+        ``cosmetic``: the update only tidies up, so it holds up nothing queued after it and may be
+        dropped while chat.update is saturated. ``clicked``: the click's response_url and message
+        ts, used first when the click was on this very message.
+        """
+        payload = {"text": bk.fallback_text(text) or "Rebound", "blocks": blocks, UPDATE_OF: of_key}
+        if cosmetic:
+            payload[outbox.COSMETIC] = True
+        if clicked:
+            payload[RESPONSE_URL] = clicked
         outbox.enqueue(self.store, key, "chat.update", payload, run_id=run.id, team=run.team)
 
     def note(self, user_id: str, text: str, run: Run | None = None) -> None:
@@ -64,14 +76,29 @@ class Screens:
     def next_seq(run: Run) -> int:
         return int(run.meta.get("seq", 0)) + 1
 
-    def retire(self, run: Run, text: str, blocks: list[dict[str, Any]], seq: int) -> None:
-        """Turn the message on screen into a transcript line (no buttons left to click twice)."""
+    def retire(self, run: Run, text: str, blocks: list[dict[str, Any]], seq: int,
+               clicked: ActionInput | None = None) -> None:
+        """Turn the message on screen into a transcript line (no buttons left to click twice).
+
+        Cosmetic: the next question never waits for it (chat.update is Tier 3, about 50 a
+        minute for the whole workspace). When the click came from that very message, its
+        response_url replaces it without a Tier 3 call.
+        """
         shown = run.meta.get("screen_key")
         if shown:
-            self.update(f"{shown}:done:{seq}", shown, text, blocks, run)
+            self.update(f"{shown}:done:{seq}", shown, text, blocks, run, cosmetic=True,
+                        clicked=self._clicked_message(clicked))
+
+    @staticmethod
+    def _clicked_message(clicked: ActionInput | None) -> dict[str, str] | None:
+        """The click's response_url and the ts of the message it sits in. The sender uses the URL
+        only if that ts is the message being updated (an older copy of a screen has its own)."""
+        if clicked is None or not clicked.response_url or not clicked.message_ts:
+            return None
+        return {"url": clicked.response_url, "ts": clicked.message_ts}
 
     def show(self, turn: Turn, *, retire: tuple[str, list[dict[str, Any]]] | None = None,
-             again: str | None = None) -> None:
+             again: str | None = None, clicked: ActionInput | None = None) -> None:
         """Post what comes next (a question or the review card) and remember which message it is.
 
         ``again`` (Resume, naming the offer clicked) posts the screen on record once more
@@ -81,7 +108,7 @@ class Screens:
         run = turn.run
         seq = self.next_seq(run)
         if retire is not None:
-            self.retire(run, retire[0], retire[1], seq)
+            self.retire(run, retire[0], retire[1], seq, clicked)
         key = f"screen:{run.id}:{seq}"
         if again is not None:
             seq = int(run.meta.get("seq", 0))

@@ -83,7 +83,7 @@ class Pacer:
             state.at = max(state.at, at)
             needed = 1.0 if essential else 1.0 + self.reserve_for_essential(limit)
             needed = min(needed, float(limit.burst))  # a burst of 1 still lets a cosmetic call through
-            if state.tokens >= needed:
+            if state.tokens >= needed - 1e-6:  # float seconds since 1970 lose the last digits
                 state.tokens -= 1.0
                 return 0.0
             return (needed - state.tokens) / rate

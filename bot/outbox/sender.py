@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from http.client import HTTPException
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
@@ -336,6 +337,9 @@ class OutboxSender:
         (used five times, expired, unreachable) and ``chat.update`` must do it instead."""
         from slack_sdk.webhook import WebhookClient
 
+        if not self._trusted_response_url(url):
+            log.warning("response_url not on Slack's host; using chat.update instead")
+            return False
         if self.pacer.take(tiers.bucket_of("response_url", {"channel": url}), now.timestamp()) > 0:
             return False
         body = {"replace_original": True, **{k: payload[k] for k in ("text", "blocks") if k in payload}}
@@ -349,6 +353,13 @@ class OutboxSender:
                      (response.body or "")[:40])
             return False
         return True
+
+    def _trusted_response_url(self, url: str) -> bool:
+        """Post only to Slack's hooks host, or to the host the Web API client talks to (a stand-in)."""
+        parts = urlsplit(url)
+        api = urlsplit(self.client.base_url)
+        return (parts.scheme == "https" and parts.hostname == "hooks.slack.com") or (
+            (parts.scheme, parts.netloc) == (api.scheme, api.netloc))
 
     def _resolve(self, item: OutboxItem, now: datetime) -> dict[str, Any] | None:
         """The payload to send, with ``_update_of`` replaced by the channel and ts the earlier post got.

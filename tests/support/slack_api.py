@@ -15,6 +15,7 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -94,6 +95,7 @@ class SlackApiStandIn:
         self.uploads: dict[str, bytes | None] = {}
         self._lock = threading.Lock()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._init_rate_limits()
         self._seq = itertools.count(1)
         # Socket Mode: apps.connections.open hands out this websocket URL for the app-level token.
         self.app_token = "xapp-1-A0REBOUND-test"
@@ -190,6 +192,9 @@ class SlackApiStandIn:
             self.views.clear()
             self.home.clear()
             self.uploads.clear()
+            self._buckets.clear()
+            self._response_url_uses.clear()
+            self.refused.clear()
 
     # ----------------------------------------------------------------- HTTP
 
@@ -222,7 +227,7 @@ class SlackApiStandIn:
         call = Call(method, params, token, headers)
         with self._lock:
             self.calls.append(call)
-            failure = self._take_failure(method)
+            failure = self._take_failure(method) or self._tier_refusal(method, params)
         if failure is not None:
             payload = {"ok": False, "error": failure.error or ("ratelimited" if failure.status == 429 else "internal_error")}
             extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
@@ -276,11 +281,16 @@ class SlackApiStandIn:
         call = Call("response_url", params, None, headers)
         with self._lock:
             self.calls.append(call)
+            used_up = self._use_response_url(handler.path)
+        if used_up:
+            self._reply(handler, 404, b"used_url", content_type="text/plain")
+            return
         problems = [] if params.get("delete_original") else self._check("response_url", message_violations(params))
         # Slack answers a response_url with plain text: "ok", or the error name with 400.
         if problems:
             self._reply(handler, 400, problems[0][0].encode(), content_type="text/plain")
         else:
+            self._replace_via_response_url(handler.path, params)
             self._reply(handler, 200, b"ok", content_type="text/plain")
 
     def _reply_json(self, handler: _Handler, status: int, payload: dict, headers: dict | None = None) -> None:
@@ -478,6 +488,66 @@ class SlackApiStandIn:
             done.append({"id": file_id, "title": item.get("title") or file_id, "name": item.get("title") or file_id,
                          "size": len(data), "channels": channels})
         return {"files": done}
+
+
+    # ----------------------------------------------------------------- Slack's rate limits
+    # (tier mode and response_url uses; kept together so this block can move with its tests)
+
+    def _init_rate_limits(self) -> None:
+        self._tiers: Any = None  # {method: Limit} while enforce_tiers() is on
+        self._tier_clock: Callable[[], float] = time.time
+        self._buckets: dict[tuple[str, str], list[float]] = {}  # bucket -> [tokens, counted at]
+        self._response_url_uses: dict[str, int] = defaultdict(int)
+        self.refused: list[Call] = []  # calls answered 429 by tier mode
+
+    def enforce_tiers(self, limits: Any = None, *, clock: Callable[[], float] | None = None) -> None:
+        """Answer like Slack when a method (``chat.postMessage``: a channel) is called faster than
+        its tier allows: HTTP 429, ``ratelimited``, ``Retry-After`` in whole seconds.
+
+        ``limits`` defaults to Rebound's one table, ``bot.outbox.tiers.TIERS`` (Slack's figures,
+        without the pacer's margin); ``clock`` (seconds) lets a test drive time.
+        """
+        from bot.outbox import tiers
+
+        with self._lock:
+            self._tiers = dict(tiers.TIERS if limits is None else limits)
+            self._tiers_default = tiers.DEFAULT
+            self._tier_clock = clock or time.time
+            self._buckets.clear()
+
+    def _tier_refusal(self, method: str, params: dict) -> _Failure | None:
+        """Called under ``self._lock``: a 429 when ``method`` has no token left, else None."""
+        if self._tiers is None or method == "auth.test":
+            return None
+        limit = self._tiers.get(method, self._tiers_default)
+        channel = params.get("channel") if limit.per_channel else ""
+        bucket = (method, channel if isinstance(channel, str) else "")
+        now = self._tier_clock()
+        tokens, counted = self._buckets.get(bucket, [float(limit.burst), now])
+        tokens = min(float(limit.burst), tokens + max(0.0, now - counted) * limit.per_second)
+        if tokens >= 1.0:
+            self._buckets[bucket] = [tokens - 1.0, max(counted, now)]
+            return None
+        self._buckets[bucket] = [tokens, max(counted, now)]
+        self.refused.append(Call(method, params, None, {}))
+        retry_after = max(1, math.ceil((1.0 - tokens) / limit.per_second))
+        return _Failure(429, "ratelimited", retry_after, 1)
+
+    def _use_response_url(self, path: str) -> bool:
+        """Count one use of a response_url (under ``self._lock``); True past Slack's five."""
+        self._response_url_uses[path] += 1
+        return self._response_url_uses[path] > 5
+
+    def _replace_via_response_url(self, path: str, params: dict) -> None:
+        """``replace_original`` through a click's response_url replaces that message, as on Slack.
+        The response_urls SlackSender mints end in ``/<channel>/<message ts>``."""
+        parts = urlsplit(path).path.split("/")
+        if len(parts) < 7 or not params.get("replace_original"):
+            return
+        channel, ts = parts[-2], parts[-1]
+        with self._lock:
+            if (channel, ts) in self.messages:
+                self.messages[(channel, ts)] = self._message(params, ts)
 
 
 class _Handler(BaseHTTPRequestHandler):

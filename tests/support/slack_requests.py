@@ -252,7 +252,8 @@ class SlackSender:
             payload["channel"] = {"id": channel, "name": "directmessage" if channel.startswith("D") else "sales"}
             payload["message"] = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": "", "ts": ts,
                                   "blocks": [], **(message or {})}
-            payload["response_url"] = self.response_url
+            # Slack mints a response_url per interaction; this one names the clicked message.
+            payload["response_url"] = f"{self.response_url}/{channel}/{ts}"
         return self._send_payload(payload)
 
     def view_submission(

@@ -41,10 +41,12 @@ def to_input(body: dict[str, Any]) -> ActionInput | None:
     state = body.get("state") if isinstance(body.get("state"), dict) else {}
     values = state.get("values") if isinstance(state.get("values"), dict) else {}
     channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    container = body.get("container") if isinstance(body.get("container"), dict) else {}
     return ActionInput(
         user_id=user["id"], action_id=_text(action.get("action_id")) or "", block_id=_text(action.get("block_id")),
         value=_text(action.get("value")), selected=_selected(action), state_values=values,
         action_ts=_text(action.get("action_ts")), channel_id=_text(channel.get("id")),
+        message_ts=_text(container.get("message_ts")), response_url=_text(body.get("response_url")),
     )
 
 

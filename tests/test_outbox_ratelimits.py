@@ -1,0 +1,240 @@
+"""Slack's rate limits: a 429 pauses the method for every sender and uses no attempt, each
+method is paced to its tier (bot/outbox/tiers.py), cosmetic updates give way to essential
+calls, and updates of one message are merged. Time is driven by hand (``at``), never slept."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from freezegun import freeze_time
+
+from bot.outbox import tiers
+from bot.outbox.pacing import Pacer
+from bot.outbox.sender import OutboxSender, build_client
+from bot.store import open_store, outbox
+
+NOW = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+T0 = NOW.timestamp()
+
+
+def post(text: str, channel: str = "C123") -> dict:
+    return {"channel": channel, "text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def update(text: str, ts: str = "1700000000.000100", channel: str = "C123", **extra) -> dict:
+    return {**post(text, channel), "ts": ts, **extra}
+
+
+def sender_for(store, slack_api, pacer: Pacer | None = None, **options) -> OutboxSender:
+    return OutboxSender(store, build_client(slack_api.token, base_url=slack_api.url, timeout=5), pacer=pacer, **options)
+
+
+def drain_until_settled(sender: OutboxSender, store, start: datetime, *, step: float = 1.0, most: int = 600):
+    """Drain at ``start``, ``start + step`` ... until nothing is pending; returns the moment it settled."""
+    at = start
+    for _ in range(most):
+        sender.drain(at, limit=500)
+        counts = outbox.counts(store)
+        if not counts["pending"] and not counts["sending"]:
+            return at
+        at += timedelta(seconds=step)
+    raise AssertionError(f"not settled after {most} steps: {outbox.counts(store)}")
+
+
+# --- a 429 never makes a message fail ---------------------------------------------------
+
+
+@freeze_time(NOW)
+def test_twenty_dms_queued_while_slack_refuses_160_calls_are_all_sent(store, slack_api):
+    for n in range(20):
+        outbox.enqueue(store, f"dm:{n}", "chat.postMessage", post(f"hello {n}", channel=f"U{n:04d}"))
+    slack_api.fail_next("chat.postMessage", status=429, retry_after=1, times=160)
+    sender = sender_for(store, slack_api)  # 8 attempts, as in production
+
+    drain_until_settled(sender, store, NOW)
+
+    assert outbox.counts(store) == {"pending": 0, "sending": 0, "failed": 0, "sent": 20}
+    assert len(slack_api.calls_to("chat.postMessage")) == 180  # 160 refused, then each DM once
+    assert {outbox.get(store, f"dm:{n}").attempts for n in range(20)} == {1}  # the 429s used none
+
+
+@freeze_time(NOW)
+def test_a_429_holds_the_method_for_every_sender_until_retry_after(db_path, store, slack_api):
+    for n in range(3):
+        outbox.enqueue(store, f"u{n}", "chat.update", update(f"v{n}", ts=f"1700000000.00010{n}"))
+    slack_api.fail_next("chat.update", status=429, retry_after=10)
+    first = sender_for(store, slack_api)
+    report = first.drain(NOW)
+    assert (report.ratelimited, report.sent, report.failed) == (1, 0, 0)
+    assert len(slack_api.calls_to("chat.update")) == 1  # the other two were held, not tried
+
+    other_process = open_store(db_path)  # a second instance: its own pacer, the same rows
+    other = sender_for(other_process, slack_api)
+    assert other.drain(NOW + timedelta(seconds=9)).sent == 0
+    assert len(slack_api.calls_to("chat.update")) == 1
+    assert [outbox.get(store, f"u{n}").next_attempt_at for n in range(3)] == ["2026-11-23T09:00:10+00:00"] * 3
+    assert other.drain(NOW + timedelta(seconds=10)).sent == 3
+    assert first.pacer.paused_until(("chat.update", "")) == T0 + 10
+    other_process.close()
+
+
+@freeze_time(NOW)
+def test_a_429_on_one_channel_holds_only_that_channel(store, slack_api):
+    outbox.enqueue(store, "a1", "chat.postMessage", post("a1", channel="C0A"))
+    outbox.enqueue(store, "a2", "chat.postMessage", post("a2", channel="C0A"))
+    outbox.enqueue(store, "b1", "chat.postMessage", post("b1", channel="C0B"))
+    slack_api.fail_next("chat.postMessage", status=429, retry_after=5)
+    report = sender_for(store, slack_api).drain(NOW)
+    assert (report.ratelimited, report.sent) == (1, 1)
+    assert [c.params["channel"] for c in slack_api.calls_to("chat.postMessage")] == ["C0A", "C0B"]
+    assert outbox.get(store, "a2").next_attempt_at == "2026-11-23T09:00:05+00:00"
+    assert outbox.get(store, "b1").status == "sent"
+
+
+# --- the pacer: token buckets from the one table ----------------------------------------
+
+
+def test_pacer_lets_a_burst_through_then_keeps_the_tiers_pace():
+    pacer = Pacer()
+    bucket = ("chat.update", "")
+    assert tiers.limit_for("chat.update") is tiers.TIER_3
+    assert [pacer.take(bucket, T0) for _ in range(5)] == [0.0] * 5  # Tier 3's burst
+    rate = 50 / 60 * tiers.PACE_MARGIN  # 0.75 calls a second
+    assert pacer.take(bucket, T0) == pytest.approx(1 / rate)  # 1.333 s
+    assert pacer.take(bucket, T0 + 1 / rate - 0.01) > 0
+    assert pacer.take(bucket, T0 + 1 / rate) == 0.0
+    # Other methods and other tiers have buckets of their own.
+    assert pacer.take(("views.publish", ""), T0) == 0.0
+    assert tiers.limit_for("views.publish") is tiers.TIER_4 and tiers.limit_for("chat.postEphemeral") is tiers.TIER_4
+    assert tiers.limit_for("conversations.open") is tiers.TIER_3 and tiers.limit_for("users.lookupByEmail") is tiers.TIER_3
+    assert tiers.limit_for("some.new_method") is tiers.TIER_2
+
+
+def test_pacer_counts_chat_post_message_per_channel():
+    pacer = Pacer()
+    first = tiers.bucket_of("chat.postMessage", {"channel": "D1"})
+    second = tiers.bucket_of("chat.postMessage", {"channel": "D2"})
+    assert first == ("chat.postMessage", "D1")
+    assert [pacer.take(first, T0) for _ in range(4)] == [0.0] * 4  # a short burst
+    assert pacer.take(first, T0) == pytest.approx(1 / (1 * tiers.PACE_MARGIN))  # then about one a second
+    assert pacer.take(second, T0) == 0.0  # another DM is not held up
+
+
+def test_pacer_keeps_room_for_essential_calls():
+    pacer = Pacer()
+    bucket = ("chat.update", "")
+    assert pacer.take(bucket, T0) == 0.0 and pacer.take(bucket, T0) == 0.0  # 3 of 5 tokens left
+    # A cosmetic call must leave 2.5 tokens (half the burst): it needs 3.5 and waits for 0.5 of a token.
+    assert pacer.take(bucket, T0, essential=False) == pytest.approx(0.5 / 0.75)
+    assert pacer.take(bucket, T0) == 0.0  # an essential one goes at once
+
+
+def test_pacer_pause_wins_and_the_pace_restarts_empty():
+    pacer = Pacer()
+    bucket = ("chat.update", "")
+    pacer.pause(bucket, T0 + 30)
+    assert pacer.take(bucket, T0 + 29) == pytest.approx(1.0)
+    assert pacer.take(bucket, T0 + 30) == pytest.approx(1 / 0.75)  # no burst right after a 429
+    unpaced = Pacer(limits=None)
+    assert [unpaced.take(bucket, T0) for _ in range(100)] == [0.0] * 100
+    unpaced.pause(bucket, T0 + 2)
+    assert unpaced.take(bucket, T0 + 1) == pytest.approx(1.0)
+
+
+# --- against a stand-in that enforces the tiers -------------------------------------------
+
+
+def test_paced_sender_stays_inside_the_tiers_of_a_strict_slack(store, slack_api):
+    clock = [T0]
+    slack_api.enforce_tiers(clock=lambda: clock[0])
+    with freeze_time(NOW):
+        for n in range(60):
+            outbox.enqueue(store, f"u{n}", "chat.update", update(f"v{n}", ts=f"1700000000.{n:06d}"))
+        for n in range(10):
+            outbox.enqueue(store, f"p{n}", "chat.postMessage", post(f"p{n}", channel="C0TEAM"))
+    sender = sender_for(store, slack_api, pacer=Pacer())
+    updates_by, posts_by = {}, {}
+    at = NOW
+    for second in range(120):
+        clock[0] = at.timestamp()
+        with freeze_time(at):
+            sender.drain(at, limit=500)
+        updates_by[second] = len(slack_api.calls_to("chat.update"))
+        posts_by[second] = len(slack_api.calls_to("chat.postMessage"))
+        at += timedelta(seconds=1)
+    assert slack_api.refused == []  # Slack never had to say no
+    assert outbox.counts(store) == {"pending": 0, "sending": 0, "failed": 0, "sent": 70}
+    # Tier 3 (50 a minute): a burst of 5, then 0.75 a second (90% of Slack's pace).
+    assert (updates_by[0], updates_by[1], updates_by[2]) == (5, 5, 6)
+    assert (updates_by[59], updates_by[60]) == (49, 50)  # 50 in the first minute: Slack's figure, not one more
+    assert (updates_by[73], updates_by[74]) == (59, 60)
+    # chat.postMessage to one channel: a burst of 4, then 0.9 a second.
+    assert (posts_by[0], posts_by[1], posts_by[2], posts_by[7]) == (4, 4, 5, 10)
+
+
+def test_strict_standin_answers_429_with_retry_after_once_a_tier_is_used_up(store, slack_api):
+    clock = [T0]
+    slack_api.enforce_tiers(clock=lambda: clock[0])
+    with freeze_time(NOW):
+        for n in range(6):
+            outbox.enqueue(store, f"u{n}", "chat.update", update(f"v{n}", ts=f"1700000000.{n:06d}"))
+    report = sender_for(store, slack_api).drain(NOW)  # an unpaced sender: Slack has to refuse
+    assert (report.sent, report.ratelimited, report.failed) == (5, 1, 0)
+    (refused,) = slack_api.refused
+    assert refused.method == "chat.update"
+    assert outbox.get(store, "u5").next_attempt_at == "2026-11-23T09:00:02+00:00"  # Retry-After: 2 (1.2 s up)
+
+
+# --- essential first: merged and dropped updates -------------------------------------------
+
+
+@freeze_time(NOW)
+def test_queued_updates_of_one_message_send_only_the_newest(store, slack_api):
+    for n in range(3):
+        outbox.enqueue(store, f"plan:update:{n}", "chat.update", update(f"version {n}"))
+    report = sender_for(store, slack_api).drain(NOW)
+    assert (report.sent, report.skipped) == (1, 2)
+    (call,) = slack_api.calls_to("chat.update")
+    assert call.params["text"] == "version 2"
+    assert outbox.get(store, "plan:update:0").result == {"skipped": "merged into plan:update:2"}
+    assert outbox.get(store, "plan:update:1").status == "sent"
+
+
+def test_cosmetic_update_waits_for_room_then_is_dropped_when_saturated(store, slack_api):
+    with freeze_time(NOW):
+        for n in range(5):
+            outbox.enqueue(store, f"essential:{n}", "chat.update", update(f"e{n}", ts=f"1700000000.00000{n}"))
+        outbox.enqueue(store, "tick", "chat.update", update("✅", ts="1700000000.000999", _cosmetic=True))
+    sender = sender_for(store, slack_api, pacer=Pacer(), cosmetic_patience=30)
+    report = sender.drain(NOW)
+    assert (report.sent, report.paced) == (5, 1)  # the burst went to the essential updates
+    assert outbox.get(store, "tick").attempts == 0
+    # Keep the method saturated with essential updates: the cosmetic one never gets its room.
+    at = NOW
+    for n in range(40):
+        at += timedelta(seconds=1)
+        with freeze_time(at):
+            outbox.enqueue(store, f"more:{n}", "chat.update", update(f"m{n}", ts=f"1700000001.{n:06d}"))
+            sender.drain(at)
+        if outbox.get(store, "tick").status == "sent":
+            break
+    tick = outbox.get(store, "tick")
+    assert tick.status == "sent" and tick.result == {"skipped": "dropped: cosmetic, chat.update saturated"}
+    assert "✅" not in [c.params["text"] for c in slack_api.calls_to("chat.update")]
+    assert outbox.counts(store)["failed"] == 0
+
+
+@freeze_time(NOW)
+def test_cosmetic_update_holds_up_nothing_queued_after_it_in_its_run(store, slack_api):
+    with store.transaction():
+        outbox.enqueue(store, "q1", "chat.postMessage", post("question 1", channel="U0REP1"), run_id="r1")
+    sender = sender_for(store, slack_api)
+    assert sender.drain(NOW).sent == 1
+    with store.transaction():
+        outbox.enqueue(store, "q1:done", "chat.update", {**post("✅ question 1"), "_update_of": "q1", "_cosmetic": True},
+                       run_id="r1")
+        outbox.enqueue(store, "q2", "chat.postMessage", post("question 2", channel="U0REP1"), run_id="r1")
+    slack_api.fail_next("chat.update", status=429, retry_after=60)
+    report = sender.drain(NOW)
+    assert (report.sent, report.ratelimited) == (1, 1)
+    assert [c.params["text"] for c in slack_api.calls_to("chat.postMessage")] == ["question 1", "question 2"]
+    assert "_cosmetic" not in slack_api.calls_to("chat.update")[0].params
