@@ -143,12 +143,20 @@ def test_pacer_pause_wins_and_the_pace_restarts_empty():
 # --- against a stand-in that enforces the tiers -------------------------------------------
 
 
-def test_paced_sender_stays_inside_the_tiers_of_a_strict_slack(store, slack_api):
+def strict_slack_with_updates(store, slack_api, count: int) -> list[float]:
+    """The stand-in enforcing the tiers on a clock the test moves (``clock[0]``), and ``count``
+    queued updates of distinct messages."""
     clock = [T0]
     slack_api.enforce_tiers(clock=lambda: clock[0])
     with freeze_time(NOW):
-        for n in range(60):
+        for n in range(count):
             outbox.enqueue(store, f"u{n}", "chat.update", update(f"v{n}", ts=f"1700000000.{n:06d}"))
+    return clock
+
+
+def test_paced_sender_stays_inside_the_tiers_of_a_strict_slack(store, slack_api):
+    clock = strict_slack_with_updates(store, slack_api, 60)
+    with freeze_time(NOW):
         for n in range(10):
             outbox.enqueue(store, f"p{n}", "chat.postMessage", post(f"p{n}", channel="C0TEAM"))
     sender = sender_for(store, slack_api, pacer=Pacer())
@@ -172,11 +180,7 @@ def test_paced_sender_stays_inside_the_tiers_of_a_strict_slack(store, slack_api)
 
 
 def test_strict_standin_answers_429_with_retry_after_once_a_tier_is_used_up(store, slack_api):
-    clock = [T0]
-    slack_api.enforce_tiers(clock=lambda: clock[0])
-    with freeze_time(NOW):
-        for n in range(6):
-            outbox.enqueue(store, f"u{n}", "chat.update", update(f"v{n}", ts=f"1700000000.{n:06d}"))
+    strict_slack_with_updates(store, slack_api, 6)
     report = sender_for(store, slack_api).drain(NOW)  # an unpaced sender: Slack has to refuse
     assert (report.sent, report.ratelimited, report.failed) == (5, 1, 0)
     (refused,) = slack_api.refused

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -140,49 +141,47 @@ def test_thirty_reps_answering_at_once_get_their_next_question_within_two_second
     assert len(ok_updates) == len(by_chat_update)
 
 
-def test_a_click_retires_its_own_message_through_the_response_url(tmp_path, slack_api, frozen):
+@pytest.fixture
+def second_question(tmp_path, slack_api, frozen):
+    """The app (unpaced), and U0REP1 at the second question of a debrief, which has a Back button."""
     app = start_app(tmp_path, slack_api)
-    try:
-        dm = driver(app, slack_api)
-        dm.command("U0REP1", "/debrief")
-        dm.type("U0REP1", typed(ANSWERS["deal"]))
-        clicked = dm.screen("U0REP1")
-        updates_before = len(slack_api.calls_to("chat.update"))
-        dm.click("U0REP1", "Back")
-        assert len(slack_api.calls_to("chat.update")) == updates_before  # no Tier 3 call
-        (call,) = slack_api.calls_to("response_url")
-        assert call.params["replace_original"] is True
-        retired = slack_api.messages[(clicked.channel, clicked.ts)]
-        assert "Went back" in json.dumps(retired["blocks"])
-        assert dm.screen("U0REP1").ts != clicked.ts  # the question asked again is a new message
-        row = next(item for item in _sent(app) if item.result and item.result.get("via") == "response_url")
-        assert row.method == "chat.update" and row.key.endswith(":done:3")
-    finally:
-        app.stop()
+    dm = driver(app, slack_api)
+    dm.command("U0REP1", "/debrief")
+    dm.type("U0REP1", typed(ANSWERS["deal"]))
+    yield app, dm
+    app.stop()
 
 
-def test_a_used_up_response_url_falls_back_to_chat_update(tmp_path, slack_api, frozen):
-    import urllib.request
+def test_a_click_retires_its_own_message_through_the_response_url(second_question, slack_api):
+    app, dm = second_question
+    clicked = dm.screen("U0REP1")
+    updates_before = len(slack_api.calls_to("chat.update"))
+    dm.click("U0REP1", "Back")
+    assert len(slack_api.calls_to("chat.update")) == updates_before  # no Tier 3 call
+    (call,) = slack_api.calls_to("response_url")
+    assert call.params["replace_original"] is True
+    retired = slack_api.messages[(clicked.channel, clicked.ts)]
+    assert "Went back" in json.dumps(retired["blocks"])
+    assert dm.screen("U0REP1").ts != clicked.ts  # the question asked again is a new message
+    row = next(item for item in _sent(app) if item.result and item.result.get("via") == "response_url")
+    assert row.method == "chat.update" and row.key.endswith(":done:3")
 
-    app = start_app(tmp_path, slack_api)
-    try:
-        dm = driver(app, slack_api)
-        dm.command("U0REP1", "/debrief")
-        dm.type("U0REP1", typed(ANSWERS["deal"]))
-        clicked = dm.screen("U0REP1")
-        url = f"{slack_api.response_url}/{clicked.channel}/{clicked.ts}"
-        for _ in range(5):  # Slack allows five uses of one response_url
-            body = json.dumps({"text": "used", "replace_original": False}).encode()
-            urllib.request.urlopen(urllib.request.Request(url, body, {"Content-Type": "application/json"}), timeout=5)
-        updates_before = len(slack_api.calls_to("chat.update"))
-        dm.click("U0REP1", "Back")
-        assert [c.params.get("replace_original") for c in slack_api.calls_to("response_url")][-1] is True
-        (fallback,) = slack_api.calls_to("chat.update")[updates_before:]
-        assert (fallback.params["channel"], fallback.params["ts"]) == (clicked.channel, clicked.ts)
-        assert "Went back" in json.dumps(slack_api.messages[(clicked.channel, clicked.ts)]["blocks"])
-        assert outbox.counts(app.services.store)["failed"] == 0
-    finally:
-        app.stop()
+
+def test_a_used_up_response_url_falls_back_to_chat_update(second_question, slack_api):
+
+    app, dm = second_question
+    clicked = dm.screen("U0REP1")
+    url = f"{slack_api.response_url}/{clicked.channel}/{clicked.ts}"
+    for _ in range(5):  # Slack allows five uses of one response_url
+        body = json.dumps({"text": "used", "replace_original": False}).encode()
+        urllib.request.urlopen(urllib.request.Request(url, body, {"Content-Type": "application/json"}), timeout=5)
+    updates_before = len(slack_api.calls_to("chat.update"))
+    dm.click("U0REP1", "Back")
+    assert [c.params.get("replace_original") for c in slack_api.calls_to("response_url")][-1] is True
+    (fallback,) = slack_api.calls_to("chat.update")[updates_before:]
+    assert (fallback.params["channel"], fallback.params["ts"]) == (clicked.channel, clicked.ts)
+    assert "Went back" in json.dumps(slack_api.messages[(clicked.channel, clicked.ts)]["blocks"])
+    assert outbox.counts(app.services.store)["failed"] == 0
 
 
 def _sent(app):

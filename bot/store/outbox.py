@@ -18,16 +18,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bot import clock
+from bot.store import queue
 from bot.store.db import Store
 
 # Payload field marking a call that only tidies up (retiring an answered question): it never
 # holds up a later call of its run, and the sender may drop it when its method is saturated.
 COSMETIC = "_cosmetic"
 
-_COLUMNS = (
-    "id, key, method, payload, status, attempts, next_attempt_at, lease_until, last_error, "
-    "created_at, sent_at, result, run_id, team"
-)
+UNSENT = ("pending", "sending", "failed")  # every status but sent
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,9 @@ class OutboxItem:
     result: dict[str, Any] | None
     run_id: str | None
     team: str | None
+
+
+_COLUMNS = queue.columns_of(OutboxItem)
 
 
 def to_iso(moment: datetime) -> str:
@@ -69,23 +70,7 @@ def to_iso_floor(moment: datetime) -> str:
 
 
 def _item(row: tuple) -> OutboxItem:
-    (id_, key, method, payload, status, attempts, next_at, lease, error, created, sent, result, run_id, team) = row
-    return OutboxItem(
-        id=id_,
-        key=key,
-        method=method,
-        payload=json.loads(payload),
-        status=status,
-        attempts=attempts,
-        next_attempt_at=next_at,
-        lease_until=lease,
-        last_error=error,
-        created_at=created,
-        sent_at=sent,
-        result=json.loads(result) if result else None,
-        run_id=run_id,
-        team=team,
-    )
+    return queue.decode(OutboxItem, row, ("payload", "result"))
 
 
 def enqueue(
@@ -104,21 +89,12 @@ def enqueue(
     change it announces. ``not_before`` delays the first attempt (e.g. a scheduled DM).
     """
     now = clock.now()
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO outbox"
-            " (key, method, payload, status, attempts, next_attempt_at, created_at, run_id, team) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
-            [
-                key,
-                method,
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                to_iso(not_before) if not_before is not None else to_iso_floor(now),
-                to_iso_floor(now),
-                run_id,
-                team,
-            ],
-        )
-        return cursor.rowcount == 1
+    return queue.insert_once(store, "outbox", {
+        "key": key, "method": method, "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        "status": "pending", "attempts": 0,
+        "next_attempt_at": to_iso(not_before) if not_before is not None else to_iso_floor(now),
+        "created_at": to_iso_floor(now), "run_id": run_id, "team": team,
+    })
 
 
 def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60) -> list[OutboxItem]:
@@ -164,46 +140,29 @@ def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60
 
 def mark_sent(store: Store, id: int, result: dict[str, Any] | None) -> bool:
     """Record a successful call and what Slack returned (``{"channel", "ts"}`` ...). Idempotent."""
-    with store.transaction() as db:
-        cursor = db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, lease_until = NULL, last_error = NULL"
-            " WHERE id = ? AND status != 'sent'",
-            [clock.now_iso(), json.dumps(result or {}, ensure_ascii=False, sort_keys=True), id],
-        )
-        return cursor.rowcount == 1
+    return queue.move(store, "outbox", id, from_status=UNSENT, to={
+        "status": "sent", "sent_at": clock.now_iso(),
+        "result": json.dumps(result or {}, ensure_ascii=False, sort_keys=True), "lease_until": None, "last_error": None})
 
 
 def mark_retry(store: Store, id: int, next_attempt_at: datetime, error: str) -> bool:
     """Put a claimed row back to ``pending`` until ``next_attempt_at``. Only acts on a row being sent."""
-    with store.transaction() as db:
-        cursor = db.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?"
-            " WHERE id = ? AND status = 'sending'",
-            [to_iso(next_attempt_at), error, id],
-        )
-        return cursor.rowcount == 1
+    return queue.move(store, "outbox", id, from_status="sending", to={
+        "status": "pending", "next_attempt_at": to_iso(next_attempt_at), "lease_until": None, "last_error": error})
 
 
 def defer(store: Store, id: int, next_attempt_at: datetime, reason: str) -> bool:
     """Put a claimed row back without having called Slack: like :func:`mark_retry`, but the
     claim's attempt is given back (e.g. an update waiting for the post it edits)."""
-    with store.transaction() as db:
-        cursor = db.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = ?, lease_until = NULL, last_error = ?,"
-            " attempts = max(attempts - 1, 0) WHERE id = ? AND status = 'sending'",
-            [to_iso(next_attempt_at), reason, id],
-        )
-        return cursor.rowcount == 1
+    return queue.move(store, "outbox", id, from_status="sending", to={
+        "status": "pending", "next_attempt_at": to_iso(next_attempt_at), "lease_until": None, "last_error": reason},
+        also="attempts = max(attempts - 1, 0)")
 
 
 def mark_failed(store: Store, id: int, error: str) -> bool:
     """Give up on a row (permanent Slack error, or out of attempts). ``rebound status`` lists it."""
-    with store.transaction() as db:
-        cursor = db.execute(
-            "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = ? WHERE id = ? AND status != 'sent'",
-            [error, id],
-        )
-        return cursor.rowcount == 1
+    return queue.move(store, "outbox", id, from_status=UNSENT, to={
+        "status": "failed", "lease_until": None, "last_error": error})
 
 
 def get(store: Store, key: str) -> OutboxItem | None:
@@ -236,13 +195,9 @@ def mark_skipped(store: Store, id: int, reason: str) -> bool:
     """Settle a claimed row without calling Slack, because the call became unnecessary (a newer
     update of the same message is queued, or a cosmetic update was dropped while its method
     was saturated). It counts as done (``sent``, never retried) and ``result`` says why."""
-    with store.transaction() as db:
-        cursor = db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, result = ?, lease_until = NULL, last_error = NULL"
-            " WHERE id = ? AND status = 'sending'",
-            [clock.now_iso(), json.dumps({"skipped": reason}, ensure_ascii=False), id],
-        )
-        return cursor.rowcount == 1
+    return queue.move(store, "outbox", id, from_status="sending", to={
+        "status": "sent", "sent_at": clock.now_iso(), "result": json.dumps({"skipped": reason}, ensure_ascii=False),
+        "lease_until": None, "last_error": None})
 
 
 def hold(store: Store, method: str, until: datetime, *, channel: str | None = None) -> int:
@@ -296,10 +251,7 @@ def requeue_failed(store: Store, keys: list[str] | None = None) -> list[str]:
     now = to_iso_floor(clock.now())
     with store.transaction() as db:
         rows = [_item(row) for row in db.execute(sql + " ORDER BY id", params).fetchall()]
-        for item in rows:
-            db.execute(
-                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, lease_until = NULL,"
-                " last_error = ? WHERE id = ? AND status = 'failed'",
-                [now, f"retried after: {item.last_error}" if item.last_error else None, item.id],
-            )
-    return [item.key for item in rows]
+        moved = [item.key for item in rows if queue.move(store, "outbox", item.id, from_status="failed", to={
+            "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_until": None,
+            "last_error": f"retried after: {item.last_error}" if item.last_error else None})]
+    return moved

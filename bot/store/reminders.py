@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from bot import clock
+from bot.store import queue
 from bot.store.db import Store
 from bot.store.outbox import to_iso_floor, to_iso
-
-_COLUMNS = "id, key, kind, run_id, team, user_id, due_at, payload, status, created_at, done_at"
 
 
 @dataclass(frozen=True)
@@ -34,21 +33,11 @@ class Reminder:
     done_at: str | None
 
 
+_COLUMNS = queue.columns_of(Reminder)
+
+
 def _reminder(row: tuple) -> Reminder:
-    id_, key, kind, run_id, team, user_id, due_at, payload, status, created_at, done_at = row
-    return Reminder(
-        id=id_,
-        key=key,
-        kind=kind,
-        run_id=run_id,
-        team=team,
-        user_id=user_id,
-        due_at=due_at,
-        payload=json.loads(payload),
-        status=status,
-        created_at=created_at,
-        done_at=done_at,
-    )
+    return queue.decode(Reminder, row, ("payload",))
 
 
 def schedule(
@@ -66,22 +55,11 @@ def schedule(
 
     Joins the caller's open transaction, like :func:`bot.store.outbox.enqueue`.
     """
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO reminders (key, kind, run_id, team, user_id, due_at, payload, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-            [
-                key,
-                kind,
-                run_id,
-                team,
-                user_id,
-                to_iso(due_at),
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                clock.now_iso(),
-            ],
-        )
-        return cursor.rowcount == 1
+    return queue.insert_once(store, "reminders", {
+        "key": key, "kind": kind, "run_id": run_id, "team": team, "user_id": user_id, "due_at": to_iso(due_at),
+        "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True), "status": "pending",
+        "created_at": clock.now_iso(),
+    })
 
 
 def due(store: Store, now: datetime, limit: int = 100) -> list[Reminder]:
@@ -99,12 +77,7 @@ def complete(store: Store, id: int) -> bool:
     Call it in the same transaction as the enqueue of the reminder's message, so the
     message is queued exactly when the reminder is marked done.
     """
-    with store.transaction() as db:
-        cursor = db.execute(
-            "UPDATE reminders SET status = 'done', done_at = ? WHERE id = ? AND status = 'pending'",
-            [clock.now_iso(), id],
-        )
-        return cursor.rowcount == 1
+    return queue.move(store, "reminders", id, from_status="pending", to={"status": "done", "done_at": clock.now_iso()})
 
 
 def cancel_for_run(store: Store, run_id: str, kinds: list[str] | tuple[str, ...] | None = None) -> int:
