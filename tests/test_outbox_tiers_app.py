@@ -168,7 +168,6 @@ def test_a_click_retires_its_own_message_through_the_response_url(second_questio
 
 
 def test_a_used_up_response_url_falls_back_to_chat_update(second_question, slack_api):
-
     app, dm = second_question
     clicked = dm.screen("U0REP1")
     url = f"{slack_api.response_url}/{clicked.channel}/{clicked.ts}"
