@@ -314,7 +314,7 @@ class OutboxSender:
             self._skip(item, f"dropped: cosmetic, {item.method} saturated", report)
             return
         when = now + timedelta(seconds=wait)
-        outbox.defer(self.store, item.id, when, f"paced: {item.method}")
+        outbox.defer(self.store, item.id, when, f"paced: {item.method}", precise=True)
         report.paced += 1
         report.put_back(when)
         self._log(logging.DEBUG, item, "paced", wait=f"{wait:.2f}s")

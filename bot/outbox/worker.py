@@ -10,7 +10,6 @@ conversation's calls keep their order (see ``outbox.claim_due``).
 from __future__ import annotations
 
 import logging
-import math
 import threading
 
 from bot import clock
@@ -63,8 +62,7 @@ class OutboxWorker:
 
     def _until_due(self, report: DrainReport) -> float:
         """Seconds to sleep: until the first row put back (paced, rate-limited) is due, at most
-        ``idle_seconds``. Rows are stored due at whole seconds, rounded up."""
+        ``idle_seconds``. A retry is stored at a whole second (rounded up), a paced row exactly."""
         if report.next_due is None:
             return self.idle_seconds
-        due = math.ceil(report.next_due.timestamp())
-        return min(self.idle_seconds, max(0.01, due - clock.now().timestamp() + 0.005))
+        return min(self.idle_seconds, max(0.01, report.next_due.timestamp() - clock.now().timestamp() + 0.005))

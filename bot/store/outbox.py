@@ -69,6 +69,15 @@ def to_iso_floor(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
+def to_iso_precise(moment: datetime) -> str:
+    """UTC ISO-8601 to the microsecond, for a paced row due within the second and for "now" in
+    :func:`claim_due`. Stored beside whole-second times it still sorts in time order: at equal
+    seconds, ``+`` (no fraction) sorts before ``.`` (a fraction)."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: pass a timezone-aware UTC time (bot.clock.now())")
+    return moment.astimezone(timezone.utc).isoformat()
+
+
 def _item(row: tuple) -> OutboxItem:
     return queue.decode(OutboxItem, row, ("payload", "result"))
 
@@ -113,7 +122,7 @@ def claim_due(store: Store, now: datetime, limit: int, lease_seconds: float = 60
     """
     if limit <= 0:
         return []
-    at = to_iso_floor(now)
+    at = to_iso_precise(now)
     lease_until = to_iso(now + timedelta(seconds=lease_seconds))
     with store.transaction() as db:
         rows = db.execute(
@@ -151,11 +160,13 @@ def mark_retry(store: Store, id: int, next_attempt_at: datetime, error: str) -> 
         "status": "pending", "next_attempt_at": to_iso(next_attempt_at), "lease_until": None, "last_error": error})
 
 
-def defer(store: Store, id: int, next_attempt_at: datetime, reason: str) -> bool:
+def defer(store: Store, id: int, next_attempt_at: datetime, reason: str, *, precise: bool = False) -> bool:
     """Put a claimed row back without having called Slack: like :func:`mark_retry`, but the
-    claim's attempt is given back (e.g. an update waiting for the post it edits)."""
+    claim's attempt is given back (e.g. an update waiting for the post it edits). ``precise``
+    keeps the fraction of a second (a paced row: one a second per channel must not become two)."""
     return queue.move(store, "outbox", id, from_status="sending", to={
-        "status": "pending", "next_attempt_at": to_iso(next_attempt_at), "lease_until": None, "last_error": reason},
+        "status": "pending", "lease_until": None, "last_error": reason,
+        "next_attempt_at": to_iso_precise(next_attempt_at) if precise else to_iso(next_attempt_at)},
         also="attempts = max(attempts - 1, 0)")
 
 
