@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.harness import SLACK_LATENCY, BenchError, row
 
-SECTIONS = ("startup", "ack", "load", "weekly")
+SECTIONS = ("startup", "ack", "load", "weekly", "tiers")
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,12 @@ class Sizes:
     weekly_sellers: int = 500
     latency: float = SLACK_LATENCY  # seconds the Web API stand-in takes per call
     seed: int = 8
+    tier_reps: int = 30  # reps at once against a stand-in enforcing Slack's tiers
 
 
 DEFAULT = Sizes()
 QUICK = Sizes(startup_repeats=1, ack_debriefs=2, ack_commands=10, ack_concurrency=2, reps=(4,),
-              replay_window=None, weekly_debriefs=2_500, weekly_sellers=50)
+              replay_window=None, weekly_debriefs=2_500, weekly_sellers=50, tier_reps=4)
 
 
 def machine() -> dict:
@@ -82,6 +83,11 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
     if "weekly" in sections:
         _progress(f"weekly summary: {sizes.weekly_debriefs} debriefs, {sizes.weekly_sellers} sellers")
         figures["weekly"] = weekly(sizes)
+    if "tiers" in sections:
+        from bench import ratelimits
+
+        _progress(f"Slack's rate limits: {sizes.tier_reps} reps at once, with and without the tiers enforced")
+        figures["tiers"] = ratelimits.run(sizes.tier_reps, latency=sizes.latency)
     return figures, table_rows(figures)
 
 
@@ -99,6 +105,10 @@ def table_rows(figures: dict) -> list[dict]:
             rows += concurrency.rows(figures[f"load_{reps}"])
     if "weekly" in figures:
         rows += weekly_rows(figures["weekly"])
+    if "tiers" in figures:
+        from bench import ratelimits
+
+        rows += ratelimits.rows(figures["tiers"])
     return rows
 
 

@@ -13,7 +13,7 @@ from bench.harness import percentile
 from bench.profile import summarise
 
 TINY = Sizes(startup_repeats=1, ack_debriefs=1, ack_commands=2, ack_concurrency=2, ack_busy_baseline=False, reps=(2,),
-             replay_window=None, weekly_debriefs=200, weekly_sellers=10, latency=0.005)
+             replay_window=None, weekly_debriefs=200, weekly_sellers=10, latency=0.005, tier_reps=2)
 
 
 def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing():
@@ -28,6 +28,9 @@ def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing():
     assert load["answers"] > 10  # two whole debriefs
     assert (load["lost"], load["not_submitted"], load["not_sent"]) == (0, 0, 0)
     assert load["rss_kib"]["VmRSS"] > 0
+    tiers = figures["tiers"]["tiers"]
+    assert tiers["errors"] == [] and tiers["submitted"] == 2
+    assert tiers["outbox"]["status"].get("failed", 0) == 0 and tiers["settled_seconds"] is not None
     table = format_table(rows, figures)
     assert "ack DM answer p99" in table and "2 reps: answers lost" in table and "weekly summary" in table
 

@@ -242,3 +242,27 @@ def test_cosmetic_update_holds_up_nothing_queued_after_it_in_its_run(store, slac
     assert (report.sent, report.ratelimited) == (1, 1)
     assert [c.params["text"] for c in slack_api.calls_to("chat.postMessage")] == ["question 1", "question 2"]
     assert "_cosmetic" not in slack_api.calls_to("chat.update")[0].params
+
+
+# --- a click's own message through its response_url ----------------------------------------
+
+
+@pytest.mark.parametrize("clicked_ts, url_host, via", [
+    ("posted", "standin", "response_url"),  # the click was on the message being updated
+    ("1600000000.000001", "standin", "chat.update"),  # an older copy of the screen: not this message
+    ("posted", "elsewhere", "chat.update"),  # a URL on neither Slack's hooks host nor the API's host
+])
+@freeze_time(NOW)
+def test_response_url_is_used_only_for_the_clicked_message_on_a_trusted_host(store, slack_api, clicked_ts, url_host,
+                                                                            via):
+    outbox.enqueue(store, "q1", "chat.postMessage", post("question", channel="C123"))
+    sender = sender_for(store, slack_api)
+    sender.drain(NOW)
+    posted = outbox.result_for(store, "q1")["ts"]
+    ts = posted if clicked_ts == "posted" else clicked_ts
+    root = slack_api.response_url if url_host == "standin" else "http://192.0.2.1:9/response"
+    outbox.enqueue(store, "q1:done", "chat.update", {"text": "✅", "_update_of": "q1", "_cosmetic": True,
+                                                     "_response_url": {"url": f"{root}/C123/{ts}", "ts": ts}})
+    assert sender.drain(NOW).sent == 1
+    assert [c.method for c in slack_api.calls if c.method in ("chat.update", "response_url")] == [via]
+    assert slack_api.messages[("C123", posted)]["text"] == "✅"

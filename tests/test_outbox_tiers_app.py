@@ -186,3 +186,16 @@ def test_a_used_up_response_url_falls_back_to_chat_update(second_question, slack
 def _sent(app):
     rows = app.services.store.db.execute("SELECT key FROM outbox WHERE status = 'sent' ORDER BY id").fetchall()
     return [outbox.get(app.services.store, key) for (key,) in rows]
+
+
+def test_submit_retires_the_review_card_through_the_response_url(second_question, slack_api):
+    from tests.security_support import walk_to_review
+
+    app, dm = second_question
+    walk_to_review(dm, "U0REP1", "debrief")
+    review = dm.screen("U0REP1")
+    updates_before = len(slack_api.calls_to("chat.update"))
+    dm.click("U0REP1", "Submit")
+    assert len(slack_api.calls_to("chat.update")) == updates_before
+    assert slack_api.calls_to("response_url")[-1].params["replace_original"] is True
+    assert "nav" not in json.dumps(slack_api.messages[(review.channel, review.ts)]["blocks"])

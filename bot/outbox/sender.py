@@ -70,9 +70,10 @@ UPLOAD_V2 = "files.upload_v2"
 # ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
 UPDATE_OF = "_update_of"
 
-# Payload field of a ``chat.update``: the response_url of the button click whose own message it
-# updates. The sender posts the new content there (no Tier 3 call) and falls back to
-# ``chat.update`` when the URL no longer works (five uses, 30 minutes).
+# Payload field of a ``chat.update``: ``{"url": response_url, "ts": message ts}`` of a button
+# click. When that ts is the message being updated, the sender posts the new content to the
+# URL (no Tier 3 call) and falls back to ``chat.update`` when the URL no longer works (five
+# uses, 30 minutes). The ts is checked here, once the post it updates has its ts.
 RESPONSE_URL = "_response_url"
 
 # A cosmetic call still waiting this long after it was queued is dropped rather than sent late.
@@ -261,8 +262,10 @@ class OutboxSender:
                 report.put_back(datetime.fromisoformat(outbox.get(self.store, item.key).next_attempt_at))
                 return
             cosmetic = bool(payload.pop(COSMETIC, False))
-            response_url = payload.pop(RESPONSE_URL, None)
-            if response_url and self._respond(response_url, payload, now):
+            clicked = payload.pop(RESPONSE_URL, None)
+            response_url = clicked.get("url") if isinstance(clicked, dict) and clicked.get("ts") == payload.get("ts") \
+                else None
+            if isinstance(response_url, str) and self._respond(response_url, payload, now):
                 self._sent(item, {"via": "response_url", **{k: payload[k] for k in ("channel", "ts") if k in payload}},
                            report)
                 return
