@@ -123,9 +123,18 @@ def test_pacer_keeps_room_for_essential_calls():
     pacer = Pacer()
     bucket = ("chat.update", "")
     assert pacer.take(bucket, T0) == 0.0 and pacer.take(bucket, T0) == 0.0  # 3 of 5 tokens left
-    # A cosmetic call must leave 2.5 tokens (half the burst): it needs 3.5 and waits for 0.5 of a token.
-    assert pacer.take(bucket, T0, essential=False) == pytest.approx(0.5 / 0.75)
+    # A cosmetic call must leave 2.5 tokens (half the burst): it needs 3.5, so it gets a slot
+    # when 0.5 of a token more has come, and the next cosmetic slot is 2/0.75 s later (half pace).
+    assert pacer.take(bucket, T0, essential=False, ticket="c1") == pytest.approx(0.5 / 0.75)
+    assert pacer.take(bucket, T0, essential=False, ticket="c2") == pytest.approx(0.5 / 0.75 + 2 / 0.75)
+    assert pacer.take(bucket, T0, essential=False, ticket="c3", patience=5.0) == pytest.approx(0.5 / 0.75 + 4 / 0.75)
     assert pacer.take(bucket, T0) == 0.0  # an essential one goes at once
+    assert pacer.take(bucket, T0 + 0.5 / 0.75, essential=False, ticket="c1") == 0.0  # its slot has come
+    assert pacer.take(bucket, T0 + 0.5 / 0.75 + 2 / 0.75, essential=False, ticket="c2") == 0.0
+    # At 5 s the bucket holds 3.75 tokens again: room, so a cosmetic call goes at once. The next
+    # one waits for 3.5 tokens, at 6 s; had c3 (more than 5 s off) kept its slot, it would be 8.67 s.
+    assert pacer.take(bucket, T0 + 5, essential=False, ticket="c4") == 0.0
+    assert pacer.take(bucket, T0 + 5, essential=False, ticket="c5") == pytest.approx(1.0)
 
 
 def test_pacer_pause_wins_and_the_pace_restarts_empty():
@@ -203,27 +212,26 @@ def test_queued_updates_of_one_message_send_only_the_newest(store, slack_api):
     assert outbox.get(store, "plan:update:1").status == "sent"
 
 
-def test_cosmetic_update_waits_for_room_then_is_dropped_when_saturated(store, slack_api):
+def test_cosmetic_updates_queue_at_half_the_pace_and_the_rest_are_dropped(store, slack_api):
     with freeze_time(NOW):
-        for n in range(5):
-            outbox.enqueue(store, f"essential:{n}", "chat.update", update(f"e{n}", ts=f"1700000000.00000{n}"))
-        outbox.enqueue(store, "tick", "chat.update", update("✅", ts="1700000000.000999", _cosmetic=True))
-    sender = sender_for(store, slack_api, pacer=Pacer(), cosmetic_patience=30)
+        for n in range(20):
+            outbox.enqueue(store, f"tick:{n}", "chat.update", update("✅", ts=f"1700000000.{n:06d}", _cosmetic=True))
+    sender = sender_for(store, slack_api, pacer=Pacer(), cosmetic_patience=10)
     report = sender.drain(NOW)
-    assert (report.sent, report.paced) == (5, 1)  # the burst went to the essential updates
-    assert outbox.get(store, "tick").attempts == 0
-    # Keep the method saturated with essential updates: the cosmetic one never gets its room.
-    at = NOW
-    for n in range(40):
-        at += timedelta(seconds=1)
-        with freeze_time(at):
-            outbox.enqueue(store, f"more:{n}", "chat.update", update(f"m{n}", ts=f"1700000001.{n:06d}"))
-            sender.drain(at)
-        if outbox.get(store, "tick").status == "sent":
-            break
-    tick = outbox.get(store, "tick")
-    assert tick.status == "sent" and tick.result == {"skipped": "dropped: cosmetic, chat.update saturated"}
-    assert "✅" not in [c.params["text"] for c in slack_api.calls_to("chat.update")]
+    # Two go at once (Tier 3's burst of 5 keeps 2.5 for essential calls), four get slots at
+    # 0.67, 3.33, 6.00 and 8.67 s (half of 0.75 a second), and 14 would wait past 10 s: dropped.
+    assert (report.sent, report.paced, report.skipped) == (2, 4, 14)
+    with freeze_time(NOW):
+        outbox.enqueue(store, "plan", "chat.update", update("the plan", ts="1700000001.000000"))
+    assert sender.drain(NOW).sent == 1  # an essential update is not queued behind them
+    waiting = sorted(outbox.get(store, f"tick:{n}").next_attempt_at for n in range(20)
+                     if outbox.get(store, f"tick:{n}").last_error == "paced: chat.update")
+    assert waiting == ["2026-11-23T09:00:00.666667+00:00", "2026-11-23T09:00:03.333333+00:00",
+                       "2026-11-23T09:00:06+00:00", "2026-11-23T09:00:08.666667+00:00"]
+    drain_until_settled(sender, store, NOW, step=0.5)
+    results = [outbox.get(store, f"tick:{n}").result for n in range(20)]
+    assert len([r for r in results if r == {"skipped": "dropped: cosmetic, chat.update saturated"}]) == 14
+    assert len(slack_api.calls_to("chat.update")) == 2 + 1 + 4
     assert outbox.counts(store)["failed"] == 0
 
 
@@ -266,3 +274,12 @@ def test_response_url_is_used_only_for_the_clicked_message_on_a_trusted_host(sto
     assert sender.drain(NOW).sent == 1
     assert [c.method for c in slack_api.calls if c.method in ("chat.update", "response_url")] == [via]
     assert slack_api.messages[("C123", posted)]["text"] == "✅"
+
+
+@freeze_time(NOW)
+def test_an_essential_update_is_not_merged_into_a_newer_cosmetic_one(store, slack_api):
+    outbox.enqueue(store, "plan:v1", "chat.update", update("the plan, version 1"))
+    outbox.enqueue(store, "plan:tick", "chat.update", update("✅", _cosmetic=True))
+    report = sender_for(store, slack_api).drain(NOW)
+    assert (report.sent, report.skipped) == (2, 0)
+    assert [c.params["text"] for c in slack_api.calls_to("chat.update")] == ["the plan, version 1", "✅"]

@@ -24,13 +24,12 @@ from datetime import datetime, timedelta
 from http.client import HTTPException
 from typing import Any
 from urllib.error import URLError
-from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot import clock
-from bot.outbox import tiers
+from bot.outbox import response_urls, tiers
 from bot.outbox.pacing import Pacer
 from bot.store import outbox
 from bot.store.db import Store
@@ -273,9 +272,11 @@ class OutboxSender:
                 # A response_url update whose original is unknown (no _update_of): nothing to fall back on.
                 raise _Permanent("message_not_found", "the response_url did not work and no message is named")
             bucket = tiers.bucket_of(method, payload)
-            wait = self.pacer.take(bucket, now.timestamp(), essential=not cosmetic)
+            queued_for = (now - datetime.fromisoformat(item.created_at)).total_seconds()
+            wait = self.pacer.take(bucket, now.timestamp(), essential=not cosmetic, ticket=item.id,
+                                   patience=self.cosmetic_patience - queued_for)
             if wait > 0:
-                self._wait(item, now, wait, cosmetic, report)
+                self._wait(item, now, wait, cosmetic and queued_for + wait > self.cosmetic_patience, report)
                 return
             data = self._call(method, payload)
         except _Permanent as error:
@@ -309,11 +310,10 @@ class OutboxSender:
         report.skipped += 1
         self._log(logging.INFO, item, "skipped", reason)
 
-    def _wait(self, item: OutboxItem, now: datetime, wait: float, cosmetic: bool, report: DrainReport) -> None:
+    def _wait(self, item: OutboxItem, now: datetime, wait: float, drop: bool, report: DrainReport) -> None:
         """The pacer says not yet: put the row back until then (no attempt used), or drop a
-        cosmetic row that has already waited its patience out."""
-        queued_for = (now - datetime.fromisoformat(item.created_at)).total_seconds()
-        if cosmetic and queued_for + wait > self.cosmetic_patience:
+        cosmetic row that could not go within its patience."""
+        if drop:
             self._skip(item, f"dropped: cosmetic, {item.method} saturated", report)
             return
         when = now + timedelta(seconds=wait)
@@ -336,33 +336,13 @@ class OutboxSender:
         self._log(logging.INFO, item, "ratelimited", "ratelimited", retry_at=outbox.to_iso(until))
 
     def _respond(self, url: str, payload: dict[str, Any], now: datetime) -> bool:
-        """Replace the clicked message through its response_url; False when that did not work
-        (used five times, expired, unreachable) and ``chat.update`` must do it instead."""
-        from slack_sdk.webhook import WebhookClient
-
-        if not self._trusted_response_url(url):
+        """Replace the clicked message through its response_url; False when ``chat.update`` must do it."""
+        if not response_urls.trusted(url, self.client.base_url):
             log.warning("response_url not on Slack's host; using chat.update instead")
             return False
         if self.pacer.take(tiers.bucket_of("response_url", {"channel": url}), now.timestamp()) > 0:
             return False
-        body = {"replace_original": True, **{k: payload[k] for k in ("text", "blocks") if k in payload}}
-        try:
-            response = WebhookClient(url, timeout=self.client.timeout or 30, retry_handlers=[]).send_dict(body)
-        except (URLError, TimeoutError, ConnectionError, HTTPException, SlackRequestError, ValueError) as error:
-            log.info("response_url did not work (%s); falling back to chat.update", type(error).__name__)
-            return False
-        if response.status_code != 200:
-            log.info("response_url answered %s %r; falling back to chat.update", response.status_code,
-                     (response.body or "")[:40])
-            return False
-        return True
-
-    def _trusted_response_url(self, url: str) -> bool:
-        """Post only to Slack's hooks host, or to the host the Web API client talks to (a stand-in)."""
-        parts = urlsplit(url)
-        api = urlsplit(self.client.base_url)
-        return (parts.scheme == "https" and parts.hostname == "hooks.slack.com") or (
-            (parts.scheme, parts.netloc) == (api.scheme, api.netloc))
+        return response_urls.replace(url, payload, timeout=self.client.timeout or 30)
 
     def _resolve(self, item: OutboxItem, now: datetime) -> dict[str, Any] | None:
         """The payload to send, with ``_update_of`` replaced by the channel and ts the earlier post got.

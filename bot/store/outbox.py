@@ -238,6 +238,8 @@ def newer_update(store: Store, item: OutboxItem, of_field: str) -> str | None:
         params = [payload["channel"], payload["ts"]]
     else:
         return None
+    if not payload.get(COSMETIC):  # never let essential content give way to a cosmetic update
+        where += f" AND json_extract(payload, '$.{COSMETIC}') IS NULL"
     row = store.db.execute(
         f"SELECT key FROM outbox WHERE method = 'chat.update' AND status = 'pending' AND id > ? AND {where}"
         " ORDER BY id DESC LIMIT 1",
