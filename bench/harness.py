@@ -326,14 +326,12 @@ def web_api_call_seconds(standin: SlackApiStandIn, calls: int = 20) -> list[floa
 
 
 def wait_drained(db_path: Path, deadline: float) -> float | None:
-    """Seconds until the outbox holds nothing due or in flight; None if ``deadline`` passed first."""
+    """Seconds until the outbox holds nothing pending or in flight, rows paced to Slack's tiers
+    included (a cosmetic update may wait up to 30 s for its slot); None if ``deadline`` passed first."""
     began = time.perf_counter()
     with read_only(db_path) as db:
         while time.perf_counter() - began < deadline:
-            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-            (left,) = db.execute(
-                "SELECT COUNT(*) FROM outbox WHERE status = 'sending' OR (status = 'pending' AND next_attempt_at <= ?)",
-                [now]).fetchone()
+            (left,) = db.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()
             if not left:
                 return time.perf_counter() - began
             time.sleep(0.1)

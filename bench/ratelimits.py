@@ -14,12 +14,11 @@ of answered questions (sent by chat.update, by the click's response_url, dropped
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 
 from bench.harness import (SLACK_LATENCY, WatchedStandIn, read_only, rep_ids, ratio, row, scratch_dir, start_server,
-                           summary_ms)
+                           summary_ms, wait_drained)
 from bench.reps import QUESTION_TIMEOUT, debrief_answers, run_reps
 
 GOAL_P95_S = 2.0
@@ -41,7 +40,7 @@ def _one(reps: int, *, tiers: bool, latency: float, question_timeout: float) -> 
         try:
             results, seconds = run_reps([(user, False) for user in users], server.events_url, standin, answers,
                                         concurrency=reps, question_timeout=question_timeout)
-            settled = wait_settled(server.db_path, SETTLE_DEADLINE)
+            settled = wait_drained(server.db_path, SETTLE_DEADLINE)
             outbox = outbox_outcomes(server.db_path)
             log_errors = [line for line in server.log_tail(100_000).splitlines() if " ERROR " in line]
         finally:
@@ -60,18 +59,6 @@ def _one(reps: int, *, tiers: bool, latency: float, question_timeout: float) -> 
         "calls": dict(calls),
         "refused": dict(refused),
     }
-
-
-def wait_settled(db_path: Path, deadline: float) -> float | None:
-    """Seconds until no outbox row is pending or in flight (paced and held rows included)."""
-    began = time.perf_counter()
-    with read_only(db_path) as db:
-        while time.perf_counter() - began < deadline:
-            (left,) = db.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()
-            if not left:
-                return time.perf_counter() - began
-            time.sleep(0.2)
-    return None
 
 
 def outbox_outcomes(db_path: Path) -> dict:
