@@ -65,7 +65,12 @@ def build(tmp_path: Path, *, teams: str = TEAMS, slack_api=None, db: str = "rebo
     env = {"REBOUND_DB": str(tmp_path / db), "REBOUND_TEAMS": str(path)}
     if slack_api is not None:
         env.update(SLACK_BOT_TOKEN=slack_api.token, SLACK_API_URL=slack_api.url)
-    return build_services(load_settings(env), teams_required=True, slack=slack_api is not None)
+    services = build_services(load_settings(env), teams_required=True, slack=slack_api is not None)
+    if services.sender is not None:
+        from bot.outbox.pacing import Pacer
+
+        services.sender.pacer = Pacer(limits=None)  # a frozen clock never lets a paced row fall due
+    return services
 
 
 def answer_and_submit(services: Services, playbook: str, user: str, given: dict[str, Any], *,
