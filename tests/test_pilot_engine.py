@@ -34,6 +34,20 @@ def test_business_days_before_skips_the_weekend():
     assert conditions.evaluate("business_days_before(end, 1)", {"end": "2027-02-22"}) == "2027-02-19"
 
 
+@pytest.mark.parametrize(
+    ("day", "n", "expected"),
+    [
+        (date(2026, 11, 20), 2, date(2026, 11, 18)),  # Friday -> Wednesday
+        (date(2026, 11, 23), 1, date(2026, 11, 20)),  # Monday -> Friday
+        (date(2026, 11, 24), 3, date(2026, 11, 19)),  # Tuesday -> Thursday before
+        (date(2026, 11, 22), 1, date(2026, 11, 20)),  # Sunday -> Friday
+        (date(2026, 11, 22), 0, date(2026, 11, 22)),
+    ],
+)
+def test_business_days_before_skips_weekends(day, n, expected):
+    assert conditions.business_days_before(day, n) == expected.isoformat()
+
+
 def test_warn_after_days_reads_the_teams_setting():
     sample = playbook([
         {"id": "start_date", "ask": "Start?", "type": "date"},

@@ -2,7 +2,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from bot.jobs.schedule import WeeklySchedule, business_days_before, due_weeks, reminder_due_at
+from bot.jobs.schedule import WeeklySchedule, due_weeks, reminder_due_at
 
 
 def utc(*args: int) -> datetime:
@@ -108,17 +108,3 @@ def test_reminder_due_at_converts_local_time_to_utc():
     assert reminder_due_at(date(2026, 7, 3), "09:00", "America/Los_Angeles") == utc(2026, 7, 3, 16)
     with pytest.raises(ValueError, match="HH:MM"):
         reminder_due_at(date(2026, 7, 3), "nine", "UTC")
-
-
-@pytest.mark.parametrize(
-    ("day", "n", "expected"),
-    [
-        (date(2026, 11, 20), 2, date(2026, 11, 18)),  # Friday -> Wednesday
-        (date(2026, 11, 23), 1, date(2026, 11, 20)),  # Monday -> Friday
-        (date(2026, 11, 24), 3, date(2026, 11, 19)),  # Tuesday -> Thursday before
-        (date(2026, 11, 22), 1, date(2026, 11, 20)),  # Sunday -> Friday
-        (date(2026, 11, 22), 0, date(2026, 11, 22)),
-    ],
-)
-def test_business_days_before_skips_weekends(day, n, expected):
-    assert business_days_before(day, n) == expected

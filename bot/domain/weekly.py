@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -412,14 +412,8 @@ def build_report(
     )
 
 
-def week_of(moment_local: date) -> str:
-    """The ISO week a local date belongs to (re-exported for callers that only import domain)."""
-    return clock.iso_week(moment_local)
-
-
 __all__ = [
     "CurrencyTrend", "Deal", "Row", "SellerRow", "Trend", "WeekPoint", "WeeklyReport", "amounts_by_currency",
     "biggest", "build_report", "currency_order", "deal_from_fact", "from_cents", "merge_rows", "money", "one_line",
     "previous_weeks", "reason_label", "reason_rows", "seller_focus", "seller_rows", "tally", "to_cents", "trend", "week_label",
-    "week_of",
 ]

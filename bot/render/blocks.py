@@ -72,11 +72,6 @@ def text_blocks(text: str, *, title: str | None = None) -> list[dict[str, Any]]:
     return blocks
 
 
-def paginate(blocks: list[dict[str, Any]], limit: int = MAX_MESSAGE_BLOCKS) -> list[list[dict[str, Any]]]:
-    """Split blocks into messages of at most ``limit`` blocks (a summary of 60 deals is several posts)."""
-    return [blocks[i : i + limit] for i in range(0, len(blocks), limit)] or [[]]
-
-
 def fallback_text(text: str) -> str:
     """The notification text Slack shows where blocks can't be (push notifications, search)."""
     first = next((line for line in text.splitlines() if line.strip()), "")

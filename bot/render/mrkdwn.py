@@ -14,11 +14,6 @@ def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def unescape(text: str) -> str:
-    """What a person sees once Slack has decoded the entities (for plain-text surfaces and tests)."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def safe(markup: str) -> Markup:
     """Markup the bot builds on purpose (a mention, a link). Callers escape any user part first."""
     return Markup(markup)
