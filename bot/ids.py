@@ -10,7 +10,6 @@ import json
 import re
 from dataclasses import dataclass
 
-PREFIX = "rb_"
 ANSWER = "rb_answer"          # a button whose value is the answer (choice, yes/no, default)
 SELECT = "rb_select"          # static select for a long choice list
 MULTI_TOGGLE = "rb_multi"     # checkboxes / multi-select change: state only, answered by MULTI_DONE

@@ -79,7 +79,7 @@ def test_writes_are_keyed_so_repeats_change_nothing(store):
 
 def test_deleting_a_persons_runs_deletes_their_pilots(store):
     pilot = add_pilot(store, "Acme", "2026-12-07", "2027-02-19")
-    run_store.delete_user_data(store, "U0REP1")
+    run_store.forget_user(store, "U0REP1")
     assert pilot_store.list_pilots(store) == []
     assert pilot_store.for_run(store, pilot.current_run_id) is None
 

@@ -134,10 +134,11 @@ def test_list_runs_filters(store):
     assert run_store.list_runs(store, user_id="U2")[0].answers == {"deal": "Globex"}
 
 
-def test_delete_user_data_counts_and_removes(store):
+def test_forget_user_counts_and_removes(store):
     run = new_run(store, user="U9")
     run_store.save_answer(store, run.id, "deal", "Acme", cursor=None, skipped=[])
     run_store.save_answer(store, run.id, "deal", "Acme 2", cursor=None, skipped=[])
-    assert run_store.delete_user_data(store, "U9") == {"runs": 1, "answers": 1}
+    counts = run_store.forget_user(store, "U9")
+    assert (counts["runs"], counts["answers"]) == (1, 1)
     assert run_store.list_runs(store, user_id="U9") == []
     assert store.db.execute("SELECT COUNT(*) FROM answer_history").fetchone()[0] == 0

@@ -35,10 +35,6 @@ class Turn:
     value: Any = None
     warnings: list[str] = field(default_factory=list)
 
-    @property
-    def at_review(self) -> bool:
-        return self.question is None
-
 
 @dataclass
 class Started:

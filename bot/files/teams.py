@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,8 +18,6 @@ from bot.files.yaml_source import YamlSource, load_yaml, validate_source
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 DEFAULT_SCHEDULE = "monday 09:00"
-
-Role = Literal["rep", "manager", "head"]
 
 
 class _Strict(BaseModel):

@@ -1,6 +1,6 @@
 """Block Kit built within Slack's limits, which ``slack_sdk.models`` does not all check:
 50 blocks per message, 100 per view, 3,000 characters per section text, 150 per header,
-75 per option text, 150 per option value, 24 per modal title.
+75 per option text, 150 per option value.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
-MAX_MODAL_TITLE = 24
-MAX_MESSAGE_TEXT = 40000
 
 
 def clip(text: str, limit: int) -> str:

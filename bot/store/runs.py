@@ -292,7 +292,7 @@ def _user_data(db, user_id: str, *, delete: bool) -> dict[str, int]:
 
 
 def count_user_data(store: Store, user_id: str) -> dict[str, int]:
-    """What :func:`delete_user_data` would delete, by table (for the confirmation prompt)."""
+    """What :func:`forget_user` would delete, by table (for the confirmation prompt)."""
     return _user_data(store.db, user_id, delete=False)
 
 
@@ -302,9 +302,3 @@ def forget_user(store: Store, user_id: str) -> dict[str, int]:
     id (privacy requests). Returns the counts deleted, by table; all or nothing."""
     with store.transaction() as db:
         return _user_data(db, user_id, delete=True)
-
-
-def delete_user_data(store: Store, user_id: str) -> dict[str, int]:
-    """:func:`forget_user`, counting only runs and answers."""
-    counts = forget_user(store, user_id)
-    return {"runs": counts["runs"], "answers": counts["answers"]}
