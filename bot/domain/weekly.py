@@ -341,79 +341,8 @@ def trend(week: str, rows: Iterable[Mapping[str, Any]], first: str | None = None
     return Trend(points, float(average), change, direction, by_currency)
 
 
-# -- the report ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeeklyReport:
-    """Everything the weekly summary (or the head of sales' roll-up) shows for one week."""
-
-    week: str
-    label: str
-    deals: list[Deal]
-    totals: list[dict[str, Any]]
-    unrecovered: list[dict[str, Any]]
-    retained: list[dict[str, Any]]
-    by_reason: list[Row]
-    by_competitor: list[Row]
-    by_seller: list[SellerRow]
-    by_team: list[Row]
-    trend: Trend
-    biggest: list[Deal]
-    avoidable: list[Deal]
-    reviewed: int
-    one_on_one: int
-
-    @property
-    def count(self) -> int:
-        return len(self.deals)
-
-    @property
-    def empty(self) -> bool:
-        return not self.deals
-
-
-def build_report(
-    week: str,
-    facts: Sequence[Mapping[str, Any]],
-    *,
-    week_totals: Iterable[Mapping[str, Any]],
-    reasons: Iterable[Mapping[str, Any]],
-    competitors: Iterable[Mapping[str, Any]],
-    sellers: Iterable[Mapping[str, Any]],
-    retained: Iterable[Mapping[str, Any]],
-    teams: Iterable[Mapping[str, Any]] = (),
-    team_names: Mapping[str, str] | None = None,
-    currency: str | None = None,
-    biggest_n: int = 5,
-) -> WeeklyReport:
-    """Assemble the week from the store's rows. ``currency`` (the team's) is listed first."""
-    deals = [deal_from_fact(f) for f in facts]
-    week_totals = list(week_totals)
-    this_week = [r for r in week_totals if r["week"] == week]
-    names = dict(team_names or {})
-    return WeeklyReport(
-        week=week,
-        label=week_label(week),
-        deals=deals,
-        totals=amounts_by_currency(((r["currency"], r["amount_cents"]) for r in this_week), currency),
-        unrecovered=amounts_by_currency(((d.unrecovered["currency"], to_cents(d.unrecovered["amount"]))
-                                         for d in deals if d.unrecovered), currency),
-        retained=amounts_by_currency(((r["currency"], r["amount_cents"]) for r in retained), currency),
-        by_reason=reason_rows(reasons, currency),
-        by_competitor=merge_rows(competitors, currency),
-        by_seller=seller_rows(sellers, deals, currency),
-        by_team=merge_rows(teams, currency, label=lambda key, _: names.get(key, key or "no team")),
-        trend=trend(week, week_totals, currency),
-        biggest=biggest(deals, biggest_n, currency),
-        avoidable=[d for d in deals if d.avoidable],
-        reviewed=sum(1 for d in deals if d.reviewed_by),
-        one_on_one=sum(1 for d in deals if d.one_on_one_by),
-    )
-
-
 __all__ = [
-    "CurrencyTrend", "Deal", "Row", "SellerRow", "Trend", "WeekPoint", "WeeklyReport", "amounts_by_currency",
-    "biggest", "build_report", "currency_order", "deal_from_fact", "from_cents", "merge_rows", "money", "one_line",
+    "CurrencyTrend", "Deal", "Row", "SellerRow", "Trend", "WeekPoint", "amounts_by_currency",
+    "biggest", "currency_order", "deal_from_fact", "from_cents", "merge_rows", "money", "one_line",
     "previous_weeks", "reason_label", "reason_rows", "seller_focus", "seller_rows", "tally", "to_cents", "trend", "week_label",
 ]

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain import weekly
+from bot.domain.weekly_report import WeeklyReport, build_report
 from bot.domain.weekly import Deal
 from bot.flows.debrief import facts
 from bot.jobs.schedule import WeeklySchedule
@@ -64,10 +65,10 @@ class Rollup:
             self.tools.wake()
         return done
 
-    def report(self, week: str) -> weekly.WeeklyReport:
+    def report(self, week: str) -> WeeklyReport:
         store = self.store
         names = {team.id: team.name for team in self.tools.teams.teams}
-        return weekly.build_report(
+        return build_report(
             week,
             reports.deals(store, None, week),
             week_totals=reports.totals_by_week(store, None, [*weekly.previous_weeks(week), week]),

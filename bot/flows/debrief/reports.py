@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import clock
 from bot.domain import weekly
+from bot.domain.weekly_report import WeeklyReport, build_report
 from bot.domain.money import format_money
 from bot.flows.debrief import facts
 from bot.jobs.schedule import WeeklySchedule
@@ -50,7 +51,7 @@ class Summary:
 
     team: Team
     week: str
-    report: weekly.WeeklyReport
+    report: WeeklyReport
     sections: list[SummarySection]
     unfinished: list[dict[str, Any]]
     posts: list[Page] = field(default_factory=list)
@@ -111,10 +112,10 @@ class WeeklySummaries:
 
     # -- building ---------------------------------------------------------------------------
 
-    def report(self, team: Team, week: str) -> weekly.WeeklyReport:
+    def report(self, team: Team, week: str) -> WeeklyReport:
         store = self.store
         weeks = [*weekly.previous_weeks(week), week]
-        return weekly.build_report(
+        return build_report(
             week,
             reports.deals(store, team.id, week),
             week_totals=reports.totals_by_week(store, team.id, weeks),
