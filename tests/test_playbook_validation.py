@@ -60,22 +60,41 @@ def test_unknown_type_names_line_and_choices(tmp_path):
     assert problem.file.endswith("sample.yml")
 
 
-def test_duplicate_step_id(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+class Contains(str):
+    """Compares equal to a message that contains it (a table row's expected message)."""
+
+    def __eq__(self, message: object) -> bool:
+        return isinstance(message, str) and str(self) in message
+
+    def __ne__(self, message: object) -> bool:
+        return not self == message
+
+    __hash__ = str.__hash__
+
+
+class StartsWith(Contains):
+    def __eq__(self, message: object) -> bool:
+        return isinstance(message, str) and message.startswith(str(self))
+
+    __hash__ = str.__hash__
+
+
+def mistake(steps: str, line: int, message: str, id: str, name: str = "sample.yml"):
+    """One mistake in the steps of ``name``: the line it is reported on (steps start on line
+    10) and the message."""
+    return pytest.param(steps, name, line, message, id=id)
+
+
+MISTAKES = [
+    mistake("""\
       - id: deal
         ask: Which deal?
         type: text
       - id: deal
         ask: Again?
         type: text
-    """)
-    problem = only(problems)
-    assert problem.line == 13
-    assert problem.message == "duplicate step id 'deal' (first used on line 10)"
-
-
-def test_when_naming_a_later_step(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+    """, 13, "duplicate step id 'deal' (first used on line 10)", "duplicate_step_id"),
+    mistake("""\
       - id: competitor
         ask: Which competitor?
         type: text
@@ -83,70 +102,62 @@ def test_when_naming_a_later_step(tmp_path):
       - id: reason
         ask: Why?
         type: text
-    """)
-    problem = only(problems)
-    assert problem.line == 13
-    assert "names 'reason', which comes later" in problem.message
-
-
-def test_when_naming_an_unknown_step(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+    """, 13, Contains("names 'reason', which comes later"), "when_naming_a_later_step"),
+    mistake("""\
       - id: deal
         ask: Which deal?
         type: text
         when: stage == 'late'
-    """)
-    assert "names 'stage', which is not a step in this playbook" in only(problems).message
-
-
-def test_expression_that_does_not_compile(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+    """, 13, Contains("names 'stage', which is not a step in this playbook"), "when_naming_an_unknown_step"),
+    mistake("""\
       - id: deal
         ask: Which deal?
         type: text
       - id: more
         compute: deal ==
-    """)
-    problem = only(problems)
-    assert problem.line == 14
-    assert problem.message.startswith("`compute` does not compile")
-
-
-def test_ask_template_that_does_not_compile(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+    """, 14, StartsWith("`compute` does not compile"), "expression_that_does_not_compile"),
+    mistake("""\
       - id: deal
         ask: "Which deal {{ ?"
         type: text
-    """)
-    problem = only(problems)
-    assert problem.line == 11
-    assert "`ask` template does not compile" in problem.message
-
-
-def test_duplicate_option_values(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+    """, 11, Contains("`ask` template does not compile"), "ask_template_that_does_not_compile"),
+    mistake("""\
       - id: reason
         ask: Why?
         type: choice
         options:
           - {value: price, label: Price}
           - {value: price, label: Too expensive}
-    """)
-    problem = only(problems)
-    assert problem.line == 15
-    assert problem.message == "duplicate option value 'price'"
-
-
-def test_unknown_field_is_a_typo(tmp_path):
-    _, problems = problems_for(tmp_path, """\
+    """, 15, "duplicate option value 'price'", "duplicate_option_values"),
+    mistake("""\
       - id: deal
         ask: Which deal?
         type: text
         requried: false
-    """)
-    problem = only(problems)
-    assert problem.line == 13
-    assert problem.message == "unknown field `requried` (check the spelling)"
+    """, 13, "unknown field `requried` (check the spelling)", "unknown_field_is_a_typo"),
+    mistake("""\
+      - id: reason
+        ask: Why?
+        type: choice
+    """, 10, Contains("needs `options`"), "choice_without_options"),
+    mistake("""\
+      - id: multiple
+        ask: Coverage multiple?
+        type: number
+        default: lots
+    """, 13, StartsWith("the default does not fit the step"), "default_that_does_not_fit"),
+    mistake("""\
+      - id: deal
+        ask: Which deal?
+        type: text
+    """, 1, Contains("must match the file name 'other'"), "id_must_match_file_name", name="other.yml"),
+]
+
+
+@pytest.mark.parametrize(("steps", "name", "line", "message"), MISTAKES)
+def test_one_mistake_is_reported_with_its_line_and_message(tmp_path, steps, name, line, message):
+    problem = only(problems_for(tmp_path, steps, name=name)[1])
+    assert (problem.line, problem.message) == (line, message)
 
 
 def test_yaml_syntax_error_has_line(tmp_path):
@@ -158,28 +169,6 @@ def test_yaml_syntax_error_has_line(tmp_path):
     problem = only(problems)
     assert problem.message.startswith("not valid YAML")
     assert problem.line is not None and problem.line >= 11
-
-
-def test_id_must_match_file_name(tmp_path):
-    _, problems = problems_for(tmp_path, """\
-      - id: deal
-        ask: Which deal?
-        type: text
-    """, name="other.yml")
-    problem = only(problems)
-    assert problem.line == 1
-    assert "must match the file name 'other'" in problem.message
-
-
-def test_choice_without_options(tmp_path):
-    _, problems = problems_for(tmp_path, """\
-      - id: reason
-        ask: Why?
-        type: choice
-    """)
-    problem = only(problems)
-    assert problem.line == 10
-    assert "needs `options`" in problem.message
 
 
 def test_every_problem_is_reported_at_once_and_nothing_loads(tmp_path):
@@ -206,18 +195,6 @@ def test_two_playbooks_with_one_command(tmp_path):
     write(tmp_path, step, name="twin.yml", header=HEADER.replace("id: sample", "id: twin"))
     _, problems = collect_playbooks(tmp_path)
     assert "/sample is already the command of 'sample'" in only(problems).message
-
-
-def test_default_that_does_not_fit(tmp_path):
-    _, problems = problems_for(tmp_path, """\
-      - id: multiple
-        ask: Coverage multiple?
-        type: number
-        default: lots
-    """)
-    problem = only(problems)
-    assert problem.line == 13
-    assert problem.message.startswith("the default does not fit the step")
 
 
 def test_shipped_playbooks_are_valid():
