@@ -158,39 +158,24 @@ def test_missing_scope(tmp_path):
     assert "`users:read` is missing" in problem.message
 
 
-def test_missing_event(tmp_path):
-    text = GOOD.replace("[app_home_opened, message.im]", "[message.im]")
+@pytest.mark.parametrize(("old", "new", "line", "where", "message"), [
+    pytest.param("[app_home_opened, message.im]", "[message.im]", "bot_events:",
+                 "settings.event_subscriptions.bot_events", "`app_home_opened` is missing", id="missing_event"),
+    pytest.param("is_enabled: true", "is_enabled: false", "is_enabled:",
+                 "settings.interactivity.is_enabled", "interactivity is off", id="interactivity_disabled"),
+    pytest.param("home_tab_enabled: true", "home_tab_enabled: false", "home_tab_enabled:",
+                 "features.app_home.home_tab_enabled", "App Home tab is off", id="home_tab_off"),
+    pytest.param("messages_tab_read_only_enabled: false", "messages_tab_read_only_enabled: true",
+                 "messages_tab_read_only_enabled:", "features.app_home.messages_tab_read_only_enabled",
+                 "people answer in the Messages tab", id="messages_tab_read_only"),
+])
+def test_a_setting_rebound_needs_is_reported_at_its_line(tmp_path, old, new, line, where, message):
+    text = GOOD.replace(old, new)
     _, problems = check(tmp_path, text)
 
     (problem,) = problems
-    assert problem.line == line_of(text, "bot_events:")
-    assert "`app_home_opened` is missing" in problem.message
-
-
-def test_interactivity_disabled(tmp_path):
-    text = GOOD.replace("is_enabled: true", "is_enabled: false")
-    _, problems = check(tmp_path, text)
-
-    (problem,) = problems
-    assert (problem.line, problem.where) == (line_of(text, "is_enabled:"), "settings.interactivity.is_enabled")
-    assert "interactivity is off" in problem.message
-
-
-def test_home_tab_off(tmp_path):
-    text = GOOD.replace("home_tab_enabled: true", "home_tab_enabled: false")
-    _, problems = check(tmp_path, text)
-
-    (problem,) = problems
-    assert problem.line == line_of(text, "home_tab_enabled:")
-    assert "App Home tab is off" in problem.message
-
-
-def test_messages_tab_read_only(tmp_path):
-    text = GOOD.replace("messages_tab_read_only_enabled: false", "messages_tab_read_only_enabled: true")
-    _, problems = check(tmp_path, text)
-
-    (problem,) = problems
-    assert problem.line == line_of(text, "messages_tab_read_only_enabled:")
+    assert (problem.line, problem.where) == (line_of(text, line), where)
+    assert message in problem.message
 
 
 def test_http_mode_needs_request_urls(tmp_path):
