@@ -10,42 +10,26 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.engine import runner
 from bot.store.db import Store
 from tests.support.dm_driver import DmDriver, typed
+from tests.support.rebound_app import TEAMS_YAML as BASE_TEAMS_YAML
 from tests.support.rebound_app import RunningApp, start_app, write_teams
 from tests.support.slack_api import SlackApiStandIn
 
 EXAMPLES = PROJECT_ROOT / "examples" / "answers"
 
-# The shared app's teams: enough reps that every test gets people nobody else has touched.
+# The shared app's teams (the usual two) with enough reps that every test gets people nobody else has touched.
 WEST_REPS = [f"U0W{i:03d}" for i in range(200)]
 EMEA_REPS = [f"U0E{i:03d}" for i in range(50)]
-TEAMS_YAML = f"""\
-teams:
-  - id: west
-    name: West Enterprise
-    summary_channel: C0WEST
-    managers: [U0MGR1]
-    members: [U0REP1, U0REP2, {", ".join(WEST_REPS)}]
-    timezone: America/Los_Angeles
-  - id: emea
-    name: EMEA Mid-Market
-    summary_channel: C0EMEA
-    managers: [U0MGR2]
-    members: [U0REP3, {", ".join(EMEA_REPS)}]
-    timezone: Europe/Berlin
-    currency: EUR
-routing:
-  product_channel: C0PROD
-  enablement_channel: C0ENAB
-leadership:
-  heads: [U0HEAD]
-  rollup_channel: C0LEAD
-"""
+TEAMS_YAML = BASE_TEAMS_YAML.replace(
+    "members: [U0REP1, U0REP2]", f"members: [U0REP1, U0REP2, {', '.join(WEST_REPS)}]"
+).replace("members: [U0REP3]", f"members: [U0REP3, {', '.join(EMEA_REPS)}]")
+assert TEAMS_YAML.count("U0W199") == TEAMS_YAML.count("U0E049") == 1, "rebound_app.TEAMS_YAML changed its members"
 
 
 @contextmanager
@@ -60,6 +44,37 @@ def shared_app(directory: Path) -> Iterator[tuple[RunningApp, SlackApiStandIn]]:
     finally:
         stop_app(app)
         api.stop()
+
+
+# One app per test module: a module imports these fixtures (pytest finds fixtures in a
+# module's namespace, so each module gets its own ``shared``), e.g.
+#     from tests.security_support import app, dm, shared, slack_api  # noqa: F401 (fixtures)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    with shared_app(tmp_path_factory.mktemp("app")) as running:
+        yield running
+
+
+@pytest.fixture
+def app(shared):
+    """The module's app, with nothing left in its outbox from the tests before."""
+    shared[0].drain()
+    return shared[0]
+
+
+@pytest.fixture
+def slack_api(shared):
+    """The module's Slack stand-in; the test fails on anything Slack would have rejected."""
+    api = shared[1]
+    yield api
+    assert not api.invalid, "messages Slack would reject:\n" + "\n".join(api.invalid)
+
+
+@pytest.fixture
+def dm(app, slack_api):
+    return DmDriver(app, slack_api)
 
 
 def stop_app(app: RunningApp) -> None:

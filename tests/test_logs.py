@@ -14,24 +14,14 @@ from bot import logs
 from bot.config import load_settings
 from bot.store import reminders
 from bot.store import runs as run_store
-from tests.security_support import example_answers, fresh_reps, shared_app, stop_app, walk_to_review
+from tests.security_support import example_answers, fresh_reps, stop_app, walk_to_review
+from tests.security_support import app, dm, shared, slack_api  # noqa: F401 (fixtures: one app per module)
 from tests.support.dm_driver import DmDriver
 
 REPS = fresh_reps()
 TOKEN = "xoxb-2222222222-LOGSECRETVALUE"
 SIGNING = "sign-secret-not-for-logs-42"
 APP_TOKEN = "xapp-1-A0-333-appsecretvalue"
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    with shared_app(tmp_path_factory.mktemp("app")) as running:
-        yield running
-
-
-@pytest.fixture
-def dm(shared):
-    return DmDriver(*shared)
 
 
 @pytest.fixture

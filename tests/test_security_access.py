@@ -12,34 +12,11 @@ import pytest
 
 from bot import ids
 from bot.store import runs as run_store
-from tests.security_support import fresh_reps, shared_app, walk_to_review
-from tests.support.dm_driver import DmDriver
+from tests.security_support import fresh_reps, walk_to_review
+from tests.security_support import app, dm, shared, slack_api  # noqa: F401 (fixtures: one app per module)
 
 WEST, EMEA = fresh_reps("west"), fresh_reps("emea")
 MANAGER_WEST, MANAGER_EMEA, HEAD = "U0MGR1", "U0MGR2", "U0HEAD"
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    with shared_app(tmp_path_factory.mktemp("app")) as running:
-        yield running
-
-
-@pytest.fixture
-def app(shared):
-    return shared[0]
-
-
-@pytest.fixture
-def slack_api(shared):
-    api = shared[1]
-    yield api
-    assert not api.invalid, "messages Slack would reject:\n" + "\n".join(api.invalid)
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return DmDriver(app, slack_api)
 
 
 def digest(store, *, exclude=("outbox", "deliveries")) -> dict[str, str]:

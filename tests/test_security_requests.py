@@ -14,38 +14,15 @@ import pytest
 from bot import ids
 from bot.slack.http import MAX_BODY_BYTES
 from bot.store import runs as run_store
-from tests.security_support import duplicate_posts, fresh_reps, shared_app, table_counts, walk_to_review
-from tests.support.dm_driver import DmDriver
+from tests.security_support import duplicate_posts, fresh_reps, table_counts, walk_to_review
+from tests.security_support import app, dm, shared, slack_api  # noqa: F401 (fixtures: one app per module)
 from tests.support.slack_requests import sign
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    with shared_app(tmp_path_factory.mktemp("app")) as running:
-        yield running
-
-
 REPS = fresh_reps()
-
-
-@pytest.fixture
-def app(shared):
-    return shared[0]
-
-
-@pytest.fixture
-def slack_api(shared):
-    api = shared[1]
-    yield api
-    assert not api.invalid, "messages Slack would reject:\n" + "\n".join(api.invalid)
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return DmDriver(app, slack_api)
 
 
 @pytest.fixture

@@ -11,25 +11,7 @@ import pytest
 
 from bot.cli.ops import collect_status
 from bot.store import outbox
-from tests.security_support import shared_app
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    with shared_app(tmp_path_factory.mktemp("app")) as running:
-        yield running
-
-
-@pytest.fixture
-def app(shared):
-    shared[0].drain()
-    return shared[0]
-
-
-@pytest.fixture
-def slack_api(shared):
-    yield shared[1]
-    assert not shared[1].invalid
+from tests.security_support import app, shared, slack_api  # noqa: F401 (fixtures: one app per module)
 
 
 def post(app, key: str, channel: str, team: str | None = "west") -> None:
