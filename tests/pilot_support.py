@@ -7,15 +7,20 @@ import json
 import time
 from typing import Any
 
+import pytest
 import yaml
+from freezegun import freeze_time
 
 from bot import ids
 from bot.config import PROJECT_ROOT
 from bot.store import pilots as pilot_store
 from bot.store.pilots import Pilot
-from tests.support.dm_driver import DmDriver, typed
+from tests.support.dm_driver import DmDriver, walk_to_review
+from tests.support.rebound_app import start_app
 
 REP = "U0REP1"
+TEAM_CHANNEL = "C0WEST"
+SUBMITTED = "2026-12-01T17:00:00Z"  # the plan is submitted; the app starts at this moment
 EXAMPLE = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "pilot-plan.yml").read_text())
 
 
@@ -26,22 +31,28 @@ def driver(app, slack_api) -> DmDriver:
     return dm
 
 
+# The pilot tests' app, started with time frozen at SUBMITTED (import these into the module).
+@pytest.fixture
+def frozen():
+    with freeze_time(SUBMITTED) as clock:
+        yield clock
+
+
+@pytest.fixture
+def app(tmp_path, slack_api, frozen):
+    running = start_app(tmp_path, slack_api)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dm(app, slack_api):
+    return driver(app, slack_api)
+
+
 def answer_everything(dm: DmDriver, user: str, answers: dict[str, Any]) -> None:
     """Answer each question on screen from ``answers`` by typing; skip optional ones it lacks."""
-    playbook = dm.app.services.playbooks["pilot-plan"]
-    for _ in range(len(playbook.steps) * 2):
-        screen = dm.screen(user)
-        if screen.step_id == "review":
-            return
-        step = playbook.step(screen.step_id)
-        if answers.get(step.id) is not None:
-            fields = [f.id for f in step.fields] if step.fields else None
-            dm.type(user, typed(answers[step.id], fields))
-        else:
-            assert not step.required, f"no answer for the required step {step.id}"
-            dm.click(user, "Skip")
-        assert dm.screen(user).ts != screen.ts, f"{screen.step_id} was not accepted"
-    raise AssertionError("never reached the review card")
+    walk_to_review(dm, user, "pilot-plan", answers)
 
 
 def plan_pilot(dm: DmDriver, user: str = REP, answers: dict[str, Any] | None = None) -> Pilot:

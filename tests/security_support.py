@@ -16,7 +16,8 @@ import yaml
 from bot.config import PROJECT_ROOT
 from bot.engine import runner
 from bot.store.db import Store
-from tests.support.dm_driver import DmDriver, typed
+from tests.support.dm_driver import DmDriver
+from tests.support.dm_driver import walk_to_review as walk
 from tests.support.rebound_app import TEAMS_YAML as BASE_TEAMS_YAML
 from tests.support.rebound_app import RunningApp, start_app, write_teams
 from tests.support.slack_api import SlackApiStandIn
@@ -97,28 +98,10 @@ def table_counts(store: Store) -> dict[str, int]:
 
 
 def walk_to_review(dm: DmDriver, user: str, playbook_id: str, answers: dict[str, Any] | None = None) -> None:
-    """Answer every question on screen by typing the example answer, skipping what has none."""
-    answers = example_answers(playbook_id) if answers is None else answers
-    playbook = dm.app.services.playbooks[playbook_id]
-    for _ in range(len(playbook.steps) * 2):
-        screen = dm.screen(user)
-        if screen.step_id == "review":
-            return
-        step = playbook.step(screen.step_id)
-        if answers.get(step.id) is not None:
-            if step.type == "date":
-                dm.pick_date(user, str(answers[step.id]))
-            else:
-                dm.type(user, typed(answers[step.id], [f.id for f in step.fields] if step.fields else None))
-        elif not step.required:
-            dm.click(user, "Skip")
-        elif step.type == "yes_no":
-            dm.click(user, "No")
-        else:
-            raise AssertionError(f"no example answer for the required step {playbook_id}.{step.id}")
-        after = dm.screen(user)
-        assert (after.step_id, after.ts) != (screen.step_id, screen.ts), f"{step.id} was not accepted"
-    raise AssertionError(f"{playbook_id} never reached its review card")
+    """Answer every question on screen with the example answer (dates picked), skipping what has
+    none; a required yes/no without one is answered No."""
+    walk(dm, user, playbook_id, example_answers(playbook_id) if answers is None else answers,
+         pick_dates=True, click_for={"yes_no": "No"})
 
 
 def consistency_problems(services) -> list[str]:

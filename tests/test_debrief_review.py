@@ -12,7 +12,7 @@ from bot.config import PROJECT_ROOT
 from bot.flows.debrief.reports import WeeklySummaries
 from bot.store import reports
 from bot.store import runs as run_store
-from tests.support.dm_driver import DmDriver, typed
+from tests.support.dm_driver import DmDriver, walk_to_review
 
 REP, OTHER_REP, MANAGER, HEAD = "U0REP1", "U0REP2", "U0MGR1", "U0HEAD"
 ANSWERS = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "debrief.yml").read_text())
@@ -23,17 +23,8 @@ QUICK["add_detail"] = "no"
 
 def debrief(dm: DmDriver, user: str = REP, answers: dict = QUICK) -> run_store.Run:
     """Walk /debrief by typing the example answers (skipping the rest) and submit."""
-    playbook = dm.app.services.playbooks["debrief"]
     dm.command(user, "/debrief")
-    for _ in range(len(playbook.steps) * 2):
-        screen = dm.screen(user)
-        if screen.step_id == "review":
-            break
-        step = playbook.step(screen.step_id)
-        if answers.get(step.id) is not None:
-            dm.type(user, typed(answers[step.id]))
-        else:
-            dm.click(user, "Skip")
+    walk_to_review(dm, user, "debrief", answers)
     dm.click(user, "Submit")
     return run_store.list_runs(dm.app.services.store, user_id=user, playbook="debrief")[0]
 

@@ -7,36 +7,13 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
-from freezegun import freeze_time
-
 from bot.store import pilots as pilot_store
 from bot.store import reminders
 from bot.store import runs as run_store
-from tests.pilot_support import (EXAMPLE, REP, click_in, driver, latest_with_action, messages_in, quick_plan,
-                                 review_edit, text_of, uploaded_files)
+from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
+from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, driver, latest_with_action, messages_in,
+                                 quick_plan, review_edit, text_of, uploaded_files)
 from tests.support.rebound_app import start_app
-
-TEAM_CHANNEL = "C0WEST"
-SUBMITTED = "2026-12-01T17:00:00Z"
-
-
-@pytest.fixture
-def frozen():
-    with freeze_time(SUBMITTED) as clock:
-        yield clock
-
-
-@pytest.fixture
-def app(tmp_path, slack_api, frozen):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return driver(app, slack_api)
 
 
 def texts(slack_api, channel: str) -> list[str]:

@@ -6,40 +6,17 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from freezegun import freeze_time
-
 from bot.store import pilots as pilot_store
 from bot.store import reminders
 from bot.store import runs as run_store
-from tests.pilot_support import (EXAMPLE, REP, click_in, driver, latest_with_action, messages_in, plan_pilot,
+from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
+from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, latest_with_action, messages_in, plan_pilot,
                                  text_of, uploaded_files)
-from tests.support.rebound_app import start_app
 
-TEAM_CHANNEL = "C0WEST"
 # Harbor Freight Lines, 7 Dec 2026 to Fri 19 Feb 2027, team West in America/Los_Angeles (UTC-8).
-SUBMITTED = "2026-12-01T17:00:00Z"
 MIDPOINT = "2027-01-13T17:00:00Z"      # 13 Jan, 09:00 in Los Angeles
 BEFORE_END = "2027-02-18T17:00:00Z"    # Thu 18 Feb, 09:00: one business day before Fri 19 Feb
 OUTCOME_ASKED = "2027-02-19T23:00:00Z"  # Fri 19 Feb, 15:00
-
-
-@pytest.fixture
-def frozen():
-    with freeze_time(SUBMITTED) as clock:
-        yield clock
-
-
-@pytest.fixture
-def app(tmp_path, slack_api, frozen):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return driver(app, slack_api)
 
 
 def tick(app, frozen, moment: str) -> None:

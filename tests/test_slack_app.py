@@ -9,31 +9,11 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.store import runs as run_store
-from tests.support.dm_driver import DmDriver, typed
+from tests.support.dm_driver import DmDriver, typed, walk_to_review
 from tests.support.rebound_app import start_app
 
 EXAMPLES = PROJECT_ROOT / "examples" / "answers"
 REP = "U0REP1"
-
-
-def walk_with_answers(dm: DmDriver, user: str, playbook_id: str, answers: dict) -> None:
-    """Answer every question on screen from an example answers file by typing, skipping the rest."""
-    playbook = dm.app.services.playbooks[playbook_id]
-    for _ in range(len(playbook.steps) * 2):
-        screen = dm.screen(user)
-        if screen.step_id == "review":
-            return
-        step = playbook.step(screen.step_id)
-        if screen.step_id in answers and answers[screen.step_id] is not None:
-            fields = [f.id for f in step.fields] if step.fields else None
-            dm.type(user, typed(answers[screen.step_id], fields))
-        elif not step.required:
-            dm.click(user, "Skip")
-        else:
-            raise AssertionError(f"example answers for {playbook_id} miss required step {screen.step_id}")
-        after = dm.screen(user)
-        assert (after.step_id, after.ts) != (screen.step_id, screen.ts), f"{screen.step_id} was not accepted"
-    raise AssertionError("never reached the review card")
 
 
 @pytest.mark.parametrize("playbook_id", ["debrief", "graceful-no", "pilot-plan", "recover"])
@@ -43,7 +23,7 @@ def test_each_playbook_from_command_to_posted_summary(app, dm, slack_api, playbo
     reply = dm.command(REP, playbook.command)
     assert reply.status == 200
     assert "in our DM" in reply.json()["text"]
-    walk_with_answers(dm, REP, playbook_id, answers)
+    walk_to_review(dm, REP, playbook_id, answers)
     dm.click(REP, "Submit")
 
     run = run_store.list_runs(app.services.store, user_id=REP, playbook=playbook_id)[0]
@@ -189,19 +169,7 @@ def test_widgets_back_skip_edit_and_cancel(app, dm):
     assert dm.screen(REP).step_id == first.step_id
     assert "Current answer" in dm.screen(REP).text()
     dm.type(REP, typed(answers[first.step_id]))
-    # use the date picker when a date step comes up
-    for _ in range(len(playbook.steps)):
-        screen = dm.screen(REP)
-        if screen.step_id == "review":
-            break
-        step = playbook.step(screen.step_id)
-        if step.type == "date" and answers.get(step.id):
-            dm.pick_date(REP, str(answers[step.id]))
-        elif answers.get(step.id) is not None:
-            fields = [f.id for f in step.fields] if step.fields else None
-            dm.type(REP, typed(answers[step.id], fields))
-        else:
-            dm.click(REP, "Skip")
+    walk_to_review(dm, REP, "pilot-plan", answers, pick_dates=True)  # the date picker for date steps
     assert dm.screen(REP).step_id == "review"
     run = run_store.find_active(app.services.store, REP, "pilot-plan")
     dates = [s.id for s in playbook.questions if s.type == "date" and s.id in run.answers]

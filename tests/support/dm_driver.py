@@ -131,3 +131,31 @@ def typed(raw: Any, fields: list[str] | None = None) -> str:
     if isinstance(raw, bool):
         return "yes" if raw else "no"
     return str(raw)
+
+
+def walk_to_review(dm: DmDriver, user: str, playbook_id: str, answers: dict[str, Any], *, pick_dates: bool = False,
+                   click_for: dict[str, str] | None = None) -> None:
+    """Answer each question on screen from ``answers`` until the review card, as a person would:
+    type the answer (see :func:`typed`), or pick it from the date picker with ``pick_dates``;
+    skip an optional question ``answers`` lacks. A required one it lacks fails the walk, unless
+    ``click_for`` names the button to press for that type of step (``{"yes_no": "No"}``).
+    Every answer must be taken: the next question (or the review) is a new message."""
+    playbook = dm.app.services.playbooks[playbook_id]
+    for _ in range(len(playbook.steps) * 2):
+        screen = dm.screen(user)
+        if screen.step_id == "review":
+            return
+        step = playbook.step(screen.step_id)
+        if answers.get(step.id) is not None:
+            if pick_dates and step.type == "date":
+                dm.pick_date(user, str(answers[step.id]))
+            else:
+                dm.type(user, typed(answers[step.id], [f.id for f in step.fields] if step.fields else None))
+        elif not step.required:
+            dm.click(user, "Skip")
+        elif step.type in (click_for or {}):
+            dm.click(user, click_for[step.type])
+        else:
+            raise AssertionError(f"no answer for the required step {playbook_id}.{step.id}")
+        assert dm.screen(user).ts != screen.ts, f"{playbook_id}.{step.id} was not accepted"
+    raise AssertionError(f"{playbook_id} never reached its review card")
