@@ -20,98 +20,17 @@ class Reason:
     hint: str
 
 
-# Ordered as the debrief offers them: the commercial reasons first, "other" and "unknown" last.
-LOSS_REASONS: tuple[Reason, ...] = (
-    Reason("price", "Price", "They wanted it, but not at our price"),
-    Reason("competitor", "Lost to a competitor", "Another vendor was judged better"),
-    Reason("incumbent_stayed", "Incumbent stayed", "They kept their current vendor or tool"),
-    Reason("no_decision", "No decision (status quo)", "They decided to change nothing"),
-    Reason("budget_gone", "Budget gone", "The money was cut or moved elsewhere"),
-    Reason("timing", "Timing", "Right idea, wrong moment"),
-    Reason("product_gap", "Product gap", "We lacked a capability they needed"),
-    Reason("relationship", "Relationship", "Champion left, trust broke, or we were single-threaded"),
-    Reason("pilot_failed", "Pilot failed", "The pilot didn't show what they needed to see"),
-    Reason("other", "Something else", "Tell me in the next question"),
-    Reason("unknown", "I don't know yet", "An unknown reason is a finding too; the weekly summary counts it"),
-)
-LOSS_REASON_KEYS: tuple[str, ...] = tuple(reason.key for reason in LOSS_REASONS)
-_LOSS_REASONS = {reason.key: reason for reason in LOSS_REASONS}
+@dataclass(frozen=True)
+class LossReason(Reason):
+    """A loss reason with what it means for the team: the selling skill it points at (the
+    coaching map in domain.md; None when there is nothing to coach from the reason alone), who
+    hears about the loss besides the team channel, and what a manager is likely to ask in the
+    1:1 or the closed-lost review (shown in the summary)."""
 
-# The selling skill a loss reason points at (domain.md, "Coaching map"). None: nothing to
-# coach from the reason alone ("other" depends on the seller's own account).
-COACHING_MAP: dict[str, str | None] = {
-    "price": "negotiating, closing, building value before price",
-    "competitor": "presenting, communicating differentiation",
-    "incumbent_stayed": "building the switching case, reducing the risk of change",
-    "no_decision": "establishing urgency and compelling reasons",
-    "budget_gone": "qualifying budget and economic buyer early",
-    "timing": "establishing urgency and compelling reasons",
-    # A missing capability is product's to fix; the seller's part is finding the must-haves
-    # early and qualifying out (or positioning around the gap) before months are spent.
-    "product_gap": "discovering must-have requirements early, qualifying out or positioning around gaps",
-    "relationship": "multi-threading, working the wider account",
-    "pilot_failed": 'pilot setup: agreeing what "works" means up front',
-    "other": None,
-    # Not knowing why is itself the gap: a short, curious call with the customer.
-    "unknown": "asking the customer why, with a short and curious loss review call",
-}
+    coaching: str | None = None
+    owners: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
 
-# What a manager is likely to ask in the 1:1 or the closed-lost review, shown in the summary.
-MANAGER_QUESTIONS: dict[str, tuple[str, ...]] = {
-    "price": (
-        "When did price first come up, and had they seen the value by then?",
-        "Who were we compared with on price, and on what scope?",
-        "Was there a trade we could have offered instead of a discount?",
-    ),
-    "competitor": (
-        "What did the competitor show that we didn't?",
-        "When did we learn they were in the deal?",
-        "Which of our differentiators did the buyer actually hear?",
-    ),
-    "incumbent_stayed": (
-        "What would switching have cost them, in effort and in risk?",
-        "Did we make the cost of staying put visible?",
-        "Who at the customer wanted to change, and how much say did they have?",
-    ),
-    "no_decision": (
-        "What was the customer's compelling reason to act now?",
-        "Who owned the problem, and did they feel its cost?",
-        "Was there a date anything depended on?",
-    ),
-    "budget_gone": (
-        "When did we meet the economic buyer?",
-        "Was the budget allocated, or only hoped for?",
-        "What took the money instead?",
-    ),
-    "timing": (
-        "What changed on their side, and when did we learn it?",
-        "Is there a date worth checking back on?",
-        "Could a smaller first step have fitted their timing?",
-    ),
-    "product_gap": (
-        "When did we learn the capability was a must-have?",
-        "Was it truly required, or a proxy for another concern?",
-        "Has product heard about it, with the deal size attached?",
-    ),
-    "relationship": (
-        "How many people at the account did we talk to regularly?",
-        "When did the champion's position change, and who replaced them?",
-        "Who else could we have built a relationship with?",
-    ),
-    "pilot_failed": (
-        "Did we agree success criteria with the customer before the pilot started?",
-        "Which criterion was missed, and did we see it coming?",
-        "Who decided the outcome, and were they involved from the start?",
-    ),
-    "other": (
-        "What would we need to know to put this loss in a category?",
-        "Could we have seen it coming earlier in the cycle?",
-    ),
-    "unknown": (
-        "Who at the customer could tell us why, and can we ask them this week?",
-        "What did the last conversations before the loss sound like?",
-    ),
-}
 
 # Who hears about a loss besides the team channel. The domain routes product gaps to
 # product, pitch/proposal gaps to enablement and selling-skill gaps to the seller's manager.
@@ -120,19 +39,84 @@ MANAGER_QUESTIONS: dict[str, tuple[str, ...]] = {
 # pilots. The manager hears about every loss: every reason is a coaching conversation, and
 # "other"/"unknown" are ones the manager should follow up.
 OWNERS: tuple[str, ...] = ("product", "enablement", "manager")
-ROUTING: dict[str, tuple[str, ...]] = {
-    "price": ("enablement", "manager"),
-    "competitor": ("enablement", "manager"),
-    "incumbent_stayed": ("enablement", "manager"),
-    "no_decision": ("manager",),
-    "budget_gone": ("manager",),
-    "timing": ("manager",),
-    "product_gap": ("product", "manager"),
-    "relationship": ("manager",),
-    "pilot_failed": ("enablement", "manager"),
-    "other": ("manager",),
-    "unknown": ("manager",),
-}
+
+# Ordered as the debrief offers them: the commercial reasons first, "other" and "unknown" last.
+LOSS_REASONS: tuple[LossReason, ...] = (
+    LossReason("price", "Price", "They wanted it, but not at our price",
+               coaching="negotiating, closing, building value before price",
+               owners=("enablement", "manager"),
+               questions=("When did price first come up, and had they seen the value by then?",
+                          "Who were we compared with on price, and on what scope?",
+                          "Was there a trade we could have offered instead of a discount?")),
+    LossReason("competitor", "Lost to a competitor", "Another vendor was judged better",
+               coaching="presenting, communicating differentiation",
+               owners=("enablement", "manager"),
+               questions=("What did the competitor show that we didn't?",
+                          "When did we learn they were in the deal?",
+                          "Which of our differentiators did the buyer actually hear?")),
+    LossReason("incumbent_stayed", "Incumbent stayed", "They kept their current vendor or tool",
+               coaching="building the switching case, reducing the risk of change",
+               owners=("enablement", "manager"),
+               questions=("What would switching have cost them, in effort and in risk?",
+                          "Did we make the cost of staying put visible?",
+                          "Who at the customer wanted to change, and how much say did they have?")),
+    LossReason("no_decision", "No decision (status quo)", "They decided to change nothing",
+               coaching="establishing urgency and compelling reasons",
+               owners=("manager",),
+               questions=("What was the customer's compelling reason to act now?",
+                          "Who owned the problem, and did they feel its cost?",
+                          "Was there a date anything depended on?")),
+    LossReason("budget_gone", "Budget gone", "The money was cut or moved elsewhere",
+               coaching="qualifying budget and economic buyer early",
+               owners=("manager",),
+               questions=("When did we meet the economic buyer?",
+                          "Was the budget allocated, or only hoped for?",
+                          "What took the money instead?")),
+    LossReason("timing", "Timing", "Right idea, wrong moment",
+               coaching="establishing urgency and compelling reasons",
+               owners=("manager",),
+               questions=("What changed on their side, and when did we learn it?",
+                          "Is there a date worth checking back on?",
+                          "Could a smaller first step have fitted their timing?")),
+    # A missing capability is product's to fix; the seller's part is finding the must-haves
+    # early and qualifying out (or positioning around the gap) before months are spent.
+    LossReason("product_gap", "Product gap", "We lacked a capability they needed",
+               coaching="discovering must-have requirements early, qualifying out or positioning around gaps",
+               owners=("product", "manager"),
+               questions=("When did we learn the capability was a must-have?",
+                          "Was it truly required, or a proxy for another concern?",
+                          "Has product heard about it, with the deal size attached?")),
+    LossReason("relationship", "Relationship", "Champion left, trust broke, or we were single-threaded",
+               coaching="multi-threading, working the wider account",
+               owners=("manager",),
+               questions=("How many people at the account did we talk to regularly?",
+                          "When did the champion's position change, and who replaced them?",
+                          "Who else could we have built a relationship with?")),
+    LossReason("pilot_failed", "Pilot failed", "The pilot didn't show what they needed to see",
+               coaching='pilot setup: agreeing what "works" means up front',
+               owners=("enablement", "manager"),
+               questions=("Did we agree success criteria with the customer before the pilot started?",
+                          "Which criterion was missed, and did we see it coming?",
+                          "Who decided the outcome, and were they involved from the start?")),
+    # Nothing to coach from the reason alone: it depends on the seller's own account.
+    LossReason("other", "Something else", "Tell me in the next question",
+               coaching=None,
+               owners=("manager",),
+               questions=("What would we need to know to put this loss in a category?",
+                          "Could we have seen it coming earlier in the cycle?")),
+    # Not knowing why is itself the gap: a short, curious call with the customer.
+    LossReason("unknown", "I don't know yet", "An unknown reason is a finding too; the weekly summary counts it",
+               coaching="asking the customer why, with a short and curious loss review call",
+               owners=("manager",),
+               questions=("Who at the customer could tell us why, and can we ask them this week?",
+                          "What did the last conversations before the loss sound like?")),
+)
+LOSS_REASON_KEYS: tuple[str, ...] = tuple(reason.key for reason in LOSS_REASONS)
+_LOSS_REASONS = {reason.key: reason for reason in LOSS_REASONS}
+# The same, by reason key (reports and templates look them up this way).
+COACHING_MAP: dict[str, str | None] = {reason.key: reason.coaching for reason in LOSS_REASONS}
+MANAGER_QUESTIONS: dict[str, tuple[str, ...]] = {reason.key: reason.questions for reason in LOSS_REASONS}
+ROUTING: dict[str, tuple[str, ...]] = {reason.key: reason.owners for reason in LOSS_REASONS}
 
 # The graceful no's own list (playbooks/graceful-no.yml): why the customer said no at the end.
 GRACEFUL_NO_REASONS: tuple[Reason, ...] = (
@@ -206,7 +190,7 @@ def lesson_owners(primary: str | None, secondary: Iterable[str] | None = ()) -> 
 
 
 __all__ = [
-    "Reason", "LOSS_REASONS", "LOSS_REASON_KEYS", "COACHING_MAP", "MANAGER_QUESTIONS", "OWNERS", "ROUTING",
+    "Reason", "LossReason", "LOSS_REASONS", "LOSS_REASON_KEYS", "COACHING_MAP", "MANAGER_QUESTIONS", "OWNERS", "ROUTING",
     "GRACEFUL_NO_REASONS", "GRACEFUL_NO_KEYS", "loss_reason", "graceful_no_reason", "coaching_focus",
     "manager_questions", "lesson_owners",
 ]
