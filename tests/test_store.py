@@ -6,7 +6,7 @@ import threading
 import pytest
 from freezegun import freeze_time
 
-from bot.store import open_store
+from bot.store import filters, open_store
 from bot.store import runs as run_store
 from bot.store.runs import ActiveRunExists
 
@@ -142,3 +142,10 @@ def test_forget_user_counts_and_removes(store):
     assert (counts["runs"], counts["answers"]) == (1, 1)
     assert run_store.list_runs(store, user_id="U9") == []
     assert store.db.execute("SELECT COUNT(*) FROM answer_history").fetchone()[0] == 0
+
+
+def test_where_keeps_the_filters_that_apply_in_order():
+    assert filters.where(*filters.equal(team="west", user_id=None), ("started_at >= ?", "2026-11-01"),
+                         ("status IN (?, ?)", ["open", "moved"])) == (
+        " WHERE team = ? AND started_at >= ? AND status IN (?, ?)", ["west", "2026-11-01", "open", "moved"])
+    assert filters.where(*filters.equal(team=None)) == ("", [])

@@ -15,6 +15,7 @@ from typing import Any
 from bot import clock
 from bot.errors import NotFound
 from bot.store.db import Store
+from bot.store.filters import equal, where
 
 ACTIVE, SUBMITTED, CANCELLED = "active", "submitted", "cancelled"
 
@@ -204,15 +205,9 @@ def mark_cancelled(store: Store, run_id: str) -> bool:
 
 
 def history_of(store: Store, run_id: str, step_id: str | None = None) -> list[dict[str, Any]]:
-    sql = "SELECT step_id, value, answered_at, replaced_at FROM answer_history WHERE run_id = ?"
-    params: list[Any] = [run_id]
-    if step_id is not None:
-        sql += " AND step_id = ?"
-        params.append(step_id)
-    return [
-        {**row, "value": json.loads(row["value"])}
-        for row in store.db.query(sql + " ORDER BY id", params)
-    ]
+    clause, params = where(*equal(run_id=run_id, step_id=step_id))
+    sql = "SELECT step_id, value, answered_at, replaced_at FROM answer_history" + clause + " ORDER BY id"
+    return [{**row, "value": json.loads(row["value"])} for row in store.db.query(sql, params)]
 
 
 def list_runs(
@@ -227,15 +222,9 @@ def list_runs(
     with_answers: bool = True,
 ) -> list[Run]:
     """Runs, newest first. ``since`` compares against started_at (ISO date or timestamp)."""
-    where, params = [], []
-    for column, value in (("playbook", playbook), ("user_id", user_id), ("team", team), ("status", status)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if since is not None:
-        where.append("started_at >= ?")
-        params.append(since)
-    sql = "SELECT * FROM runs" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY started_at DESC, id"
+    clause, params = where(*equal(playbook=playbook, user_id=user_id, team=team, status=status),
+                           ("started_at >= ?", since))
+    sql = "SELECT * FROM runs" + clause + " ORDER BY started_at DESC, id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     runs = [_row_to_run(row) for row in store.db.query(sql, params)]
