@@ -20,3 +20,8 @@ def playbook(steps: list[dict[str, Any]], **extra: Any) -> Playbook:
     }
     data.update(extra)
     return Playbook.model_validate(data)
+
+
+def usd(amount: Any) -> dict[str, Any]:
+    """An amount as a currency answer stores it."""
+    return {"amount": amount, "currency": "USD"}

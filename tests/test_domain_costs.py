@@ -6,10 +6,7 @@ import pytest
 
 from bot.domain.costs import mistake_cost, pilot_conversion
 from bot.domain.errors import CurrencyMismatch, InvalidValue
-
-
-def usd(amount):
-    return {"amount": amount, "currency": "USD"}
+from tests.helpers import usd
 
 
 def test_mistake_cost_domain_example_120k_half_saved_40_hours_at_500():

@@ -6,10 +6,7 @@ import pytest
 
 from bot.domain.coverage import recovery_plan
 from bot.domain.errors import CurrencyMismatch, InvalidAmount, InvalidValue
-
-
-def usd(amount):
-    return {"amount": amount, "currency": "USD"}
+from tests.helpers import usd
 
 
 def test_recovery_plan_default_multiple_is_three_times_unrecovered():

@@ -8,10 +8,7 @@ import pytest
 
 from bot.domain.errors import CurrencyMismatch, InvalidValue, UnknownFactor
 from bot.domain.ranking import DEFAULT_FACTORS, Factor, rank, score_opportunities, team_weights
-
-
-def usd(amount):
-    return {"amount": amount, "currency": "USD"}
+from tests.helpers import usd
 
 
 def opp(name, amount, probability=50, days=30, fit=3, relationship=3, effort=3, **extra):

@@ -22,6 +22,7 @@ from bot.store import runs as run_store
 from bot.store.pilots import Facts
 from bot.files.teams import Team
 from tests.support.rebound_app import write_teams
+from tests.helpers import usd
 
 WEST = Team(id="west", name="West Enterprise", summary_channel="C0WEST", members=["U0REP1", "U0REP2"],
             timezone="America/Los_Angeles")
@@ -32,17 +33,6 @@ def playbook():
     loaded, problems = load_playbook_file(PROJECT_ROOT / "playbooks" / "pilot-plan.yml")
     assert problems == []
     return loaded
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = open_store(tmp_path / "rebound.db")
-    yield store
-    store.close()
-
-
-def usd(amount):
-    return {"amount": amount, "currency": "USD"}
 
 
 def add_pilot(store, account, start, end, *, user="U0REP1", team="west", value=usd(120000), fee=usd(20000),

@@ -19,6 +19,7 @@ from bot.services import build_services
 from bot.store import recovery as rs
 from bot.store import runs as run_store
 from tests.support.rebound_app import write_teams
+from tests.helpers import usd
 
 REP, REP2, MGR = "U0REP1", "U0REP2", "U0MGR1"
 TODAY = date(2026, 11, 23)
@@ -32,10 +33,6 @@ Depot rollout,Pinecrest Foods,30000,USD,150,2027-02-01,3,4,2,ana
 ,Nameless Co,1000,USD,10,2027-01-01,1,1,1,ana
 Warehouse,Globex,"EUR 20,000",,50,31/01/2027,3,3,3,ana
 """
-
-
-def usd(amount):
-    return {"amount": amount, "currency": "USD"}
 
 
 @pytest.fixture

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from freezegun import freeze_time
 
-from bot.store import open_store
 from bot.store import recovery as rs
 from bot.store import runs as run_store
-
-
-def usd(amount):
-    return {"amount": amount, "currency": "USD"}
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = open_store(tmp_path / "rebound.db")
-    yield store
-    store.close()
+from tests.helpers import usd
 
 
 def test_migration_is_named_and_applied_once(store):
