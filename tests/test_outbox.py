@@ -1,7 +1,6 @@
 """The outbox: enqueue once per key, claim under a lease, and the sender talking HTTP to a Slack stand-in."""
 
 import logging
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,6 +9,7 @@ from freezegun import freeze_time
 from bot.outbox.sender import OutboxSender, build_client
 from bot.store import open_store
 from bot.store import outbox
+from tests.helpers import race
 
 
 def utc(*args: int) -> datetime:
@@ -98,23 +98,14 @@ def test_claims_from_many_threads_never_overlap(db_path, store):
     with freeze_time(NOW):
         for n in range(40):
             outbox.enqueue(store, f"k{n}", "chat.postMessage", POST)
-    claimed: list[int] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(4)
 
-    def claimer():
-        own = open_store(db_path)
-        barrier.wait()
+    def claim_all(own, _) -> list[int]:
+        ids = []
         while items := outbox.claim_due(own, NOW, 3):
-            with lock:
-                claimed.extend(i.id for i in items)
-        own.close()
+            ids.extend(i.id for i in items)
+        return ids
 
-    threads = [threading.Thread(target=claimer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    claimed = [item_id for ids in race(db_path, claim_all, 4) for item_id in ids]
     assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 40
 
 
@@ -278,21 +269,7 @@ def test_two_senders_on_one_database_send_each_item_exactly_once(db_path, store,
     with freeze_time(NOW):
         for n in range(30):
             outbox.enqueue(store, f"k{n}", "chat.postMessage", post(f"message {n}"))
-    barrier = threading.Barrier(2)
-    reports = []
-
-    def instance():
-        own = open_store(db_path)
-        sender = sender_for(own, slack_api)
-        barrier.wait()
-        reports.append(sender.drain(NOW + timedelta(seconds=1), limit=100))
-        own.close()
-
-    threads = [threading.Thread(target=instance) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    reports = race(db_path, lambda own, _: sender_for(own, slack_api).drain(NOW + timedelta(seconds=1), limit=100), 2)
     texts = [call.params["text"] for call in slack_api.calls_to("chat.postMessage")]
     assert sorted(texts) == sorted(f"message {n}" for n in range(30))
     assert sum(report.sent for report in reports) == 30

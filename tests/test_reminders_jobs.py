@@ -9,8 +9,9 @@ from freezegun import freeze_time
 
 from bot.jobs.schedule import WeeklySchedule, due_weeks
 from bot.jobs.ticker import Ticker
-from bot.store import jobs, open_store
+from bot.store import jobs
 from bot.store import reminders
+from tests.helpers import race
 
 
 def utc(*args: int) -> datetime:
@@ -52,20 +53,7 @@ def test_complete_reminder_succeeds_once(store):
 def test_complete_reminder_from_two_racing_tickers_acts_once(db_path, store):
     reminders.schedule(store, "a", "nudge", utc(2020, 1, 1), {})
     (reminder,) = reminders.due(store, utc(2020, 1, 2), 10)
-    results: list[bool] = []
-    barrier = threading.Barrier(8)
-
-    def ticker_instance():
-        own = open_store(db_path)
-        barrier.wait()
-        results.append(reminders.complete(own, reminder.id))
-        own.close()
-
-    threads = [threading.Thread(target=ticker_instance) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(db_path, lambda own, _: reminders.complete(own, reminder.id), 8)
     assert sorted(results) == [False] * 7 + [True]
 
 
@@ -112,22 +100,9 @@ def test_schedule_rejects_naive_due_time(store):
 
 def test_job_claim_is_won_by_exactly_one_of_many_racing_instances(db_path, store):
     key = "weekly_summary:west:2026-W47"
-    winners: list[str] = []
-    barrier = threading.Barrier(10)
-
-    def instance(name: str):
-        own = open_store(db_path)
-        barrier.wait()
-        if jobs.claim(own, key, name):
-            winners.append(name)
-        own.close()
-
-    threads = [threading.Thread(target=instance, args=(f"host-{i}",)) for i in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(winners) == 1
+    claims = race(db_path, lambda own, i: (f"host-{i}", jobs.claim(own, key, f"host-{i}")), 10)
+    winners = [name for name, won in claims if won]
+    assert len(claims) == 10 and len(winners) == 1
     assert jobs.get(store, key).claimed_by == winners[0]
 
 
