@@ -3,9 +3,12 @@
 import textwrap
 
 import pytest
+from pydantic import ValidationError
 
 from bot.engine.loader import collect_playbooks, load_playbooks
+from bot.engine.model import Playbook, Reminder, Step
 from bot.errors import PlaybookError
+from bot.files.teams import Team
 
 HEADER = """\
 id: sample
@@ -217,3 +220,17 @@ def test_debrief_core_is_at_most_six_required_steps():
     reason = next(s for s in debrief.questions if s.type == "choice" and any(o.value == "unknown" for o in s.options))
     assert {o.value for o in reason.options} >= {"price", "competitor", "no_decision", "unknown", "other"}
     assert any(s.type == "multi_choice" for s in debrief.questions)  # secondary reasons
+
+
+@pytest.mark.parametrize(("model", "data", "message"), [
+    pytest.param(Playbook, {"id": "Bad Id"}, "id 'Bad Id' must be lower case letters, digits, - or _", id="playbook_id"),
+    pytest.param(Playbook, {"command": "/Debrief"},
+                 "command '/Debrief' must look like /debrief (lower case, at most 32 characters)", id="command"),
+    pytest.param(Step, {"id": "Deal"}, "id 'Deal' must be snake_case (a-z, 0-9, _), starting with a letter", id="step_id"),
+    pytest.param(Reminder, {"at": "9:00"}, "`at` must be HH:MM (24-hour), got '9:00'", id="reminder_at"),
+    pytest.param(Team, {"id": "West"}, "team id 'West' must be lower case letters, digits, - or _", id="team_id"),
+])
+def test_a_malformed_id_or_time_says_what_to_write(model, data, message):
+    with pytest.raises(ValidationError) as err:
+        model.model_validate(data)
+    assert message in [error["msg"].removeprefix("Value error, ") for error in err.value.errors()]

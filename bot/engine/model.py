@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bot.files.fields import must_match
+
 STEP_TYPES = (
     "text",
     "long_text",
@@ -36,10 +38,7 @@ SNAKE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 PLAYBOOK_ID = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
-def snake_id(value: str) -> str:
-    if not SNAKE_ID.match(value):
-        raise ValueError(f"id {value!r} must be snake_case (a-z, 0-9, _), starting with a letter")
-    return value
+SNAKE_ID_MESSAGE = "id {value!r} must be snake_case (a-z, 0-9, _), starting with a letter"
 
 
 class Strict(BaseModel):
@@ -101,7 +100,7 @@ class ListField(Strict):
     options: list[Option] = Field(default_factory=list, description="For choice fields.")
     validation: Validation = Field(default_factory=Validation, description="Extra rules for this field.")
 
-    _snake = field_validator("id")(classmethod(lambda cls, value: snake_id(value)))
+    _snake = field_validator("id")(must_match(SNAKE_ID, SNAKE_ID_MESSAGE))
 
 
 class Step(Strict):
@@ -126,7 +125,7 @@ class Step(Strict):
         default="core", description="`detail` steps are optional depth offered after the core ones."
     )
 
-    _snake = field_validator("id")(classmethod(lambda cls, value: snake_id(value)))
+    _snake = field_validator("id")(must_match(SNAKE_ID, SNAKE_ID_MESSAGE))
 
     @model_validator(mode="after")
     def _shape(self) -> Step:
@@ -167,12 +166,8 @@ class Reminder(Strict):
     template: str = Field(description="Template under prompts/ for the reminder text.")
     when: str | None = Field(default=None, description="Jinja2 expression; schedule only when true.")
 
-    @field_validator("at")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-            raise ValueError(f"`at` must be HH:MM (24-hour), got {value!r}")
-        return value
+    _hhmm = field_validator("at")(must_match(r"([01]\d|2[0-3]):[0-5]\d",
+                                             "`at` must be HH:MM (24-hour), got {value!r}"))
 
 
 class OnSubmit(Strict):
@@ -196,19 +191,9 @@ class Playbook(Strict):
     steps: list[Step] = Field(description="The questions and computed values, in order.", min_length=1)
     on_submit: OnSubmit = Field(description="Summary, posts and reminders.")
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not PLAYBOOK_ID.match(value):
-            raise ValueError(f"id {value!r} must be lower case letters, digits, - or _")
-        return value
-
-    @field_validator("command")
-    @classmethod
-    def _command(cls, value: str) -> str:
-        if not re.fullmatch(r"/[a-z0-9][a-z0-9_-]{0,31}", value):
-            raise ValueError(f"command {value!r} must look like /debrief (lower case, at most 32 characters)")
-        return value
+    _id = field_validator("id")(must_match(PLAYBOOK_ID, "id {value!r} must be lower case letters, digits, - or _"))
+    _command = field_validator("command")(must_match(
+        r"/[a-z0-9][a-z0-9_-]{0,31}", "command {value!r} must look like /debrief (lower case, at most 32 characters)"))
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.errors import ConfigFilesInvalid, Problem
+from bot.files.fields import must_match
 from bot.files.yaml_source import YamlSource, load_yaml, validate_source
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
@@ -58,13 +59,8 @@ class Team(_Strict):
     post_empty_weeks: bool = Field(default=True, description="Post a short 'no losses this week' note.")
     max_pilot_days: int = Field(default=90, ge=1)
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9_-]*", value):
-            raise ValueError(f"team id {value!r} must be lower case letters, digits, - or _")
-        return value
-
+    _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
+                                           "team id {value!r} must be lower case letters, digits, - or _"))
     _summary_channel = field_validator("summary_channel")(classmethod(lambda cls, v: _channel(v)))
     _people = field_validator("managers", "members")(classmethod(lambda cls, v: _users(v)))
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _timezone(v)))
