@@ -44,17 +44,9 @@ RULES = {
                       through=("bot.services",)),
 }
 
-# Rules that fail today until the change that fixes them lands (strict: an unexpected pass
-# fails, which says the mark can go).
-SALES_WORDS = ("bot/engine/conditions.py imports bot.domain.graceful and bot.domain.recovery; the flow-hooks change"
-               " of issue 12 hands those functions in. Remove this mark when it is merged.")
-PENDING = {
-    ("engine_no_sales_words", False): SALES_WORDS,
-    ("engine_no_sales_words", True): SALES_WORDS,
-    ("listeners", True): ("bot/slack/listeners/interactions.py imports ActionInput from bot.conversation.chat, which"
-                          " imports the store, the engine and render; issue 12 moves listener input types beside the"
-                          " listeners. Remove this mark then."),
-}
+# Rules that fail today until the change that fixes them lands, with the reason; strict, so an
+# unexpected pass fails and says the mark can go. None pending now.
+PENDING: dict[tuple[str, bool], str] = {}
 
 
 def _rules(transitive: bool) -> list:
