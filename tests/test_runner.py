@@ -74,10 +74,12 @@ def test_invalid_answer_is_rejected_and_state_kept():
     assert state.cursor == "lost"
 
 
-def test_skip_refused_for_required_step():
+@pytest.mark.parametrize(("move", "reason"), [(runner.skip, "required"), (runner.back, "at_start")],
+                         ids=["skip_the_required_first_question", "back_at_the_first_question"])
+def test_a_move_the_first_question_does_not_allow_is_refused(move, reason):
     with pytest.raises(ActionRefused) as err:
-        runner.skip(DEBRIEF, runner.start(DEBRIEF))
-    assert err.value.reason == "required"
+        move(DEBRIEF, runner.start(DEBRIEF))
+    assert err.value.reason == reason
 
 
 def test_skip_optional_step_moves_on():
@@ -95,12 +97,6 @@ def test_back_reopens_previous_question_and_keeps_answer():
     state = runner.answer(DEBRIEF, state, "130k", today=TODAY).state
     assert state.answers["lost"]["amount"] == 130000
     assert state.cursor == "reason"
-
-
-def test_back_at_first_question_is_refused():
-    with pytest.raises(ActionRefused) as err:
-        runner.back(DEBRIEF, runner.start(DEBRIEF))
-    assert err.value.reason == "at_start"
 
 
 def test_back_from_review_goes_to_last_question():
