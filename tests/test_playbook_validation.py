@@ -114,6 +114,19 @@ MISTAKES = [
     """, 13, Contains("names 'stage', which is not a step in this playbook"), "when_naming_an_unknown_step"),
     mistake("""\
       - id: deal
+        ask: "Which deal lost on {{ reason }}?"
+        type: text
+      - id: reason
+        ask: Why?
+        type: text
+    """, 11, "`ask` uses 'reason', which comes later", "ask_using_a_later_step"),
+    mistake("""\
+      - id: deal
+        ask: "Which deal, {{ nobody }}?"
+        type: text
+    """, 11, "`ask` uses 'nobody', which is not a step in this playbook", "ask_using_an_unknown_name"),
+    mistake("""\
+      - id: deal
         ask: Which deal?
         type: text
       - id: more

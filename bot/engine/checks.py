@@ -40,6 +40,14 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
     def add(loc: tuple, message: str) -> None:
         problems.append(source.problem(loc, message))
 
+    def check_references(loc: tuple, names: set[str], index: int, what: str, verb: str, why: str = "") -> None:
+        """Every name is a step before ``index`` (a step can only use earlier answers)."""
+        for name in sorted(names):
+            if name not in order:
+                add(loc, f"{what} {verb} {name!r}, which is not a step in this playbook")
+            elif order[name] >= index:
+                add(loc, f"{what} {verb} {name!r}, which comes later{why}")
+
     def check_expression(loc: tuple, expression: str, index: int, what: str) -> None:
         try:
             conditions.compile_expression(expression)
@@ -47,11 +55,8 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
         except TemplateSyntaxError as exc:
             add(loc, f"{what} does not compile: {exc.message}")
             return
-        for name in sorted(names - ENVIRONMENT_NAMES):
-            if name not in order:
-                add(loc, f"{what} names {name!r}, which is not a step in this playbook")
-            elif order[name] >= index:
-                add(loc, f"{what} names {name!r}, which comes later (a step can only depend on earlier answers)")
+        check_references(loc, names - ENVIRONMENT_NAMES, index, what, "names",
+                         " (a step can only depend on earlier answers)")
 
     def check_template(loc: tuple, text: str, index: int, what: str) -> None:
         try:
@@ -59,11 +64,7 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
         except TemplateSyntaxError as exc:
             add(loc, f"{what} template does not compile: {exc.message}")
             return
-        for name in sorted(names - TEMPLATE_NAMES):
-            if name not in order:
-                add(loc, f"{what} uses {name!r}, which is not a step in this playbook")
-            elif order[name] >= index:
-                add(loc, f"{what} uses {name!r}, which comes later")
+        check_references(loc, names - TEMPLATE_NAMES, index, what, "uses")
 
     check_template(("intro",), playbook.intro, 0, "intro")
     for index, step in enumerate(playbook.steps):
