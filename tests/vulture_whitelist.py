@@ -30,3 +30,4 @@ ALL_ACTIONS  # ids: every action id, which the fuzz and access tests click
 field_reference  # engine/reference: generates the README's playbook reference (tests/test_readme.py)
 history_of  # store/runs: an answer's earlier versions, read by the store and crash tests
 release_stale  # store/jobs: frees a claim whose process died; tested, but nothing calls it yet
+serve_http  # slack/http: bench/noop_server.py serves the benchmark's no-op baseline through it
