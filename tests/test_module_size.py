@@ -8,9 +8,13 @@ BOT = PROJECT_ROOT / "bot"
 MAX_LINES = 400
 
 # Being split right now (issue 12). The lead removes an entry once its split is merged; the
-# last test below fails until then, so none outlives its split.
-BEING_SPLIT = {
-    "bot/engine/answers.py": "split by answer type family",
+# last test below fails until then, so none outlives its split. None now.
+BEING_SPLIT: dict[str, str] = {}
+
+# Long on purpose: every branch appends its numbered migration here (one file, so the numbers
+# read in order and branches merge by appending); old migrations never change.
+LONG_BY_DESIGN = {
+    "bot/store/migrations.py": "the append-only list of numbered migrations",
 }
 
 
@@ -19,11 +23,13 @@ def _lines(path) -> int:
 
 
 def test_no_module_in_bot_is_over_400_lines():
+    allowed = {**BEING_SPLIT, **LONG_BY_DESIGN}
     too_long = {str(p.relative_to(PROJECT_ROOT)): _lines(p) for p in sorted(BOT.rglob("*.py"))
-                if _lines(p) > MAX_LINES and str(p.relative_to(PROJECT_ROOT)) not in BEING_SPLIT}
+                if _lines(p) > MAX_LINES and str(p.relative_to(PROJECT_ROOT)) not in allowed}
     assert too_long == {}, "split these by concern (or shorten them)"
 
 
 def test_every_module_being_split_is_still_too_long():
-    done = [name for name in BEING_SPLIT if not (PROJECT_ROOT / name).is_file() or _lines(PROJECT_ROOT / name) <= MAX_LINES]
+    done = [name for name in BEING_SPLIT
+            if not (PROJECT_ROOT / name).is_file() or _lines(PROJECT_ROOT / name) <= MAX_LINES]
     assert done == [], "remove these from BEING_SPLIT: they are split (or short enough) now"

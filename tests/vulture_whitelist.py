@@ -31,3 +31,4 @@ field_reference  # engine/reference: generates the README's playbook reference (
 history_of  # store/runs: an answer's earlier versions, read by the store and crash tests
 release_stale  # store/jobs: frees a claim whose process died; tested, but nothing calls it yet
 serve_http  # slack/http: bench/noop_server.py serves the benchmark's no-op baseline through it
+prec  # values/money: the precision of a decimal.localcontext, read by Decimal itself
