@@ -22,6 +22,7 @@ from bot.errors import ConfigFilesInvalid
 from bot.files.teams import Teams, load_teams
 from bot.files.validate import check_templates
 from bot.flows.hooks import Flow, FlowTools, Hooks, SectionProvider
+from bot.jobs.claims import StaleClaims
 from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.ticker import Task as TickTask
 from bot.jobs.ticker import Ticker
@@ -143,7 +144,7 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
-                        dispatcher, tools, hooks, tick_tasks=[dispatcher.tick, *hooks.tick_tasks])
+                        dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks])
     if slack:
         from bot.outbox.pacing import Pacer
         from bot.outbox.sender import OutboxSender, build_client

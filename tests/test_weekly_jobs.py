@@ -279,3 +279,15 @@ def test_rollup_goes_to_each_head_when_there_is_no_rollup_channel(tmp_path):
         assert "For the heads" in json.dumps(rollups[0].payload["blocks"])
     finally:
         services.close()
+
+
+def test_a_claim_left_by_a_dead_process_is_released_and_the_week_still_posts(services):
+    tick(services, "2026-11-17T10:00:00")  # first start, a Tuesday: West posts from the next Monday on
+    with freeze_time("2026-11-23T17:00:00"):
+        assert jobs.claim(services.store, "weekly_summary:west:2026-W47", "killed-process")
+    tick(services, "2026-11-23T17:09:59")  # the claim is 9:59 old: it may still be running
+    assert "2026-W47" not in done_weeks(services, "west") and summary_rows(services, "west") == []
+    tick(services, "2026-11-23T17:10:01")  # over ten minutes: released, then run in the same tick
+    assert done_weeks(services, "west") == ["2026-W47"]
+    assert [row.key for row in summary_rows(services, "west")] == ["weekly:west:2026-W47:1"]
+    assert jobs.get(services.store, "weekly_summary:west:2026-W47").claimed_by != "killed-process"
