@@ -14,8 +14,12 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from bot.errors import SettingError
 
-# Where the data folders live when Rebound runs from a checkout (pip install -e .).
+# The checkout, when Rebound runs from one (pip install -e .): README, examples, tests.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# An installed wheel carries its playbooks/, prompts/ and manifest.yml here (setup.py copies
+# them at build time); a checkout has no such folder and uses its own top-level ones.
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
+DATA_ROOT = BUNDLED_DIR if BUNDLED_DIR.is_dir() else PROJECT_ROOT
 
 SLACK_HINTS = {
     "SLACK_BOT_TOKEN": "the xoxb- token under OAuth & Permissions in your Slack app's settings",
@@ -31,9 +35,9 @@ class Settings(BaseModel):
 
     db_path: Path = Path("rebound.db")
     teams_path: Path = Path("teams.yml")
-    playbooks_dir: Path = PROJECT_ROOT / "playbooks"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
-    manifest_path: Path = PROJECT_ROOT / "manifest.yml"
+    playbooks_dir: Path = DATA_ROOT / "playbooks"
+    prompts_dir: Path = DATA_ROOT / "prompts"
+    manifest_path: Path = DATA_ROOT / "manifest.yml"
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -89,9 +93,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         db_path=_path(env, "REBOUND_DB", Path("rebound.db")),
         teams_path=_path(env, "REBOUND_TEAMS", Path("teams.yml")),
-        playbooks_dir=_path(env, "REBOUND_PLAYBOOKS", PROJECT_ROOT / "playbooks"),
-        prompts_dir=_path(env, "REBOUND_PROMPTS", PROJECT_ROOT / "prompts"),
-        manifest_path=_path(env, "REBOUND_MANIFEST", PROJECT_ROOT / "manifest.yml"),
+        playbooks_dir=_path(env, "REBOUND_PLAYBOOKS", DATA_ROOT / "playbooks"),
+        prompts_dir=_path(env, "REBOUND_PROMPTS", DATA_ROOT / "prompts"),
+        manifest_path=_path(env, "REBOUND_MANIFEST", DATA_ROOT / "manifest.yml"),
         slack_bot_token=_secret(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
         slack_app_token=_secret(env, "SLACK_APP_TOKEN"),

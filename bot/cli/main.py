@@ -23,7 +23,7 @@ from bot.errors import NotFound, ReboundError, SettingError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="rebound")
+@click.version_option(package_name="rebound", prog_name="rebound")
 def main() -> None:
     """Rebound: learn from lost deals and run pilots that cannot fail by surprise.
 
