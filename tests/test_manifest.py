@@ -13,7 +13,7 @@ from jsonschema import Draft7Validator
 
 from bot.engine.model import Playbook
 from bot.files.manifest import check_manifest
-from bot.slack.scopes import BOT_EVENTS_USED, BOT_SCOPES_USED
+from bot.slack.scopes import BOT_EVENTS_USED, METHOD_SCOPES, OutboxCall, outbox_calls, scopes_for
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "manifest.yml"
@@ -55,7 +55,7 @@ features:
       url: https://example.com/slack/events
 oauth_config:
   scopes:
-    bot: [commands, chat:write, im:history, im:write, files:write, users:read]
+    bot: [commands, chat:write, im:history, files:write]
 settings:
   event_subscriptions:
     request_url: https://example.com/slack/events
@@ -105,10 +105,74 @@ def test_manifest_fits_rebound_playbooks_scopes_and_events():
 
 
 def test_manifest_asks_only_for_scopes_the_code_uses():
+    calls = outbox_calls()
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
 
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES_USED)
+    # The scan sees the calls every flow makes (a broken scan would find none and pass).
+    assert {"chat.postMessage", "chat.update", "views.publish", "files.upload_v2"} <= {c.method for c in calls}
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == list(scopes_for(calls))
     assert sorted(manifest["settings"]["event_subscriptions"]["bot_events"]) == sorted(BOT_EVENTS_USED)
+
+
+def test_readme_lists_the_manifest_scopes():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"the minimum scopes: (.*?)\. `bot/slack/scopes.py`", readme, re.S)
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+    assert listed, "README lost its sentence listing the scopes"
+    assert sorted(re.findall(r"`([a-z.:]+:[a-z.]+|commands)`", listed.group(1))) == sorted(manifest["oauth_config"]["scopes"]["bot"])
+
+
+# ------------------------------------------------------------------ scopes read from the code
+
+
+def write_module(root: Path, name: str, body: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body)
+    return path
+
+
+def test_outbox_calls_found_by_position_keyword_and_bare_name(tmp_path):
+    first = write_module(tmp_path, "flows/a.py", (
+        "from bot.store import outbox\n"
+        "from bot.store.outbox import enqueue\n"
+        "def post(store):\n"
+        "    outbox.enqueue(store, 'k', 'chat.postMessage', {})\n"
+        "    enqueue(store, 'k2', method='files.upload_v2', payload={})\n"
+    ))
+    second = write_module(tmp_path, "b.py", "def f(store, outbox):\n    outbox.enqueue(store, 'k', 'views.publish', {})\n")
+    write_module(tmp_path, "c.py", "queue.enqueue(1, 2, 'chat.delete')  # not the outbox\n")
+
+    assert outbox_calls(tmp_path) == [
+        OutboxCall(second, 2, "views.publish"),
+        OutboxCall(first, 4, "chat.postMessage"),
+        OutboxCall(first, 5, "files.upload_v2"),
+    ]
+    assert scopes_for(outbox_calls(tmp_path)) == ("chat:write", "commands", "files:write", "im:history")
+
+
+def test_scopes_only_for_methods_called(tmp_path):
+    write_module(tmp_path, "a.py", "outbox.enqueue(s, 'k', 'views.publish', {})\n")
+
+    assert scopes_for(outbox_calls(tmp_path)) == ("commands", "im:history")
+
+
+def test_a_method_that_is_not_a_literal_or_has_no_row_is_refused(tmp_path):
+    path = write_module(tmp_path, "a.py", "def f(store, method):\n    outbox.enqueue(store, 'k', method, {})\n")
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}:2: pass the Web API method to enqueue as a string literal"):
+        scopes_for(outbox_calls(tmp_path))
+
+    path.write_text("outbox.enqueue(store, 'k', 'reactions.add', {})\n")
+    with pytest.raises(ValueError, match=r":1: reactions.add has no row in METHOD_SCOPES"):
+        scopes_for(outbox_calls(tmp_path))
+
+
+def test_looking_up_a_user_by_email_needs_both_user_scopes(tmp_path):
+    write_module(tmp_path, "a.py", "outbox.enqueue(s, 'k', 'users.lookupByEmail', {'email': 'a@b.c'})\n")
+
+    assert METHOD_SCOPES["users.lookupByEmail"] == ("users:read.email", "users:read")
+    assert scopes_for(outbox_calls(tmp_path)) == ("commands", "im:history", "users:read", "users:read.email")
 
 
 def test_manifest_slash_commands_as_documented():
@@ -150,12 +214,12 @@ def test_manifest_command_without_playbook(tmp_path):
 
 
 def test_missing_scope(tmp_path):
-    text = GOOD.replace(" users:read", "").replace("files:write,", "files:write")
+    text = GOOD.replace(", files:write]", "]")
     path, problems = check(tmp_path, text)
 
     (problem,) = problems
     assert (problem.file, problem.line, problem.where) == (str(path), line_of(text, "bot: ["), "oauth_config.scopes.bot")
-    assert "`users:read` is missing" in problem.message
+    assert "`files:write` is missing" in problem.message
 
 
 @pytest.mark.parametrize(("old", "new", "line", "where", "message"), [

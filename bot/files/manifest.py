@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.engine.model import Playbook
 from bot.errors import Problem
-from bot.slack.scopes import BOT_EVENTS_USED, BOT_SCOPES_USED
+from bot.slack.scopes import BOT_EVENTS_USED, bot_scopes_used
 from bot.files.yaml_source import YamlSource, load_yaml, validate_source
 
 
@@ -118,11 +118,11 @@ def _rule_problems(source: YamlSource, manifest: Manifest, playbooks: list[Playb
             ))
 
     granted = set(manifest.oauth_config.scopes.bot)
-    for scope in BOT_SCOPES_USED:
+    for scope in bot_scopes_used():
         if scope not in granted:
             problems.append(source.problem(
                 ("oauth_config", "scopes", "bot"),
-                f"bot scope `{scope}` is missing; Rebound needs it (see bot/slack/scopes.py)",
+                f"bot scope `{scope}` is missing; Rebound's code needs it (bot/slack/scopes.py says for which call)",
             ))
     subscribed = set(manifest.settings.event_subscriptions.bot_events)
     for event in BOT_EVENTS_USED:
