@@ -16,12 +16,16 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from bot.cli.main import main
 from bot.config import PROJECT_ROOT
@@ -122,3 +126,41 @@ def test_version_is_the_package_version(installed, tmp_path):
     assert from_module.stdout == f"rebound, version {expected}\n"
     shown = run([str(installed / "bin" / "rebound"), "--version"], cwd=tmp_path)
     assert (shown.returncode, shown.stdout) == (0, f"rebound, version {expected}\n")
+
+
+# ------------------------------------------------------------------ declared versions
+
+
+def pins(name: str) -> dict[str, Version]:
+    lines = (PROJECT_ROOT / name).read_text().splitlines()
+    found = {}
+    for line in lines:
+        requirement = line.split("#")[0].strip()
+        if requirement:
+            package, version = requirement.split("==")
+            found[canonicalize_name(package)] = Version(version)
+    return found
+
+
+def declared() -> list[Requirement]:
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(text) for text in project["dependencies"] + project["optional-dependencies"]["test"]]
+
+
+def test_every_lower_bound_is_the_version_the_lowest_run_installs():
+    lowest = pins("constraints-lowest.txt")
+    bounds = {}
+    for requirement in declared():
+        (floor,) = [Version(spec.version) for spec in requirement.specifier if spec.operator == ">="]
+        bounds[canonicalize_name(requirement.name)] = floor
+
+    assert bounds == lowest
+
+
+def test_constraints_pin_every_dependency_within_its_declared_range():
+    pinned = pins("constraints.txt")
+
+    for requirement in declared():
+        name = canonicalize_name(requirement.name)
+        assert name in pinned, f"constraints.txt does not pin {name}"
+        assert requirement.specifier.contains(pinned[name]), f"{name}=={pinned[name]} is outside {requirement.specifier}"

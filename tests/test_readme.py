@@ -19,7 +19,7 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
     assert commands[0].endswith("rebound try debrief")
     assert commands[1].endswith("python -m pytest")
     ci = (PROJECT_ROOT / ".ci" / "run").read_text()
-    assert commands[1].replace(".venv/bin/pip install -e", ".venv/bin/pip install -q -e") in ci
+    assert commands[1] in ci.replace(" -q ", " ")
 
 
 def test_every_cli_command_is_in_the_readme():
