@@ -39,10 +39,11 @@ ENV REBOUND_DB=/data/rebound.db \
 VOLUME ["/data"]
 EXPOSE 3000
 
-# /healthz answers 200 while the database does (HTTP mode; in Socket Mode there is no HTTP
-# server, so compose.yaml turns the check off for that service). The slim image has no curl.
+# /healthz answers 200 when Rebound can work, else an error whose body says why (the database,
+# or Slack not reachable yet), which `docker inspect` then shows. HTTP mode only: Socket Mode
+# serves no HTTP, so compose.yaml turns the check off there. The slim image has no curl.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4).status != 200)"]
+    CMD ["python", "-c", "import sys, urllib.error, urllib.request\ntry:\n    urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4)\nexcept urllib.error.HTTPError as answer:\n    sys.exit(f'{answer.code}: {answer.read(300).decode(errors=\"replace\")}')\nexcept OSError as failure:\n    sys.exit(f'no answer: {failure}')"]
 
 ENTRYPOINT ["rebound"]
 CMD ["serve", "--host", "0.0.0.0", "--port", "3000"]

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import PurePosixPath
 
 import pytest
@@ -129,3 +133,51 @@ def test_compose_runs_the_image_with_the_database_on_a_named_volume():
     assert http["ports"] == ["3000:3000"] and "command" not in http
     assert socket["command"] == ["serve", "--socket"] and socket["healthcheck"] == {"disable": True}
     assert socket["profiles"] == ["socket"]
+
+
+class Healthz(BaseHTTPRequestHandler):
+    """Answers GET /healthz with the server's ``answer`` (status, body)."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        status, body = self.server.answer if self.path == "/healthz" else (404, b"")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def healthz():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def probe(dockerfile: DockerfileParser, port: int) -> subprocess.CompletedProcess[str]:
+    """Run the image's HEALTHCHECK command here, pointed at ``port`` instead of 3000."""
+    (healthcheck,) = instructions(dockerfile, "HEALTHCHECK", final=True)
+    command = exec_form(healthcheck[healthcheck.index("CMD") + 3:])
+    command = [sys.executable] + [part.replace("127.0.0.1:3000", f"127.0.0.1:{port}") for part in command[1:]]
+    return subprocess.run(command, capture_output=True, text=True, timeout=30)
+
+
+def test_health_probe_passes_on_200_and_shows_why_otherwise(dockerfile, healthz):
+    port = healthz.server_address[1]
+    healthz.answer = (200, b'{"ok": true}')
+    assert probe(dockerfile, port).returncode == 0
+
+    healthz.answer = (503, b'{"ok": false, "slack": "unreachable", "tries": 3}')
+    failed = probe(dockerfile, port)
+    assert (failed.returncode, failed.stderr) == (1, '503: {"ok": false, "slack": "unreachable", "tries": 3}\n')
+
+    healthz.shutdown()
+    healthz.server_close()
+    refused = probe(dockerfile, port)
+    assert refused.returncode == 1 and refused.stderr.startswith("no answer: ") and "Traceback" not in refused.stderr
