@@ -3,14 +3,17 @@
 There is no Docker daemon where the tests run (and no registry for the base image), so the
 image is not built here. These tests read the files instead: a slim Python 3.11+ base, a
 non-root user, the database on a volume, a HEALTHCHECK on /healthz at the served port, every
-install pinned by constraints.txt, and a build context holding what the image copies.
+install pinned by constraints.txt, and a build context holding what the image copies. The
+image's own command, settings and health probe are then run here, with Slack unreachable.
 tests/test_install.py builds and runs the same wheel the image installs.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +25,7 @@ import yaml
 from dockerfile_parse import DockerfileParser
 
 from bot.config import PROJECT_ROOT
+from tests.support.rebound_app import SIGNING_SECRET, write_teams
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 COMPOSE = PROJECT_ROOT / "compose.yaml"
@@ -181,3 +185,45 @@ def test_health_probe_passes_on_200_and_shows_why_otherwise(dockerfile, healthz)
     healthz.server_close()
     refused = probe(dockerfile, port)
     assert refused.returncode == 1 and refused.stderr.startswith("no answer: ") and "Traceback" not in refused.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        return probe_socket.getsockname()[1]
+
+
+def test_the_image_command_starts_without_slack_and_its_health_check_says_so(dockerfile, tmp_path):
+    """The image's ENV, ENTRYPOINT + CMD and HEALTHCHECK together, run here with Slack unreachable.
+
+    /data and /config are moved under tmp_path and the port swapped for a free one; the rest
+    is the Dockerfile's own."""
+    (data, config) = (tmp_path / "data", tmp_path / "config")
+    data.mkdir()
+    config.mkdir()
+    write_teams(config)
+    image_env = {name: value.replace("/data/", f"{data}/").replace("/config/", f"{config}/")
+                 for name, value in dockerfile.envs.items() if name.startswith("REBOUND_")}
+    port, nowhere = free_port(), free_port()  # nothing listens on `nowhere`: Slack is unreachable
+    (entrypoint,) = instructions(dockerfile, "ENTRYPOINT", final=True)
+    (command,) = instructions(dockerfile, "CMD", final=True)
+    args = [word.replace("3000", str(port)) for word in exec_form(command)]
+    assert exec_form(entrypoint) == ["rebound"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "REBOUND_"))}
+    env.update(image_env, SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+               SLACK_API_URL=f"http://127.0.0.1:{nowhere}/api/")
+
+    server = subprocess.Popen([sys.executable, "-m", "bot", *args], env=env, cwd=data,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        for line in server.stderr:  # blocks until serve writes: no sleeping
+            if "try 1 failed" in line:
+                break
+        checked = probe(dockerfile, port)
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+    assert checked.returncode == 1
+    assert checked.stderr.startswith('503: {"ok": false, "slack": "unreachable"')
+    assert (data / "rebound.db").is_file()  # REBOUND_DB from the image: the database is on the volume
