@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli.main import main
+from tests.support.rebound_app import stop_server
 from tests.support.rebound_app import SIGNING_SECRET, write_teams
 
 
@@ -267,8 +268,7 @@ def test_serve_connects_once_slack_answers_and_healthz_follows(tmp_path, slack_a
             reply = SlackSender(base, SIGNING_SECRET).command("/debrief", "Acme renewal", user_id="U0REP1")
             assert reply.status == 200 and "in our DM" in reply.json()["text"]
         finally:
-            server.trigger.pull_trigger(server.close)
-            thread.join(10)
+            stop_server(server, thread)
             services.close()
     lines = [record.getMessage() for record in caplog.records if record.name == "rebound.serve"]
     assert [line.split(": try ")[1] for line in lines if "unreachable" in line] == ["1 failed, next in 0 s",

@@ -27,6 +27,7 @@ from bot.config import PROJECT_ROOT
 from bot.store import runs as run_store
 from bot.store.db import Store, open_store
 from tests.security_support import consistency_problems, duplicate_posts, stop_app
+from tests.support.rebound_app import stop_server
 from tests.support.rebound_app import start_app, write_teams
 from tests.support.slack_requests import SlackSender
 
@@ -319,6 +320,5 @@ def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api, m
         # no waiting: acknowledged means stored
         assert run_store.find_active(services.store, REP, "debrief").answers == {"deal": "Acme renewal"}
     finally:
-        server.trigger.pull_trigger(server.close)
-        thread.join(5)
+        stop_server(server, thread)
         services.close()

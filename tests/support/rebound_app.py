@@ -57,10 +57,7 @@ class RunningApp:
     thread: threading.Thread
 
     def stop(self) -> None:
-        # Close the server from inside its own loop: closing it from this thread races the
-        # loop's select() into a "bad file descriptor" error.
-        self.server.trigger.pull_trigger(self.server.close)
-        self.thread.join(5)
+        stop_server(self.server, self.thread)
         self.services.close()
 
     def drain(self):
@@ -72,6 +69,22 @@ class RunningApp:
             if not (report.sent or report.failed or report.retried):
                 break
         return total
+
+
+def stop_server(server, thread: threading.Thread, timeout: float = 10) -> None:
+    """Stop a waitress server started on ``thread`` and wait until its loop has returned.
+
+    Everything in the loop's map (the listener, its trigger and every kept-alive connection) is
+    closed from inside the loop: closing from this thread races the loop's select() into a "bad
+    file descriptor" error, and closing only the listener left the loop serving open connections
+    past the join, while the test went on to close the database under it.
+    """
+    from waitress import wasyncore
+
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+    thread.join(timeout)
+    server.task_dispatcher.shutdown()
+    assert not thread.is_alive(), "the test server's loop did not stop"
 
 
 def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: dict | None = None,
