@@ -65,6 +65,10 @@ PERMANENT_ERRORS = frozenset(
 # Methods uploaded with a client helper (several HTTP calls) rather than one api_call.
 UPLOAD_V2 = "files.upload_v2"
 
+# A post to a slash command's response_url (payload: {"url": ..., the message}), queued by the
+# inbox worker for the command's reply. Not a Web API method: no token, answered in plain text.
+RESPONSE_URL = "response_url"
+
 # Payload field naming the outbox key of an earlier post: the sender fills in that post's
 # ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
 UPDATE_OF = "_update_of"
@@ -209,7 +213,24 @@ class OutboxSender:
             self._send(claimed[0], at, report)
         return report
 
+    def _respond(self, payload: dict[str, Any]) -> dict[str, Any]:
+        from slack_sdk.webhook import WebhookClient
+
+        message = dict(payload)
+        url = message.pop("url", "")
+        response = WebhookClient(url, timeout=self.client.timeout or 30, retry_handlers=[]).send_dict(message)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(f"http_{response.status_code}", _retry_after(response.headers))
+        if response.status_code != 200:  # expired_url, used_url, invalid_blocks ...: the same again
+            raise _Permanent(str(response.body or f"http_{response.status_code}")[:100])
+        return {}
+
     def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if method == RESPONSE_URL:
+            try:
+                return self._respond(payload)
+            except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
+                raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
         try:
             if method == UPLOAD_V2:
                 try:

@@ -178,8 +178,14 @@ class _FormSafeHandler(SlackRequestHandler):
 
 
 def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
-                    signing_secret: str | None = None) -> Callable:
-    """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree)."""
+                    signing_secret: str | None = None, inbox=None) -> Callable:
+    """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree).
+
+    With ``inbox`` (an InboxWorker), a verified request is stored there and answered 200 at
+    once; the listeners run after the ack. Only what Slack needs answered in the ack body
+    (``bot.slack.intake``: URL verification, view submissions ...) goes through Bolt here.
+    Without it (the no-op benchmark app), every request goes through Bolt before the answer.
+    """
     secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
     slack = _FormSafeHandler(app, path=EVENTS_PATH)
 
@@ -225,6 +231,15 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         if problem:
             logs.bind(refused=problem)
             return "400", _respond(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
+        if inbox is not None:
+            incoming = inbox.describe(text, _content_type(environ))
+            if incoming is not None:
+                request_id = inbox.accept(incoming, text, _content_type(environ),
+                                          retry_num=_int(environ.get("HTTP_X_SLACK_RETRY_NUM")),
+                                          retry_reason=environ.get("HTTP_X_SLACK_RETRY_REASON"))
+                logs.bind(inbox_id=request_id or "already stored")
+                start_response("200 OK", [("Content-Length", "0")])
+                return "200", [b""]
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt's adapter reads the body again
         captured: dict[str, str] = {}
 
@@ -236,6 +251,13 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         return captured.get("status", "?")[:3], result
 
     return wsgi
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def serve_http(wsgi_app: Callable, *, host: str, port: int, threads: int = 8) -> None:
