@@ -201,12 +201,18 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         if method != "POST":
             return _respond(start_response, "405 Method Not Allowed", {"ok": False, "error": "method_not_allowed"})
         started = time.perf_counter()
-        with logs.scope() as fields:
-            status, result = _handle(environ, start_response)
-            # The fields go in the message itself, so the line reads the same under any formatter.
-            log.info("request %s", logs.as_fields({
-                "path": path, "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
-                "retry": environ.get("HTTP_X_SLACK_RETRY_NUM", "0"), **fields}))
+        if inbox is not None:
+            inbox.ack_started()  # the inbox's workers let this answer go first
+        try:
+            with logs.scope() as fields:
+                status, result = _handle(environ, start_response)
+                # The fields go in the message itself, so the line reads the same under any formatter.
+                log.info("request %s", logs.as_fields({
+                    "path": path, "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "retry": environ.get("HTTP_X_SLACK_RETRY_NUM", "0"), **fields}))
+        finally:
+            if inbox is not None:
+                inbox.ack_finished()
         return result
 
     def _handle(environ, start_response) -> tuple[str, Iterable[bytes]]:

@@ -42,6 +42,7 @@ from bot.store import outbox
 
 log = logging.getLogger("rebound.inbox")
 
+ACK_PRIORITY_SECONDS = 0.05  # how long a worker lets acknowledgements in progress go first, at most
 DEFAULT_THREADS = 2  # the work holds the write lock and the GIL: more threads would only queue
 MAX_TRIES = 3
 RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd tries (a lock, a restart racing ...)
@@ -82,8 +83,27 @@ class InboxWorker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._commands: frozenset[str] | None = None
+        # Acknowledgements in progress go first: a worker holds the interpreter lock and the
+        # write lock for a request's whole work (milliseconds), which 20 acks at once would
+        # otherwise queue behind. A worker waits for them before it takes the next request.
+        self._acks_in_progress = 0
+        self._acks_lock = threading.Lock()
+        self._no_acks = threading.Event()
+        self._no_acks.set()
 
     # -- the ack side -----------------------------------------------------------------------
+
+    def ack_started(self) -> None:
+        with self._acks_lock:
+            self._acks_in_progress += 1
+            self._no_acks.clear()
+
+    def ack_finished(self) -> None:
+        with self._acks_lock:
+            self._acks_in_progress -= 1
+            if self._acks_in_progress <= 0:
+                self._acks_in_progress = 0
+                self._no_acks.set()
 
     def describe(self, text: str, content_type: str | None) -> Incoming | None:
         """What to store for this request, or None to answer it through Bolt at once."""
@@ -219,8 +239,10 @@ class InboxWorker:
             wake.wait(self.idle_seconds)
             wake.clear()
             try:
-                while not self._stop.is_set() and self.work_one():
-                    pass
+                while not self._stop.is_set():
+                    self._no_acks.wait(ACK_PRIORITY_SECONDS)
+                    if not self.work_one():
+                        break
             except Exception:  # the database itself failed; the request stays waiting
                 log.exception("inbox worker failed; will try again")
 
