@@ -182,7 +182,8 @@ def test_kill_9_mid_conversation_loses_no_acknowledged_answer_and_sends_the_queu
         assert sender.dm(REP, "Lost to a competitor", event_id="Ev0INFLIGHT", retry_num=1).status == 200
         assert sender.dm(REP, "$999k", event_id="Ev0ANSWER1", retry_num=1).status == 200
         assert sender.dm(REP, "Samsara", event_id="Ev0NEXT").status == 200  # the conversation goes on
-        wait_for(lambda: all(row[2] == "sent" for row in outbox_rows(second.db)), "the new posts")
+        wait_for(lambda: all(row[1] != "waiting" for row in inbox_rows(second.db))
+                 and all(row[2] == "sent" for row in outbox_rows(second.db)), "the new answers worked and posted")
     finally:
         second.stop()
 
