@@ -240,10 +240,12 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         if inbox is not None:
             incoming = inbox.describe(text, _content_type(environ))
             if incoming is not None:
+                storing = time.perf_counter()
                 request_id = inbox.accept(incoming, text, _content_type(environ),
                                           retry_num=_int(environ.get("HTTP_X_SLACK_RETRY_NUM")),
                                           retry_reason=environ.get("HTTP_X_SLACK_RETRY_REASON"))
-                logs.bind(inbox_id=request_id or "already stored")
+                logs.bind(inbox_id=request_id or "already stored",
+                          store_ms=round((time.perf_counter() - storing) * 1000, 1))
                 start_response("200 OK", [("Content-Length", "0")])
                 return "200", [b""]
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt's adapter reads the body again
