@@ -50,6 +50,7 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
     from bot.slack import inbox_worker
 
     services.inbox = inbox_worker.InboxWorker(app, services, inline=inline_inbox)
+    services.tick_tasks.append(services.inbox.prune)
 
     @app.error
     def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from click.testing import CliRunner
 
@@ -191,5 +191,23 @@ def test_status_shows_the_inbox_depth_and_its_oldest_waiting_request(tmp_path, s
         app.services.inbox.drain()
         result = CliRunner().invoke(main, ["status"], env=env)
         assert "Inbox: 0 waiting, 0 set aside, 2 done" in result.output and "Oldest waiting" not in result.output
+    finally:
+        stop_app(app)
+
+
+def test_finished_requests_are_forgotten_after_two_days_and_waiting_ones_never(tmp_path, slack_api):
+    app = start_app(tmp_path, slack_api, inline=False)
+    sender = SlackSender(app.url, SIGNING_SECRET, response_url=slack_api.response_url)
+    try:
+        sender.command("/debrief", "", user_id=REP)
+        app.services.inbox.drain()
+        sender.dm(OTHER, "hello", event_id="Ev0LATER")  # still waiting
+        assert inbox.get(app.services.store, 1).status == "done"
+        finished = app.services.store.db.execute("SELECT done_at FROM inbox WHERE id = 1").fetchone()[0]
+        at = datetime.fromisoformat(finished)
+        assert app.services.inbox.prune(at + timedelta(days=2) - timedelta(seconds=1)) == 0
+        app.services.tick(at + timedelta(days=2, seconds=1))  # the scheduled task
+        assert [row[0] for row in inbox_rows(app.services.store)] == ["event:Ev0LATER"]
+        assert app.services.inbox.prune(at + timedelta(days=30)) == 0
     finally:
         stop_app(app)

@@ -211,6 +211,10 @@ class InboxWorker:
             self.services.chat.apologise(request.person, reference)
         return "set_aside"
 
+    def prune(self, now: datetime) -> int:
+        """A scheduled task: forget requests finished two days ago (their bodies hold what people typed)."""
+        return inbox.prune(self.services.store, now)
+
     # -- threads ------------------------------------------------------------------------------
 
     def wake(self) -> None:
