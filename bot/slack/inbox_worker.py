@@ -31,10 +31,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context
 
 from bot import clock, logs
 from bot.outbox.sender import RESPONSE_URL
 from bot.slack import intake
+from bot.slack.http import parse_body
 from bot.slack.intake import Incoming
 from bot.slack.listeners.events import EVENT_TYPES
 from bot.store import inbox
@@ -167,9 +170,13 @@ class InboxWorker:
         if request.retry_num:
             headers["x-slack-retry-num"] = [str(request.retry_num)]
             headers["x-slack-retry-reason"] = [request.retry_reason or ""]
+        bolt_request = BoltRequest(body=request.body, headers=headers, mode="http")
+        # Read the body as the HTTP layer does (by the payload *field*, not Bolt's substring test).
+        bolt_request.body = parse_body(request.body, bolt_request.content_type)
+        bolt_request.context = build_context(BoltContext({}), bolt_request.body)
         _replay.active, _replay.error = True, None
         try:
-            response = self.app.dispatch(BoltRequest(body=request.body, headers=headers, mode="http"))
+            response = self.app.dispatch(bolt_request)
         finally:
             _replay.active = False
         if _replay.error is not None:
