@@ -98,6 +98,13 @@ def parse_yaml(text: str, name: str) -> YamlSource:
         node = yaml.compose(text, Loader=_LOADER)
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (SafeLoader's C twin)
     except yaml.YAMLError as exc:
+        # libyaml words some errors differently ("... in this context"): an invalid file is
+        # parsed again in pure Python, so the message is PyYAML's own, as people and tests know it.
+        try:
+            yaml.compose(text, Loader=yaml.SafeLoader)
+            yaml.safe_load(text)
+        except yaml.YAMLError as python_exc:
+            exc = python_exc
         line, reason = syntax_error_at(text, exc)
         return YamlSource(name, None, problems=[Problem(name, line, "", f"not valid YAML: {reason}")])
     source = YamlSource(name, data)
