@@ -31,7 +31,7 @@ EXPECTED = {"deal": "Acme renewal", "amount": {"amount": 120000, "currency": "US
 
 
 def inbox_rows(store) -> list[tuple]:
-    return store.db.execute("SELECT dedup_key, person, status, attempts, retry_num FROM inbox ORDER BY id").fetchall()
+    return store.db.execute("SELECT dedup_key, user_id, status, attempts, retry_num FROM inbox ORDER BY id").fetchall()
 
 
 def test_the_ack_stores_the_request_and_the_work_comes_after_it(tmp_path, slack_api):
@@ -114,7 +114,7 @@ def test_one_persons_requests_keep_their_order_while_workers_take_many_people_at
             assert run.answers == EXPECTED, rep
             assert run_store.history_of(app.services.store, run.id) == []
         done = app.services.store.db.execute(
-            "SELECT person, id, done_at FROM inbox WHERE kind = 'event:message' ORDER BY done_at, id").fetchall()
+            "SELECT user_id, id, done_at FROM inbox WHERE kind = 'event:message' ORDER BY done_at, id").fetchall()
         for rep in reps:
             ids = [row[1] for row in done if row[0] == rep]
             assert ids == sorted(ids) and len(ids) == len(ANSWERS), rep
@@ -209,5 +209,21 @@ def test_finished_requests_are_forgotten_after_two_days_and_waiting_ones_never(t
         app.services.tick(at + timedelta(days=2, seconds=1))  # the scheduled task
         assert [row[0] for row in inbox_rows(app.services.store)] == ["event:Ev0LATER"]
         assert app.services.inbox.prune(at + timedelta(days=30)) == 0
+    finally:
+        stop_app(app)
+
+
+def test_forget_deletes_a_persons_stored_requests_waiting_or_done(tmp_path, slack_api):
+    app = start_app(tmp_path, slack_api, inline=False)
+    sender = SlackSender(app.url, SIGNING_SECRET, response_url=slack_api.response_url)
+    try:
+        sender.command("/debrief", "", user_id=REP)
+        app.services.inbox.drain()
+        sender.dm(REP, "Acme renewal, which I'd rather you forgot", event_id="Ev0SECRET")  # still waiting
+        sender.dm(OTHER, "hello", event_id="Ev0KEPT")
+        env = {"REBOUND_DB": str(tmp_path / "rebound.db"), "REBOUND_TEAMS": str(tmp_path / "teams.yml")}
+        result = CliRunner().invoke(main, ["forget", "--user", REP, "--yes"], env=env)
+        assert result.exit_code == 0, result.output
+        assert [row[:3] for row in inbox_rows(app.services.store)] == [("event:Ev0KEPT", OTHER, "waiting")]
     finally:
         stop_app(app)

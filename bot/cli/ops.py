@@ -131,12 +131,12 @@ def _format_inbox(inbox: dict[str, Any]) -> list[str]:
     lines = [f"Inbox: {inbox['waiting']} waiting, {inbox['set_aside']} set aside, {inbox['done']} done"]
     oldest = inbox["oldest_waiting"]
     if oldest is not None:
-        lines.append(f"  Oldest waiting: #{oldest['id']} {oldest['kind']} from {oldest['person'] or '?'}, received "
+        lines.append(f"  Oldest waiting: #{oldest['id']} {oldest['kind']} from {oldest['user_id'] or '?'}, received "
                      f"{oldest['received_at']} ({oldest['waiting_seconds']} s ago), {oldest['attempts']} tries")
     if inbox["recently_set_aside"]:
         lines.append("  Set aside (failed every try; the person was told):")
         for item in inbox["recently_set_aside"][:MAX_LISTED]:
-            lines.append(f"    #{item['id']} {item['kind']} from {item['person'] or '?'} received {item['received_at']}"
+            lines.append(f"    #{item['id']} {item['kind']} from {item['user_id'] or '?'} received {item['received_at']}"
                          f" · {item['last_error']}")
     return lines
 

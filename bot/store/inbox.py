@@ -34,7 +34,7 @@ class InboxRequest:
     id: int
     dedup_key: str
     kind: str
-    person: str | None
+    person: str | None  # the user_id column: whose requests keep their order
     body: str
     content_type: str | None
     retry_num: int
@@ -44,7 +44,7 @@ class InboxRequest:
     received_at: str
 
 
-_COLUMNS = "id, dedup_key, kind, person, body, content_type, retry_num, retry_reason, status, attempts, received_at"
+_COLUMNS = "id, dedup_key, kind, user_id, body, content_type, retry_num, retry_reason, status, attempts, received_at"
 
 
 def _request(row: tuple) -> InboxRequest:
@@ -57,7 +57,7 @@ def add(store: Store, *, dedup_key: str, kind: str, person: str | None, body: st
     now = to_iso(clock.now())
     with store.transaction() as db:
         cursor = db.execute(
-            "INSERT OR IGNORE INTO inbox (dedup_key, kind, person, body, content_type, retry_num, retry_reason,"
+            "INSERT OR IGNORE INTO inbox (dedup_key, kind, user_id, body, content_type, retry_num, retry_reason,"
             " not_before, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [dedup_key, kind, person, body, content_type, retry_num, retry_reason, now, now])
         return cursor.lastrowid if cursor.rowcount == 1 else None
@@ -70,9 +70,9 @@ def take_next(store: Store, now: datetime) -> InboxRequest | None:
         f"""
         SELECT {_COLUMNS} FROM inbox AS request
         WHERE status = 'waiting' AND not_before <= ?
-          AND (person IS NULL OR NOT EXISTS (
+          AND (user_id IS NULL OR NOT EXISTS (
               SELECT 1 FROM inbox AS earlier
-              WHERE earlier.person = request.person AND earlier.status = 'waiting' AND earlier.id < request.id))
+              WHERE earlier.user_id = request.user_id AND earlier.status = 'waiting' AND earlier.id < request.id))
         ORDER BY id LIMIT 1
         """,
         [to_iso(now)],
@@ -109,12 +109,12 @@ def backlog(store: Store) -> dict:
     """What ``rebound status`` shows: requests waiting, set aside, and the oldest waiting one."""
     counts = dict(store.db.execute("SELECT status, COUNT(*) FROM inbox GROUP BY status").fetchall())
     oldest = store.db.execute(
-        "SELECT id, kind, person, received_at, attempts, last_error FROM inbox WHERE status = 'waiting'"
+        "SELECT id, kind, user_id, received_at, attempts, last_error FROM inbox WHERE status = 'waiting'"
         " ORDER BY id LIMIT 1").fetchone()
     set_aside = store.db.execute(
-        "SELECT id, kind, person, received_at, attempts, last_error FROM inbox WHERE status = 'set_aside'"
+        "SELECT id, kind, user_id, received_at, attempts, last_error FROM inbox WHERE status = 'set_aside'"
         " ORDER BY id DESC LIMIT 20").fetchall()
-    names = ("id", "kind", "person", "received_at", "attempts", "last_error")
+    names = ("id", "kind", "user_id", "received_at", "attempts", "last_error")
     return {
         "waiting": counts.get("waiting", 0),
         "done": counts.get("done", 0),

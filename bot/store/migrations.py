@@ -426,15 +426,16 @@ def m0007_money_cents(db: Database) -> None:
 def m0009_inbox(db: Database) -> None:
     """Every Slack request the HTTP layer acknowledged, stored raw before the 200 and worked
     after it (bot.slack.inbox_worker). ``dedup_key`` (event id, trigger id) makes Slack's
-    retries of a request already stored a no-op; ``person`` keeps one person's requests in
-    order; ``status`` is 'waiting', 'done' or 'set_aside' (failed every try)."""
+    retries of a request already stored a no-op; ``user_id`` (who sent it) keeps one person's
+    requests in order, and lets `rebound forget` find them; ``status`` is 'waiting', 'done' or
+    'set_aside' (failed every try)."""
     db.execute(
         """
         CREATE TABLE inbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             dedup_key TEXT NOT NULL UNIQUE,
             kind TEXT NOT NULL,
-            person TEXT,
+            user_id TEXT,
             body TEXT NOT NULL,
             content_type TEXT,
             retry_num INTEGER NOT NULL DEFAULT 0,
@@ -449,7 +450,7 @@ def m0009_inbox(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX inbox_waiting ON inbox (id) WHERE status = 'waiting'")
-    db.execute("CREATE INDEX inbox_waiting_by_person ON inbox (person, id) WHERE status = 'waiting'")
+    db.execute("CREATE INDEX inbox_waiting_by_user ON inbox (user_id, id) WHERE status = 'waiting'")
     db.execute("CREATE INDEX inbox_finished ON inbox (done_at) WHERE status != 'waiting'")
 
 
