@@ -42,3 +42,12 @@ def replace(url: str, payload: dict[str, Any], *, timeout: int) -> bool:
                  (response.body or "")[:40])
         return False
     return True
+
+
+def post(url: str, message: dict[str, Any], *, timeout: int) -> tuple[int, str, Any]:
+    """Post a new message (a slash command's reply) to ``url``: Slack's status, body and headers.
+    Network errors propagate, for the sender to retry."""
+    from slack_sdk.webhook import WebhookClient
+
+    response = WebhookClient(url, timeout=timeout, retry_handlers=[]).send_dict(message)
+    return response.status_code, response.body or "", response.headers

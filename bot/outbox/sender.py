@@ -65,9 +65,10 @@ PERMANENT_ERRORS = frozenset(
 # Methods uploaded with a client helper (several HTTP calls) rather than one api_call.
 UPLOAD_V2 = "files.upload_v2"
 
-# A post to a slash command's response_url (payload: {"url": ..., the message}), queued by the
-# inbox worker for the command's reply. Not a Web API method: no token, answered in plain text.
-RESPONSE_URL = "response_url"
+# A slash command's reply, posted to the command's response_url after the ack (queued by the
+# inbox worker). Payload: ``{"channel": the response_url, "message": {...}}``; the URL stands
+# in the channel's place so the pacer counts each URL's uses apart (tiers: "response_url").
+COMMAND_REPLY = "response_url"
 
 # Payload field naming the outbox key of an earlier post: the sender fills in that post's
 # ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
@@ -213,22 +214,22 @@ class OutboxSender:
             self._send(claimed[0], at, report)
         return report
 
-    def _respond(self, payload: dict[str, Any]) -> dict[str, Any]:
-        from slack_sdk.webhook import WebhookClient
-
-        message = dict(payload)
-        url = message.pop("url", "")
-        response = WebhookClient(url, timeout=self.client.timeout or 30, retry_handlers=[]).send_dict(message)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Transient(f"http_{response.status_code}", _retry_after(response.headers))
-        if response.status_code != 200:  # expired_url, used_url, invalid_blocks ...: the same again
-            raise _Permanent(str(response.body or f"http_{response.status_code}")[:100])
+    def _reply_to_command(self, payload: dict[str, Any]) -> dict[str, Any]:
+        url, message = payload.get("channel"), payload.get("message")
+        if not isinstance(url, str) or not response_urls.trusted(url, self.client.base_url):
+            raise _Permanent("untrusted_response_url", "a command's response_url not on Slack's host")
+        status, body, headers = response_urls.post(url, message if isinstance(message, dict) else {},
+                                                    timeout=self.client.timeout or 30)
+        if status == 429 or status >= 500:
+            raise _Transient(f"http_{status}", _retry_after(headers))
+        if status != 200:  # expired_url, used_url, invalid_blocks ...: the same again
+            raise _Permanent(str(body or f"http_{status}")[:100])
         return {}
 
     def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if method == RESPONSE_URL:
+        if method == COMMAND_REPLY:
             try:
-                return self._respond(payload)
+                return self._reply_to_command(payload)
             except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
                 raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
         try:

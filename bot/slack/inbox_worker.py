@@ -35,7 +35,7 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 
 from bot import clock, logs
-from bot.outbox.sender import RESPONSE_URL
+from bot.outbox.sender import COMMAND_REPLY
 from bot.slack import intake
 from bot.slack.http import parse_body
 from bot.slack.intake import Incoming
@@ -199,7 +199,8 @@ class InboxWorker:
             log.warning("inbox id=%s: a command without a response_url; its reply is dropped", request.id)
             return
         reply.setdefault("response_type", "ephemeral")
-        outbox.enqueue(self.services.store, f"inbox:{request.id}:reply", RESPONSE_URL, {"url": url, **reply})
+        outbox.enqueue(self.services.store, f"inbox:{request.id}:reply", COMMAND_REPLY,
+                       {"channel": url, "message": reply})
 
     def _failed(self, request: inbox.InboxRequest, error: BaseException, now: datetime) -> str:
         tries = request.attempts + 1
