@@ -227,3 +227,19 @@ def test_forget_deletes_a_persons_stored_requests_waiting_or_done(tmp_path, slac
         assert [row[:3] for row in inbox_rows(app.services.store)] == [("event:Ev0KEPT", OTHER, "waiting")]
     finally:
         stop_app(app)
+
+
+def test_a_command_reply_goes_only_to_slacks_host_and_is_not_retried_elsewhere(tmp_path, slack_api):
+    from bot.store import outbox
+
+    app = start_app(tmp_path, slack_api)
+    try:
+        elsewhere = SlackSender(app.url, SIGNING_SECRET, response_url="https://evil.example/hook")
+        assert elsewhere.command("/debrief", "", user_id=REP).status == 200
+        app.drain()
+        (row,) = [i for i in outbox.pending_and_failed(app.services.store) if i.method == "response_url"]
+        assert (row.status, row.last_error) == ("failed", "untrusted_response_url: a command's response_url not on Slack's host")
+        assert slack_api.calls_to("response_url") == [] and row.attempts == 1
+        assert app.drain() == 0  # nothing left to retry
+    finally:
+        stop_app(app)

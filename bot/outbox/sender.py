@@ -65,11 +65,6 @@ PERMANENT_ERRORS = frozenset(
 # Methods uploaded with a client helper (several HTTP calls) rather than one api_call.
 UPLOAD_V2 = "files.upload_v2"
 
-# A slash command's reply, posted to the command's response_url after the ack (queued by the
-# inbox worker). Payload: ``{"channel": the response_url, "message": {...}}``; the URL stands
-# in the channel's place so the pacer counts each URL's uses apart (tiers: "response_url").
-COMMAND_REPLY = "response_url"
-
 # Payload field naming the outbox key of an earlier post: the sender fills in that post's
 # ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
 UPDATE_OF = "_update_of"
@@ -214,24 +209,9 @@ class OutboxSender:
             self._send(claimed[0], at, report)
         return report
 
-    def _reply_to_command(self, payload: dict[str, Any]) -> dict[str, Any]:
-        url, message = payload.get("channel"), payload.get("message")
-        if not isinstance(url, str) or not response_urls.trusted(url, self.client.base_url):
-            raise _Permanent("untrusted_response_url", "a command's response_url not on Slack's host")
-        status, body, headers = response_urls.post(url, message if isinstance(message, dict) else {},
-                                                    timeout=self.client.timeout or 30)
-        if status == 429 or status >= 500:
-            raise _Transient(f"http_{status}", _retry_after(headers))
-        if status != 200:  # expired_url, used_url, invalid_blocks ...: the same again
-            raise _Permanent(str(body or f"http_{status}")[:100])
-        return {}
-
     def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if method == COMMAND_REPLY:
-            try:
-                return self._reply_to_command(payload)
-            except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
-                raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
+        if method == response_urls.COMMAND_REPLY:  # a slash command's reply, after the ack
+            return response_urls.post_reply(payload, api_base_url=self.client.base_url, timeout=self.client.timeout or 30)
         try:
             if method == UPLOAD_V2:
                 try:

@@ -35,7 +35,7 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 
 from bot import clock, logs
-from bot.outbox.sender import COMMAND_REPLY
+from bot.outbox.response_urls import COMMAND_REPLY
 from bot.slack import intake
 from bot.slack.http import parse_body
 from bot.slack.intake import Incoming
