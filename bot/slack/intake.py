@@ -17,8 +17,8 @@ from urllib.parse import parse_qs
 # Interaction types whose ack body is the answer: a modal's ``response_action: errors`` (or
 # update/push/clear), and the options of an external select. Anything else waits in the inbox.
 SYNCHRONOUS_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
-# Events API envelopes answered in the body: the URL check echoes its challenge.
-SYNCHRONOUS_ENVELOPES = frozenset({"url_verification"})
+# Events API envelopes other than event_callback (url_verification, whose challenge is echoed
+# in the body; app_rate_limited) are answered by Bolt at once, as are SSL checks.
 
 
 @dataclass(frozen=True)
