@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.harness import SLACK_LATENCY, BenchError, row
 
-SECTIONS = ("startup", "ack", "load", "weekly", "tiers")
+SECTIONS = ("startup", "ack", "burst", "load", "weekly", "tiers")
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Sizes:
     ack_commands: int = 184  # reps who only open one, so there are 200 commands for a p99
     ack_concurrency: int = 4
     ack_busy_baseline: bool = True  # also the no-op app spending Rebound's CPU after each ack
+    burst_rounds: int = 10  # bursts of burst_at_once requests (half commands, half DM answers)
+    burst_at_once: int = 20
     reps: tuple[int, ...] = (50, 200)  # reps at once, each a whole debrief
     replay_window: float | None = 60.0  # seconds of the load the no-op baseline replays (None: all)
     weekly_debriefs: int = 25_000
@@ -38,8 +40,8 @@ class Sizes:
 
 
 DEFAULT = Sizes()
-QUICK = Sizes(startup_repeats=1, ack_debriefs=2, ack_commands=10, ack_concurrency=2, reps=(4,),
-              replay_window=None, weekly_debriefs=2_500, weekly_sellers=50, tier_reps=4)
+QUICK = Sizes(startup_repeats=1, ack_debriefs=2, ack_commands=10, ack_concurrency=2, burst_rounds=1, burst_at_once=4,
+              reps=(4,), replay_window=None, weekly_debriefs=2_500, weekly_sellers=50, tier_reps=4)
 
 
 def machine() -> dict:
@@ -62,7 +64,7 @@ def _progress(message: str) -> None:
 
 def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, list[dict]]:
     """Run the benchmarks; return every figure (for JSON) and the table rows."""
-    from bench import ack_latency, concurrency, startup
+    from bench import ack_latency, burst, concurrency, startup
     from bench.noop_server import rebound_process_before_response
 
     figures: dict = {"machine": machine(), "sizes": asdict(sizes),
@@ -76,6 +78,9 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
         figures["ack"] = ack_latency.run(debriefs=sizes.ack_debriefs, commands=sizes.ack_commands,
                                          concurrency=sizes.ack_concurrency, latency=sizes.latency, seed=sizes.seed,
                                          busy_baseline=sizes.ack_busy_baseline)
+    if "burst" in sections:
+        _progress(f"bursts: {sizes.burst_rounds} x {sizes.burst_at_once} requests at once")
+        figures["burst"] = burst.run(rounds=sizes.burst_rounds, at_once=sizes.burst_at_once, latency=sizes.latency)
     if "load" in sections:
         for reps in sizes.reps:
             _progress(f"concurrency: {reps} reps each walking a debrief at once")
@@ -93,13 +98,15 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
 
 def table_rows(figures: dict) -> list[dict]:
     """The table's rows for figures ``collect`` gathered (or an earlier run saved as JSON)."""
-    from bench import ack_latency, concurrency, startup
+    from bench import ack_latency, burst, concurrency, startup
 
     rows: list[dict] = []
     if "startup" in figures:
         rows += startup.rows(figures["startup"])
     if "ack" in figures:
         rows += ack_latency.rows(figures["ack"])
+    if "burst" in figures:
+        rows += burst.rows(figures["burst"])
     for reps in figures["sizes"]["reps"]:
         if f"load_{reps}" in figures:
             rows += concurrency.rows(figures[f"load_{reps}"])

@@ -326,12 +326,16 @@ def web_api_call_seconds(standin: SlackApiStandIn, calls: int = 20) -> list[floa
 
 
 def wait_drained(db_path: Path, deadline: float) -> float | None:
-    """Seconds until the outbox holds nothing pending or in flight, rows paced to Slack's tiers
-    included (a cosmetic update may wait up to 30 s for its slot); None if ``deadline`` passed first."""
+    """Seconds until the inbox holds no request waiting to be worked and the outbox nothing pending
+    or in flight, rows paced to Slack's tiers included (a cosmetic update may wait up to 30 s for
+    its slot); None if ``deadline`` passed first."""
     began = time.perf_counter()
     with read_only(db_path) as db:
+        has_inbox = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'inbox'").fetchone() is not None
         while time.perf_counter() - began < deadline:
             (left,) = db.execute("SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')").fetchone()
+            if has_inbox:
+                left += db.execute("SELECT COUNT(*) FROM inbox WHERE status = 'waiting'").fetchone()[0]
             if not left:
                 return time.perf_counter() - began
             time.sleep(0.1)

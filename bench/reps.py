@@ -104,7 +104,8 @@ class Rep:
         reply, sent_at = self._send("command", lambda: self.sender.command("/debrief", "", user_id=self.user))
         if reply is None or reply.status != 200:
             return
-        if "in our DM" not in reply.text:
+        # The ack is empty now (the reply goes to the command's response_url after it).
+        if reply.text and "in our DM" not in reply.text:
             self.result.errors.append(f"command: unexpected reply {reply.text[:200]}")
             return
         last_ts = None

@@ -22,14 +22,19 @@ def build_web_client(settings: Settings) -> WebClient:
 
 
 def create_app(settings: Settings, services, *, process_before_response: bool = True,
-               token_verification: bool = True, socket_mode: bool = False) -> App:
-    """The Bolt app with every listener registered.
+               token_verification: bool = True, socket_mode: bool = False, inline_inbox: bool = False) -> App:
+    """The Bolt app with every listener registered, and ``services.inbox`` that replays through it.
 
-    ``process_before_response=True`` (the default, in production too) runs listeners before
-    the HTTP response. Listeners only write SQLite and queue Web API calls, well inside
-    Slack's 3 seconds, so acknowledging after the commit costs little and means an
-    acknowledged answer is never lost: if the process dies first, Slack gets no 200 and
-    retries, and the delivery key makes the retry a no-op if the work had committed.
+    Served over HTTP, listeners run after the ack: the HTTP layer (bot.slack.http) verifies
+    the signature, stores the request in the inbox, commits and answers 200; the inbox worker
+    (bot.slack.inbox_worker) then replays it through this app inside one transaction with its
+    effects. So an acknowledged request survives ``kill -9`` and is worked once after a restart.
+    ``process_before_response=True`` (the default) makes Bolt run a listener in the thread that
+    dispatches, which is what puts its writes in the worker's transaction. ``inline_inbox=True``
+    (tests) works the inbox in the request thread before answering, so tests need not wait.
+
+    Bolt does not verify signatures itself: the HTTP layer has, before storing, and a replay
+    after a restart would be older than Bolt's five minutes. (Socket Mode needs none.)
     """
     settings.require_slack(socket_mode=socket_mode)
     app = App(
@@ -38,13 +43,19 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
         process_before_response=process_before_response,
         token_verification_enabled=token_verification,
         logger=logging.getLogger("rebound.bolt"),
-        # Bolt's own ssl-check and url_verification handling stay on; request signatures are verified.
-        request_verification_enabled=not socket_mode,
+        # Bolt's own ssl-check and url_verification handling stay on (answered in the ack).
+        request_verification_enabled=False,
     )
     register(app, services)
+    from bot.slack import inbox_worker
+
+    services.inbox = inbox_worker.InboxWorker(app, services, inline=inline_inbox)
+    services.tick_tasks.append(services.inbox.prune)
 
     @app.error
     def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name
+        if inbox_worker.hand_back(error):  # replayed from the inbox: rolled back, tried again
+            return BoltResponse(status=500, body="")
         reference = secrets.token_hex(4)
         user_id = _user_of(body)
         logger.exception("unexpected error ref=%s user=%s", reference, user_id, exc_info=error)

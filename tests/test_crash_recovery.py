@@ -54,7 +54,7 @@ def wait_for(condition, what: str, timeout: float = 20.0, every: float = 0.05):
 class Serve:
     """`rebound serve` in a subprocess on a free port, logging to a file."""
 
-    def __init__(self, tmp_path: Path, slack_api, name: str):
+    def __init__(self, tmp_path: Path, slack_api, name: str, args: tuple[str, ...] = ()):
         self.db = tmp_path / "rebound.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -67,7 +67,8 @@ class Serve:
         })
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "4"],
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--threads", "4",
+             *args],
             env=env, cwd=tmp_path, stdout=self.log, stderr=subprocess.STDOUT)
         try:
             wait_for(self._healthy, f"rebound serve on port {self.port} (log: {self.log_path})")
@@ -143,7 +144,9 @@ def test_kill_9_mid_conversation_loses_no_acknowledged_answer_and_sends_the_queu
         acknowledged = {"deal": "Acme renewal", "amount": "$120k"}
         for index, text in enumerate(acknowledged.values()):
             assert sender.dm(REP, text, event_id=f"Ev0ANSWER{index}").status == 200
-        wait_for(lambda: quiet_moment(first.db), "the queued posts to wait for their retry")
+        # (the answers are worked after their ack: wait for that too, so their posts are queued)
+        wait_for(lambda: all(row[1] == "done" for row in inbox_rows(first.db)) and quiet_moment(first.db),
+                 "the answers worked and the queued posts waiting for their retry")
         first.signal(signal.SIGSTOP)  # frozen: the next answer reaches the socket, never the app
         in_flight: dict = {}
         thread = threading.Thread(target=lambda: in_flight.update(
@@ -180,7 +183,8 @@ def test_kill_9_mid_conversation_loses_no_acknowledged_answer_and_sends_the_queu
         assert sender.dm(REP, "Lost to a competitor", event_id="Ev0INFLIGHT", retry_num=1).status == 200
         assert sender.dm(REP, "$999k", event_id="Ev0ANSWER1", retry_num=1).status == 200
         assert sender.dm(REP, "Samsara", event_id="Ev0NEXT").status == 200  # the conversation goes on
-        wait_for(lambda: all(row[2] == "sent" for row in outbox_rows(second.db)), "the new posts")
+        wait_for(lambda: all(row[1] != "waiting" for row in inbox_rows(second.db))
+                 and all(row[2] == "sent" for row in outbox_rows(second.db)), "the new answers worked and posted")
     finally:
         second.stop()
 
@@ -198,6 +202,65 @@ def test_kill_9_mid_conversation_loses_no_acknowledged_answer_and_sends_the_queu
     assert f"run_id={run.id}" in logs and " INFO rebound.http request path=/slack/events status=200" in logs
     assert slack_api.token not in logs and SECRET not in logs
     assert "Traceback" not in logs and "database is locked" not in logs
+
+
+def inbox_rows(db: Path) -> list[tuple[str, str, int]]:
+    store = Store(db)
+    try:
+        return store.db.execute("SELECT dedup_key, status, attempts FROM inbox ORDER BY id").fetchall()
+    finally:
+        store.close()
+
+
+def test_kill_9_between_the_ack_and_the_work_does_the_work_once_after_restart(tmp_path, slack_api):
+    """Acknowledged requests wait in the inbox (here a server that works none: --inbox-threads 0)
+    when the process is killed; the next server works each exactly once, Slack's retries too."""
+    write_teams(tmp_path)
+    first = Serve(tmp_path, slack_api, "first", args=("--inbox-threads", "0"))
+    sender = SlackSender(first.url, SECRET, response_url=slack_api.response_url)
+    try:
+        assert sender.command("/debrief", "", user_id=REP).status == 200
+        assert sender.dm(REP, "Acme renewal", event_id="Ev0KILL0").status == 200
+        assert sender.dm(REP, "$120k", event_id="Ev0KILL1").status == 200
+        first.kill9()
+    finally:
+        first.stop()
+    rows = inbox_rows(first.db)
+    assert [row[1:] for row in rows] == [("waiting", 0)] * 3  # acknowledged and stored, not worked
+    assert [c for c in slack_api.calls_to("chat.postMessage") if c.params.get("channel") in (REP, "D" + REP)] == []
+    assert slack_api.calls_to("response_url") == []
+    store = open_store(first.db)
+    assert run_store.find_active(store, REP, "debrief") is None
+    store.close()
+
+    second = Serve(tmp_path, slack_api, "second")
+    sender = SlackSender(second.url, SECRET, response_url=slack_api.response_url)
+    try:
+        def all_done() -> bool:
+            return (all(row[1] == "done" for row in inbox_rows(second.db))
+                    and all(row[2] == "sent" for row in outbox_rows(second.db)))
+
+        wait_for(all_done, "the inbox to be worked and its posts sent after restart")
+        # Slack redelivers an event it has an ack for, and retries one: each is the same request
+        assert sender.dm(REP, "$120k", event_id="Ev0KILL1", retry_num=1).status == 200
+        assert sender.dm(REP, "Lost to a competitor", event_id="Ev0KILL2").status == 200
+        wait_for(lambda: all_done() and len(inbox_rows(second.db)) == 4, "the next answer")
+    finally:
+        second.stop()
+    assert [row[1:] for row in inbox_rows(first.db)] == [("done", 1)] * 4
+    store = open_store(first.db)
+    try:
+        run = run_store.find_active(store, REP, "debrief")
+        assert run.answers == {"deal": "Acme renewal", "amount": {"amount": 120000, "currency": "USD"},
+                               "primary_reason": "competitor"}
+        assert run_store.history_of(store, run.id) == []
+    finally:
+        store.close()
+    (reply,) = slack_api.calls_to("response_url")  # the command's reply, once
+    assert "in our DM" in reply.params["text"]
+    assert duplicate_posts(slack_api) == []
+    logs = first.log_path.read_text() + second.log_path.read_text()
+    assert f"run_id={run.id}" in logs and "outcome=done" in logs and "Traceback" not in logs
 
 
 def _try(call):
@@ -287,9 +350,10 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path, slack_api):
         stop_app(app)
 
 
-def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api, monkeypatch):
-    """`rebound serve` builds the app with create_app's defaults: Slack's 200 follows the commit,
-    so a process that dies before committing never acknowledged the answer (Slack retries it)."""
+def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api):
+    """`rebound serve` builds the app with create_app's defaults: Slack's 200 follows the commit
+    of the request to the inbox, so a process that dies before that never acknowledged it
+    (Slack retries it), and one that dies after it works it after the restart."""
     import waitress
 
     from bot.app import create_app
@@ -302,22 +366,20 @@ def test_an_answer_is_acknowledged_only_once_it_is_stored(tmp_path, slack_api, m
                               "SLACK_BOT_TOKEN": slack_api.token, "SLACK_SIGNING_SECRET": SECRET,
                               "SLACK_API_URL": slack_api.url})
     services = build_services(settings, teams_required=True, slack=True)
-    app = create_app(settings, services)  # the defaults, as in `rebound serve`
-    server = waitress.create_server(create_wsgi_app(app, services.store), host="127.0.0.1", port=0, threads=2)
+    app = create_app(settings, services)  # the defaults, as in `rebound serve` (its worker threads not started)
+    server = waitress.create_server(create_wsgi_app(app, services.store, inbox=services.inbox),
+                                    host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         sender = SlackSender(f"http://127.0.0.1:{server.effective_port}", SECRET)
         assert sender.command("/debrief", "", user_id=REP).status == 200
-        slow = services.conversations.answer
-
-        def slow_answer(*args, **kwargs):  # a slow disk: the commit comes well after the request arrived
-            time.sleep(0.3)
-            return slow(*args, **kwargs)
-
-        monkeypatch.setattr(services.conversations, "answer", slow_answer)
-        assert sender.dm(REP, "Acme renewal").status == 200
-        # no waiting: acknowledged means stored
+        assert sender.dm(REP, "Acme renewal", event_id="Ev0STORED").status == 200
+        # no waiting: acknowledged means committed, as another process reads it
+        assert [row[:2] for row in inbox_rows(tmp_path / "r.db")] == [
+            (row[0], "waiting") for row in inbox_rows(tmp_path / "r.db")]
+        assert inbox_rows(tmp_path / "r.db")[1][0] == "event:Ev0STORED"
+        assert services.inbox.drain() == 2
         assert run_store.find_active(services.store, REP, "debrief").answers == {"deal": "Acme renewal"}
     finally:
         stop_server(server, thread)

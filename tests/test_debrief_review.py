@@ -129,14 +129,14 @@ def test_a_double_click_and_a_head_of_sales_click_record_once(app, dm, slack_api
 def test_debrief_show_opens_a_debrief_for_its_team_and_no_one_else(app, dm):
     run = debrief(dm)
     for viewer in (REP, MANAGER, HEAD):
-        reply = dm.sender.command("/debrief", f"show {run.id}", user_id=viewer).json()
+        reply = dm.command(viewer, "/debrief", f"show {run.id}").json()
         assert "Northwind Logistics" in json.dumps(reply), viewer
-    refused = dm.sender.command("/debrief", f"show {run.id}", user_id=OTHER_REP).json()
+    refused = dm.command(OTHER_REP, "/debrief", f"show {run.id}").json()
     assert "Northwind" not in json.dumps(refused) and "isn't yours to open" in refused["text"]
-    unknown = dm.sender.command("/debrief", "show r000000000000 <!channel>", user_id=MANAGER).json()
+    unknown = dm.command(MANAGER, "/debrief", "show r000000000000 <!channel>").json()
     assert "can't find a debrief with the reference r000000000000" in unknown["text"]
     assert "<!channel>" not in json.dumps(unknown)
-    assert "Add its reference" in dm.sender.command("/debrief", "show", user_id=MANAGER).json()["text"]
+    assert "Add its reference" in dm.command(MANAGER, "/debrief", "show").json()["text"]
 
 
 def test_a_manager_debriefing_their_own_loss_gets_no_review_dm(app, dm, slack_api):

@@ -287,5 +287,7 @@ def test_outbox_never_addresses_anyone_outside_rebound_users(app, dm):
     rows = app.services.store.db.execute("SELECT key, method, payload FROM outbox").fetchall()
     for key, method, payload in rows:
         channel = json.loads(payload).get("channel")
-        assert method in ("chat.postMessage", "chat.update", "views.publish"), key
-        assert channel in (None, REP, "D" + REP), key
+        # a command's reply goes to its response_url: back to who typed it, where they typed it
+        assert method in ("chat.postMessage", "chat.update", "views.publish", "response_url"), key
+        assert channel in (None, REP, "D" + REP) or (method == "response_url" and channel.startswith(
+            app.services.settings.slack_api_url.split("/api")[0])), key

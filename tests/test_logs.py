@@ -85,10 +85,12 @@ def test_a_conversation_logs_each_request_and_send_with_the_run_id_and_no_answer
     formatter = logs.LineFormatter()
     lines = [formatter.format(record) for record in caplog.records]
     assert not [line for line in lines if marker in line], "answer text reached an INFO log line"
-    requests = [line for line in lines if " rebound.http request " in line]
+    # Each request logs twice: the ack (rebound.http) and, after it, its work (rebound.inbox).
+    assert len([line for line in lines if " rebound.http request " in line and "status=200" in line]) > len(run.answers)
+    requests = [line for line in lines if " rebound.inbox inbox " in line]
     answered = [line for line in requests if f"run_id={run.id}" in line]
     assert len(answered) >= len(run.answers), "every answer's request line names the run"
-    assert all("status=200" in line and "ms=" in line for line in answered)
+    assert all("outcome=done" in line and "ms=" in line for line in answered)
     assert any("action=rb_submit" in line for line in answered)
     sends = [line for line in lines if "outbox send" in line and f"run_id={run.id}" in line]
     assert sends and all("outcome=sent" in line for line in sends)

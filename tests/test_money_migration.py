@@ -75,7 +75,7 @@ def migrated(tmp_path):
         add_opportunity(db, "b", '{"amount": 999999999999999.99, "currency": "USD"}', "USD")  # a float would lose it
         add_opportunity(db, "c", json.dumps({"amount": 1250.125, "currency": "GBP"}), "GBP")
         add_opportunity(db, "d", json.dumps({"amount": 0, "currency": "GBP"}), "GBP")
-    assert store.migrate() == ["0007_money_cents"]
+    assert store.migrate()[0] == "0007_money_cents"  # then any later ones (0009_inbox ...)
     yield store
     store.close()
 

@@ -167,7 +167,9 @@ def export(fmt: str, playbook: str | None, since: str | None, user_id: str | Non
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 @click.option("--socket", "socket_mode", is_flag=True, help="Socket Mode (needs SLACK_APP_TOKEN; no public URL).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="HTTP worker threads.")
-def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
+@click.option("--inbox-threads", default=2, show_default=True, type=click.IntRange(0, 16),
+              help="Threads working acknowledged requests from the inbox (0: acknowledge and store only).")
+def serve(port: int, host: str, socket_mode: bool, threads: int, inbox_threads: int) -> None:
     """Run the Slack app: HTTP at POST /slack/events (GET /healthz), or Socket Mode.
 
     Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (--socket),
@@ -190,13 +192,13 @@ def serve(port: int, host: str, socket_mode: bool, threads: int) -> None:
 
     log_handler = logs.configure(settings)
     try:
-        _serve(settings, host=host, port=port, socket_mode=socket_mode, threads=threads)
+        _serve(settings, host=host, port=port, socket_mode=socket_mode, threads=threads, inbox_threads=inbox_threads)
     finally:
         # The stream belongs to this invocation (stderr, or a test runner's buffer that closes).
         logging.getLogger().removeHandler(log_handler)
 
 
-def _serve(settings, *, host: str, port: int, socket_mode: bool, threads: int) -> None:
+def _serve(settings, *, host: str, port: int, socket_mode: bool, threads: int, inbox_threads: int = 2) -> None:
     from bot.app import create_app
     from bot.services import start_background
     from bot.slack import serving
@@ -212,13 +214,15 @@ def _serve(settings, *, host: str, port: int, socket_mode: bool, threads: int) -
 
             click.echo("Rebound is connecting to Slack over Socket Mode.", err=True)
             serving.connect_or_raise(link, app.client)
-            start_background(services)
+            start_background(services, inbox_threads=inbox_threads)
             CheckedSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
-            wsgi = create_wsgi_app(app, services.store, signing_secret=settings.slack_signing_secret.get_secret_value())
+            wsgi = create_wsgi_app(app, services.store, inbox=services.inbox,
+                                   signing_secret=settings.slack_signing_secret.get_secret_value())
             server = serving.bind_http(serving.gate(wsgi, link), host=host, port=port, threads=threads)
             click.echo(f"Rebound is listening on http://{host}:{port}/slack/events", err=True)
-            serving.serve_until_stopped(server, link, app.client, on_connected=lambda: start_background(services))
+            serving.serve_until_stopped(server, link, app.client,
+                                        on_connected=lambda: start_background(services, inbox_threads=inbox_threads))
             click.echo("Rebound stopped.", err=True)
     except (serving.PortUnavailable, serving.SlackRejected) as exc:
         raise click.ClickException(str(exc)) from None

@@ -22,7 +22,7 @@ MAX_LISTED = 20  # rows per section in the text view; --json has them all
 def collect_status(services, now: datetime) -> dict[str, Any]:
     """Everything ``rebound status`` shows, as plain data (the --json output)."""
     from bot.jobs.schedule import WeeklySchedule
-    from bot.store import jobs, outbox, reminders
+    from bot.store import inbox, jobs, outbox, reminders
 
     settings = services.settings
     items = outbox.pending_and_failed(services.store)
@@ -63,6 +63,7 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
             "failed": [row(i) for i in items if i.status == "failed"],
             "pending": [row(i) for i in items if i.status != "failed"],
         },
+        "inbox": _inbox_status(inbox.backlog(services.store), now),
         "reminders": [{"key": r.key, "kind": r.kind, "due_at": r.due_at, "run_id": r.run_id, "team": r.team,
                        "user_id": r.user_id} for r in reminders.upcoming(services.store, limit=500)],
         "summaries": summaries,
@@ -91,6 +92,7 @@ def format_status(status: dict[str, Any]) -> list[str]:
             lines.append(f"    {item['key']} {item['method']} {where} · {item['attempts']} attempt(s){when}{error}")
         if len(rows) > MAX_LISTED:
             lines.append(f"    … and {len(rows) - MAX_LISTED} more (rebound status --json lists them all)")
+    lines.extend(_format_inbox(status["inbox"]))
     lines.append("")
     lines.append(f"Scheduled reminders: {len(status['reminders'])}")
     for reminder in status["reminders"][:MAX_LISTED]:
@@ -112,6 +114,30 @@ def format_status(status: dict[str, Any]) -> list[str]:
                      f"next {entry['next_at'] or '?'}; {done}")
     if status["rollup"]:
         lines.append(f"    roll-up for the head of sales: last {status['rollup']['job']} at {status['rollup']['done_at']}")
+    return lines
+
+
+def _inbox_status(backlog: dict[str, Any], now: datetime) -> dict[str, Any]:
+    oldest = backlog["oldest_waiting"]
+    if oldest is not None:
+        waited = now - datetime.fromisoformat(oldest["received_at"])
+        oldest = {**oldest, "waiting_seconds": round(max(0.0, waited.total_seconds()), 1)}
+    return {**backlog, "oldest_waiting": oldest}
+
+
+def _format_inbox(inbox: dict[str, Any]) -> list[str]:
+    """Requests acknowledged but not worked yet: a growing depth or an old oldest means the
+    workers are behind or stuck; set-aside requests failed every try (see the log's ref)."""
+    lines = [f"Inbox: {inbox['waiting']} waiting, {inbox['set_aside']} set aside, {inbox['done']} done"]
+    oldest = inbox["oldest_waiting"]
+    if oldest is not None:
+        lines.append(f"  Oldest waiting: #{oldest['id']} {oldest['kind']} from {oldest['user_id'] or '?'}, received "
+                     f"{oldest['received_at']} ({oldest['waiting_seconds']} s ago), {oldest['attempts']} tries")
+    if inbox["recently_set_aside"]:
+        lines.append("  Set aside (failed every try; the person was told):")
+        for item in inbox["recently_set_aside"][:MAX_LISTED]:
+            lines.append(f"    #{item['id']} {item['kind']} from {item['user_id'] or '?'} received {item['received_at']}"
+                         f" · {item['last_error']}")
     return lines
 
 

@@ -42,3 +42,31 @@ def replace(url: str, payload: dict[str, Any], *, timeout: int) -> bool:
                  (response.body or "")[:40])
         return False
     return True
+
+
+# A slash command's reply, posted to the command's response_url after the ack (queued by the
+# inbox worker). Payload: ``{"channel": the response_url, "message": {...}}``: the URL stands
+# in the channel's place so the pacer counts each URL's uses apart (tiers: "response_url").
+COMMAND_REPLY = "response_url"
+
+
+def post_reply(payload: dict[str, Any], *, api_base_url: str, timeout: int) -> dict[str, Any]:
+    """Send a :data:`COMMAND_REPLY` row, raising the sender's retry (network, 429, 5xx) or
+    failure (anything else: expired_url, invalid_blocks ...) like a Web API call would."""
+    from slack_sdk.webhook import WebhookClient
+
+    from bot.outbox.sender import _Permanent, _Transient, _retry_after  # the sender's own outcomes
+
+    url, message = payload.get("channel"), payload.get("message")
+    if not isinstance(url, str) or not trusted(url, api_base_url):
+        raise _Permanent("untrusted_response_url", "a command's response_url not on Slack's host")
+    try:
+        response = WebhookClient(url, timeout=timeout, retry_handlers=[]).send_dict(
+            message if isinstance(message, dict) else {})
+    except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
+        raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
+    if response.status_code == 429 or response.status_code >= 500:
+        raise _Transient(f"http_{response.status_code}", _retry_after(response.headers))
+    if response.status_code != 200:
+        raise _Permanent(str(response.body or f"http_{response.status_code}")[:100])
+    return {}

@@ -210,6 +210,8 @@ class OutboxSender:
         return report
 
     def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if method == response_urls.COMMAND_REPLY:  # a slash command's reply, after the ack
+            return response_urls.post_reply(payload, api_base_url=self.client.base_url, timeout=self.client.timeout or 30)
         try:
             if method == UPLOAD_V2:
                 try:

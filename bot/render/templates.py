@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -160,12 +160,22 @@ class Renderer:
         return sorted(str(p.relative_to(self.prompts_dir)) for p in self.prompts_dir.rglob("*.j2"))
 
     def syntax_error(self, source: str | None = None, name: str | None = None) -> TemplateSyntaxError | None:
-        """The syntax error of an inline source or a named template, or None if it compiles."""
+        """The syntax error of an inline source or a named template, or None if it compiles.
+
+        Parsed and its filters and tests looked up, which is what compiling would find wrong,
+        without generating and compiling the Python code: that was most of start-up's template
+        check, and a template is compiled (once) when it is first rendered anyway."""
         try:
             if name is not None:
-                self.slack.get_template(name)
+                source, filename, _ = self.slack.loader.get_source(self.slack, name)
+                tree = self.slack.parse(source, name, filename)
             else:
-                self.slack.parse(source or "")
+                tree = self.slack.parse(source or "")
+            for node in tree.find_all((nodes.Filter, nodes.Test)):
+                known = self.slack.filters if isinstance(node, nodes.Filter) else self.slack.tests
+                if node.name not in known:
+                    kind = "filter" if isinstance(node, nodes.Filter) else "test"
+                    raise TemplateSyntaxError(f"No {kind} named {node.name!r}.", node.lineno, name)
         except TemplateSyntaxError as exc:
             return exc
         return None

@@ -178,8 +178,14 @@ class _FormSafeHandler(SlackRequestHandler):
 
 
 def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
-                    signing_secret: str | None = None) -> Callable:
-    """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree)."""
+                    signing_secret: str | None = None, inbox=None) -> Callable:
+    """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree).
+
+    With ``inbox`` (an InboxWorker), a verified request is stored there and answered 200 at
+    once; the listeners run after the ack. Only what Slack needs answered in the ack body
+    (``bot.slack.intake``: URL verification, view submissions ...) goes through Bolt here.
+    Without it (the no-op benchmark app), every request goes through Bolt before the answer.
+    """
     secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
     slack = _FormSafeHandler(app, path=EVENTS_PATH)
 
@@ -195,12 +201,18 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         if method != "POST":
             return _respond(start_response, "405 Method Not Allowed", {"ok": False, "error": "method_not_allowed"})
         started = time.perf_counter()
-        with logs.scope() as fields:
-            status, result = _handle(environ, start_response)
-            # The fields go in the message itself, so the line reads the same under any formatter.
-            log.info("request %s", logs.as_fields({
-                "path": path, "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
-                "retry": environ.get("HTTP_X_SLACK_RETRY_NUM", "0"), **fields}))
+        if inbox is not None:
+            inbox.ack_started()  # the inbox's workers let this answer go first
+        try:
+            with logs.scope() as fields:
+                status, result = _handle(environ, start_response)
+                # The fields go in the message itself, so the line reads the same under any formatter.
+                log.info("request %s", logs.as_fields({
+                    "path": path, "status": status, "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "retry": environ.get("HTTP_X_SLACK_RETRY_NUM", "0"), **fields}))
+        finally:
+            if inbox is not None:
+                inbox.ack_finished()
         return result
 
     def _handle(environ, start_response) -> tuple[str, Iterable[bytes]]:
@@ -225,6 +237,17 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         if problem:
             logs.bind(refused=problem)
             return "400", _respond(start_response, "400 Bad Request", {"ok": False, "error": "malformed_payload"})
+        if inbox is not None:
+            incoming = inbox.describe(text, _content_type(environ))
+            if incoming is not None:
+                storing = time.perf_counter()
+                request_id = inbox.accept(incoming, text, _content_type(environ),
+                                          retry_num=_int(environ.get("HTTP_X_SLACK_RETRY_NUM")),
+                                          retry_reason=environ.get("HTTP_X_SLACK_RETRY_REASON"))
+                logs.bind(inbox_id=request_id or "already stored",
+                          store_ms=round((time.perf_counter() - storing) * 1000, 1))
+                start_response("200 OK", [("Content-Length", "0")])
+                return "200", [b""]
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt's adapter reads the body again
         captured: dict[str, str] = {}
 
@@ -236,6 +259,13 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         return captured.get("status", "?")[:3], result
 
     return wsgi
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def serve_http(wsgi_app: Callable, *, host: str, port: int, threads: int = 8) -> None:

@@ -34,6 +34,10 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # This process's writers queue here, where a release wakes the next at once, rather than
+        # in SQLite's busy handler, which sleeps 1, 2, 5, 10 ... ms between tries (an ack's
+        # INSERT waiting behind a worker's transaction would pay those sleeps).
+        self._write_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
@@ -67,17 +71,18 @@ class Store:
             finally:
                 self._local.depth -= 1
             return
-        database.execute("BEGIN IMMEDIATE")
-        self._local.depth = 1
-        try:
-            yield database
-        except BaseException:
-            database.execute("ROLLBACK")
-            raise
-        else:
-            database.execute("COMMIT")
-        finally:
-            self._local.depth = 0
+        with self._write_lock:
+            database.execute("BEGIN IMMEDIATE")
+            self._local.depth = 1
+            try:
+                yield database
+            except BaseException:
+                database.execute("ROLLBACK")
+                raise
+            else:
+                database.execute("COMMIT")
+            finally:
+                self._local.depth = 0
 
     def ping(self) -> bool:
         """True when the database answers a trivial query (for /healthz)."""

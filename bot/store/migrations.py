@@ -423,6 +423,37 @@ def m0007_money_cents(db: Database) -> None:
     db.execute("ALTER TABLE recovery_opportunities DROP COLUMN amount")
 
 
+def m0009_inbox(db: Database) -> None:
+    """Every Slack request the HTTP layer acknowledged, stored raw before the 200 and worked
+    after it (bot.slack.inbox_worker). ``dedup_key`` (event id, trigger id) makes Slack's
+    retries of a request already stored a no-op; ``user_id`` (who sent it) keeps one person's
+    requests in order, and lets `rebound forget` find them; ``status`` is 'waiting', 'done' or
+    'set_aside' (failed every try)."""
+    db.execute(
+        """
+        CREATE TABLE inbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            dedup_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            user_id TEXT,
+            body TEXT NOT NULL,
+            content_type TEXT,
+            retry_num INTEGER NOT NULL DEFAULT 0,
+            retry_reason TEXT,
+            status TEXT NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'done', 'set_aside')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at TEXT,
+            last_error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX inbox_waiting ON inbox (id) WHERE status = 'waiting'")
+    db.execute("CREATE INDEX inbox_waiting_by_user ON inbox (user_id, id) WHERE status = 'waiting'")
+    db.execute("CREATE INDEX inbox_finished ON inbox (done_at) WHERE status != 'waiting'")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -431,4 +462,5 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0005_recovery", m0005_recovery),
     ("0006_outbox_lanes", m0006_outbox_lanes),
     ("0007_money_cents", m0007_money_cents),
+    ("0009_inbox", m0009_inbox),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot import ids
 from tests.support.rebound_app import SIGNING_SECRET, RunningApp
-from tests.support.slack_requests import SlackSender
+from tests.support.slack_requests import Reply, SlackSender
 
 
 @dataclass
@@ -67,9 +67,9 @@ class DmDriver:
     # -- acting -------------------------------------------------------------------------
 
     def command(self, user: str, command: str, text: str = ""):
-        reply = self.sender.command(command, text, user_id=user)
-        self.app.drain()
-        return reply
+        """Send a slash command; returns what the person sees as its reply: the message the app
+        posted to the command's response_url after the ack (``.json()``), with the ack's status."""
+        return command_reply(self.app, self.slack_api, lambda: self.sender.command(command, text, user_id=user))
 
     def type(self, user: str, text: str, **kw):
         reply = self.sender.dm(user, text, **kw)
@@ -119,6 +119,18 @@ class DmDriver:
                                    message_ts=screen.ts)
         self.app.drain()
         return reply
+
+
+def command_reply(app: RunningApp, slack_api, send) -> Reply:
+    """Run ``send`` (a slash command), drain, and return the ack with the body replaced by the
+    reply posted to the command's response_url (the ack itself is empty: the work comes after)."""
+    before = len(slack_api.calls_to("response_url"))
+    ack = send()
+    app.drain()
+    replies = slack_api.calls_to("response_url")[before:]
+    if ack.status != 200 or not replies:
+        return ack
+    return Reply(ack.status, ack.headers, json.dumps(replies[-1].params).encode())
 
 
 def typed(raw: Any, fields: list[str] | None = None) -> str:

@@ -88,9 +88,11 @@ def stop_server(server, thread: threading.Thread, timeout: float = 10) -> None:
 
 
 def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: dict | None = None,
-              flows: list | None = None, paced: bool = False) -> RunningApp:
+              flows: list | None = None, paced: bool = False, inline: bool = True) -> RunningApp:
     """``flows`` replaces the packages of bot.flows (a test plugging in a flow of its own);
-    ``paced`` keeps the production pacer (tests drain a frozen clock, so by default it is off)."""
+    ``paced`` keeps the production pacer (tests drain a frozen clock, so by default it is off);
+    ``inline``: the request thread works the inbox before it answers, so a request's effects
+    are in SQLite when it returns (production works it in background threads after the 200)."""
     import waitress
 
     teams = tmp_path / "teams.yml"
@@ -111,8 +113,9 @@ def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: di
         from bot.outbox.pacing import Pacer
 
         services.sender.pacer = Pacer(limits=None)
-    app = create_app(settings, services, process_before_response=True)
-    server = waitress.create_server(create_wsgi_app(app, services.store), host="127.0.0.1", port=0, threads=4)
+    app = create_app(settings, services, process_before_response=True, inline_inbox=inline)
+    server = waitress.create_server(create_wsgi_app(app, services.store, inbox=services.inbox),
+                                    host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return RunningApp(services, f"http://127.0.0.1:{server.effective_port}", server, thread)

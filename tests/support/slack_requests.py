@@ -137,7 +137,8 @@ class SlackSender:
             "text": text,
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
-            "response_url": self.response_url,
+            # Slack mints a response_url per command (each good for five uses in 30 minutes).
+            "response_url": f"{self.response_url}/command/{next(_counter)}",
             "trigger_id": self._trigger_id(team),
         }
         return self._send(urlencode(form).encode(), "application/x-www-form-urlencoded")

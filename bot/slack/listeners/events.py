@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+# The event types listened to below: the HTTP layer stores only these in the inbox (Bolt
+# answers any other event type at once, as a request for nothing we handle).
+EVENT_TYPES = ("message", "app_home_opened")
+
 
 def register(app: App, services) -> None:
     @app.event("message")
