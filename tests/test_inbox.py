@@ -243,3 +243,11 @@ def test_a_command_reply_goes_only_to_slacks_host_and_is_not_retried_elsewhere(t
         assert app.drain() == 0  # nothing left to retry
     finally:
         stop_app(app)
+
+
+def test_the_command_reply_is_enqueued_under_the_method_the_sender_and_scopes_know():
+    from bot.outbox.response_urls import COMMAND_REPLY
+    from bot.slack.scopes import METHOD_SCOPES, outbox_calls
+
+    calls = [call for call in outbox_calls() if call.path.name == "inbox_worker.py"]
+    assert [call.method for call in calls] == [COMMAND_REPLY] and METHOD_SCOPES[COMMAND_REPLY] == ()

@@ -35,7 +35,6 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 
 from bot import clock, logs
-from bot.outbox.response_urls import COMMAND_REPLY
 from bot.slack import intake
 from bot.slack.http import parse_body
 from bot.slack.intake import Incoming
@@ -199,7 +198,8 @@ class InboxWorker:
             log.warning("inbox id=%s: a command without a response_url; its reply is dropped", request.id)
             return
         reply.setdefault("response_type", "ephemeral")
-        outbox.enqueue(self.services.store, f"inbox:{request.id}:reply", COMMAND_REPLY,
+        # the literal is bot.outbox.response_urls.COMMAND_REPLY, spelt out so bot/slack/scopes.py can read it
+        outbox.enqueue(self.services.store, f"inbox:{request.id}:reply", "response_url",
                        {"channel": url, "message": reply})
 
     def _failed(self, request: inbox.InboxRequest, error: BaseException, now: datetime) -> str:

@@ -34,6 +34,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.info": ("users:read",),
     # find a Slack user by a CRM owner's e-mail address (closed-lost intake)
     "users.lookupByEmail": ("users:read.email", "users:read"),
+    # a slash command's reply after the ack, posted to its response_url: no token, no scope
+    "response_url": (),
 }
 
 # Scopes for what Slack sends rather than what Rebound calls.
