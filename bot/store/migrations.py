@@ -454,6 +454,37 @@ def m0009_inbox(db: Database) -> None:
     db.execute("CREATE INDEX inbox_finished ON inbox (done_at) WHERE status != 'waiting'")
 
 
+def m0017_account_map(db: Database) -> None:
+    """The map of a lost account (issue 16): its departments, offices or business units, each
+    kept per loss (``plan_run_id``, the recovery plan's run) under a natural key (the unit's
+    name, normalised), so a retried `/recover account add` changes one row. Money is integer
+    cents beside the plan's currency, like the other recovery tables."""
+    db.execute(
+        """
+        CREATE TABLE recovery_account_units (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            plan_run_id TEXT NOT NULL REFERENCES recovery_plans (run_id),
+            user_id TEXT NOT NULL,
+            team TEXT,
+            key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            contact TEXT,
+            relationship TEXT NOT NULL DEFAULT 'none' CHECK (relationship IN ('none', 'contact', 'champion')),
+            value_cents INTEGER,
+            currency TEXT NOT NULL,
+            next_step TEXT,
+            next_date TEXT,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'won', 'lost')),
+            won_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (plan_run_id, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX recovery_account_units_by_user ON recovery_account_units (user_id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -463,4 +494,5 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_outbox_lanes", m0006_outbox_lanes),
     ("0007_money_cents", m0007_money_cents),
     ("0009_inbox", m0009_inbox),
+    ("0017_account_map", m0017_account_map),
 ]

@@ -19,15 +19,17 @@ COMMAND = "/recover"
 
 def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.recovery import messages
+    from bot.flows.recovery.accounts import AccountMaps
     from bot.flows.recovery.actions import RecoveryActions
     from bot.flows.recovery.reports import RecoveryReports
     from bot.flows.recovery.service import Recovery
 
     recovery = Recovery(tools.store, tools.teams)
+    accounts = AccountMaps(tools.store, tools.renderer, recovery.today_for)
     actions = RecoveryActions(recovery, tools.store, tools.teams, tools.renderer)
     reports = RecoveryReports(recovery, tools.teams, tools.renderer)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
-             "threshold": actions.threshold_command, "plan": actions.plan_command}
+             "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command}
     return FlowExtensions(
         after_submit=(recovery.record_plan,),
         prefills=(PrefillHook(PLAYBOOK, actions.prefill),),

@@ -20,6 +20,7 @@ from bot.domain.recovery import (
     DEFAULT_THRESHOLD, STATUSES, STILL_OPEN, WON, BookConcentration, Progress, book_concentration, ledger,
 )
 from bot.errors import ActionRefused, Forbidden, NotFound
+from bot.store import account_map as account_store
 from bot.store import recovery as rs
 from bot.store import runs as run_store
 from bot.store.db import Store
@@ -232,7 +233,7 @@ class Recovery:
         progress = None
         if plan is not None:
             user_plans = [p.as_plan() for p in rs.plans(self.store, user_id=user_id)]
-            progress = next((p for p in ledger(user_plans, [o.as_dict() for o in everything])
+            progress = next((p for p in ledger(user_plans, [o.as_dict() for o in everything] + self._won_units(user_id))
                              if p.currency == currency), None)
         open_here = [o for o in everything if o.status in STILL_OPEN and o.amount["currency"] == currency]
         view = PlanView(
@@ -254,6 +255,12 @@ class Recovery:
             except DomainError:
                 view.concentration = None  # the lost deal in another currency: nothing comparable
         return view
+
+    def _won_units(self, user_id: str) -> list[dict[str, Any]]:
+        """Won units of the person's account maps, as the ledger reads won opportunities: a
+        departmental contract won back counts against the loss like any other win."""
+        return [{"amount": unit.value, "status": WON, "won_at": unit.won_at}
+                for unit in account_store.units(self.store, user_id=user_id) if unit.status == WON and unit.value]
 
     def _lost_contract(self, plan: rs.PlanRecord | None) -> dict[str, Any] | None:
         """The deal the plan's loss came from, as a contract of the rep's book (when a debrief named it)."""
@@ -279,7 +286,7 @@ class Recovery:
             by_user.setdefault(plan.user_id, []).append(plan)
         rows = []
         for user_id, plans in by_user.items():
-            opportunities = [o.as_dict() for o in rs.opportunities(self.store, user_id=user_id)]
+            opportunities = [o.as_dict() for o in rs.opportunities(self.store, user_id=user_id)] + self._won_units(user_id)
             for progress in ledger([p.as_plan() for p in plans], opportunities, window=(start_iso, end_iso),
                                    until=end_iso):
                 rows.append({"user_id": user_id, "progress": progress})

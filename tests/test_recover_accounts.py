@@ -1,0 +1,106 @@
+"""`/recover account ...` end to end over the signed HTTP endpoint: the lost account's map kept
+per loss in SQLite, won units counted against the loss ("won back ... of ... in N months"),
+the recovered figure in the plan's progress, and friendly refusals that keep what was given."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from freezegun import freeze_time
+
+from bot.store import account_map as am
+from bot.store import recovery as rs
+from bot.store import runs as run_store
+from tests.pilot_support import driver
+from tests.support.rebound_app import start_app
+from tests.test_recover_flow import finish, plan_message, usd
+
+REP, REP2 = "U0REP1", "U0REP2"
+
+
+@pytest.fixture
+def frozen():
+    with freeze_time("2026-01-20T17:00:00Z") as clock:
+        yield clock
+
+
+@pytest.fixture
+def app(tmp_path, slack_api, frozen):
+    running = start_app(tmp_path, slack_api)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def dm(app, slack_api):
+    return driver(app, slack_api)
+
+
+def lost_enterprise_account(app, dm, user: str = REP) -> rs.PlanRecord:
+    """The $4.5M story: a debrief of the lost contract (closed 15 Jan 2026, 100k kept), then its plan."""
+    store = app.services.store
+    run = run_store.create_run(store, playbook="debrief", playbook_version=1, user_id=user, team="west", cursor=None)
+    for step, value in (("deal", "Northwind – enterprise licence"), ("account", "Northwind"), ("amount", usd(4_500_000)),
+                        ("lost_renewal", True), ("retained_amount", usd(100_000)), ("close_date", "2026-01-15")):
+        run_store.save_answer(store, run.id, step, value, cursor=None, skipped=[])
+    run_store.mark_submitted(store, run.id)
+    dm.command(user, "/recover")
+    finish(dm, user, {})
+    plan = rs.latest_plan(store, user)
+    assert plan.unrecovered == usd(4_400_000)
+    return plan
+
+
+def say(dm, text: str, user: str = REP) -> str:
+    reply = dm.command(user, "/recover", "account " + text)
+    assert reply.status == 200
+    return reply.json()["text"]
+
+
+def test_account_map_from_slack_counts_won_departments_against_the_loss(app, dm, slack_api, frozen):
+    plan = lost_enterprise_account(app, dm)
+    store = app.services.store
+    assert "No departments, offices or business units mapped yet" in say(dm, "")
+    added = say(dm, 'add "Finance" contact="Ann Lee" relationship=champion value=1.2M next="Sign the order" '
+                    'date=2026-03-02')
+    assert "Added *Finance* to the map of Northwind" in added
+    assert "won back *USD 0* of USD 4,400,000 in 0 months, USD 4,400,000 left." in added
+    assert "Ann Lee (champion)" in added and "next: Sign the order by Mon 2 Mar 2026" in added
+    say(dm, "add Munich office contact=Jo relationship=contact value=900k")
+    say(dm, "add HR value=USD 300,000")
+    # a retried or repeated add changes the one row, and only the fields typed
+    assert "Updated *HR*" in say(dm, "add hr next=Intro call")
+    units = am.units(store, plan_run_id=plan.run_id)
+    assert [(u.name, u.value, u.relationship) for u in units] == [
+        ("Finance", usd(1_200_000), "champion"), ("Munich office", usd(900_000), "contact"), ("HR", usd(300_000), "none")]
+    assert units[2].next_step == "Intro call"
+
+    frozen.move_to("2026-06-15T17:00:00Z")  # five whole months after the close on 15 Jan
+    say(dm, 'won "Finance"')
+    won = say(dm, "won Munich office")
+    assert "Won: *Munich office*" in won
+    assert "won back *USD 2,100,000* of USD 4,400,000 in 5 months, USD 2,300,000 left." in won
+    assert "already had that status" in say(dm, "won Finance")  # a double click changes nothing
+    assert "*HR* · lost" in say(dm, "lost HR")
+    # the money adds up in SQL, in cents beside the currency
+    assert store.db.execute("SELECT currency, SUM(value_cents) FROM recovery_account_units WHERE status = 'won'"
+                            " GROUP BY currency").fetchall() == [("USD", 210_000_000)]
+    # won units count against the loss in the plan's progress too
+    dm.command(REP, "/recover", "plan")
+    plan_text = json.dumps(plan_message(slack_api)[1]["blocks"], ensure_ascii=False)
+    assert "recovered so far *USD 2,100,000* · gap left *USD 2,300,000*" in plan_text
+
+
+def test_account_map_refusals_are_friendly_and_keep_what_was_given(app, dm):
+    assert "start with `/recover` to make a plan" in say(dm, "add Finance value=1M")
+    plan = lost_enterprise_account(app, dm)
+    say(dm, "add Finance value=1M")
+    assert "the loss is in USD; give the value in USD too" in say(dm, "add Finance value=EUR 5")
+    assert "relationship is none, contact or champion" in say(dm, "add Finance relationship=bestie")
+    assert "There's no 'Legal' on this account's map (mapped: Finance)" in say(dm, "won Legal")
+    assert "expected add, won, lost or open" in say(dm, "promote Finance")
+    [unit] = am.units(app.services.store, plan_run_id=plan.run_id)
+    assert unit.value == usd(1_000_000) and unit.relationship == "none" and unit.status == "open"
+    # another rep's map is their own
+    assert "start with `/recover`" in say(dm, "won Finance", user=REP2)
