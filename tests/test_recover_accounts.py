@@ -9,6 +9,7 @@ import json
 import pytest
 from freezegun import freeze_time
 
+from bot.flows.recovery.messages import PROGRESS_ACTION
 from bot.store import account_map as am
 from bot.store import recovery as rs
 from bot.store import runs as run_store
@@ -104,3 +105,36 @@ def test_account_map_refusals_are_friendly_and_keep_what_was_given(app, dm):
     assert unit.value == usd(1_000_000) and unit.relationship == "none" and unit.status == "open"
     # another rep's map is their own
     assert "start with `/recover`" in say(dm, "won Finance", user=REP2)
+
+
+def test_open_units_rank_with_the_other_opportunities_and_their_menu_marks_them_won(app, dm, slack_api, frozen):
+    plan = lost_enterprise_account(app, dm)
+    say(dm, "add Finance relationship=champion value=1.2M date=2026-02-20")
+    say(dm, "add Legal")  # no value yet: not ranked
+    dm.command(REP, "/recover", "import\nOpportunity Name,Account,Amount,Probability,Close Date\n"
+                                "Fleet,Pinecrest Foods,45000,70,2026-03-01")
+    dm.command(REP, "/recover", "plan")
+    ts, message = plan_message(slack_api)
+    rows = [b for b in message["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
+    assert [row["text"]["text"].split("*")[1] for row in rows] == ["Northwind – Finance", "Fleet"]
+    finance = rows[0]
+    assert [o["value"] for o in finance["accessory"]["options"]] == ["won", "lost"]  # a department does not slip
+    dm.sender.action(REP, PROGRESS_ACTION, block_id=finance["block_id"], selected_option="won", message_ts=ts)
+    app.drain()
+    [unit] = [u for u in am.units(app.services.store, plan_run_id=plan.run_id) if u.name == "Finance"]
+    assert unit.status == "won" and unit.won_at == "2026-01-20T17:00:00+00:00"
+    _, updated = plan_message(slack_api)
+    text = json.dumps(updated["blocks"], ensure_ascii=False)
+    assert "recovered so far *USD 1,200,000* · gap left *USD 3,200,000*" in text
+    assert [b["text"]["text"].split("*")[1] for b in updated["blocks"]
+            if b.get("accessory", {}).get("type") == "overflow"] == ["Fleet"]  # won: no longer to work
+    assert any("Won: *Finance*" in t for t in dm.dm_texts(REP))
+    # someone else's click on the unit is refused and changes nothing
+    say(dm, "open Finance")
+    dm.command(REP, "/recover", "plan")
+    ts, message = plan_message(slack_api)
+    finance = next(b for b in message["blocks"] if "Finance" in b.get("text", {}).get("text", "")
+                   and b.get("accessory"))
+    dm.sender.action(REP2, PROGRESS_ACTION, block_id=finance["block_id"], selected_option="won", message_ts=ts)
+    app.drain()
+    assert am.find_unit(app.services.store, plan.run_id, "finance").status == "open"

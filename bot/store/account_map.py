@@ -59,6 +59,11 @@ def find_unit(store: Store, plan_run_id: str, name: str) -> AccountUnit | None:
     return _unit(row) if row else None
 
 
+def get_unit(store: Store, unit_id: int) -> AccountUnit | None:
+    row = store.db.execute(f"SELECT {_COLUMNS} FROM recovery_account_units WHERE id = ?", [unit_id]).fetchone()
+    return _unit(row) if row else None
+
+
 def units(store: Store, *, plan_run_id: str | None = None, user_id: str | None = None) -> list[AccountUnit]:
     """Units in the order they were added, for one plan or every plan of one person."""
     where, params = [], []
@@ -109,4 +114,4 @@ def set_unit_status(store: Store, unit_id: int, status: str) -> bool:
         return cursor.rowcount == 1
 
 
-__all__ = ["AccountUnit", "find_unit", "units", "upsert_unit", "set_unit_status", "EDITABLE"]
+__all__ = ["AccountUnit", "find_unit", "get_unit", "units", "upsert_unit", "set_unit_status", "EDITABLE"]

@@ -5,6 +5,7 @@ progress) and `/recover weights | import | threshold | plan`. The work is in ``s
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
@@ -25,6 +26,16 @@ from bot.store.db import Store
 from bot.store.runs import Run
 
 MAX_IMPORT_ERRORS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class _UnitAsOpportunity:
+    """What a progress click needs of a unit of an account map, in an opportunity's names."""
+
+    id: str
+    name: str
+    amount: dict[str, Any] | None
+    status: str
 
 
 class RecoveryActions:
@@ -70,10 +81,14 @@ class RecoveryActions:
         """⋯ menu of an opportunity in a plan message: won / lost / moved / still open."""
         plan = rs.get_plan(self.store, context.run_id)
         step = context.step_id or ""
-        if plan is None or not step.startswith("o") or not step[1:].isdigit():
+        if plan is None or not step.startswith(("o", "u")) or not step[1:].isdigit():
             raise NotFound("recovery plan", context.run_id)
         status = action.selected if isinstance(action.selected, str) else action.value
-        opportunity, changed = self.recovery.set_status(action.user_id, int(step[1:]), status or "")
+        if step.startswith("u"):  # a department of a lost account's map
+            opportunity, changed = self.recovery.set_unit_status(action.user_id, int(step[1:]), status or "")
+            opportunity = _UnitAsOpportunity(f"u{opportunity.id}", opportunity.name, opportunity.value, opportunity.status)
+        else:
+            opportunity, changed = self.recovery.set_status(action.user_id, int(step[1:]), status or "")
         if not changed:
             return  # a double click, or the status it already had
         stamp = action.action_ts or secrets.token_hex(6)

@@ -85,12 +85,14 @@ def plan_blocks(view: PlanView, renderer: Renderer, plan_run_id: str) -> tuple[s
         if len(blocks) >= MAX_ROWS + 3:
             rest.append(entry)
             continue
+        unit = isinstance(entry["id"], str)  # "u<id>": a unit of a lost account's map (no "moved")
         blocks.append({
-            "type": "section", "block_id": ids.ActionValue(plan_run_id, f"o{entry['id']}").encode(),
+            "type": "section",
+            "block_id": ids.ActionValue(plan_run_id, entry["id"] if unit else f"o{entry['id']}").encode(),
             "text": {"type": "mrkdwn", "text": bk.clip(text, bk.MAX_SECTION_TEXT)},
             "accessory": {"type": "overflow", "action_id": PROGRESS_ACTION,
                           "options": [sm.option(label, value) for value, label in STATUS_OPTIONS
-                                      if value != entry["status"]]},
+                                      if value != entry["status"] and not (unit and value == "moved")]},
         })
     if rest:
         more = renderer.render("recover/plan_more.md.j2", {"rest": rest})

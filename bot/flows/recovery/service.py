@@ -16,8 +16,9 @@ from bot.domain import ranking
 from bot.domain.errors import DomainError
 from bot.domain.money import Money
 from bot.domain.opportunities_csv import RowError, parse_opportunities_csv
+from bot.domain.account_map import UNIT_STATUSES, as_opportunity
 from bot.domain.recovery import (
-    DEFAULT_THRESHOLD, STATUSES, STILL_OPEN, WON, BookConcentration, Progress, book_concentration, ledger,
+    DEFAULT_THRESHOLD, STATUSES, STILL_OPEN, WON, BookConcentration, Progress, account_of, book_concentration, ledger,
 )
 from bot.errors import ActionRefused, Forbidden, NotFound
 from bot.store import account_map as account_store
@@ -244,9 +245,10 @@ class Recovery:
             by_id={o.id: o for o in everything},
         )
         target = progress.pipeline_target if progress is not None else None
-        if open_here:
-            view.ranking = ranking.rank([o.as_dict() for o in open_here], weights.shares, target=target,
-                                        top_n=min(top_n, len(open_here)), today=today)
+        ranked = [o.as_dict() for o in open_here] + self._open_units(user_id, currency)
+        if ranked:
+            view.ranking = ranking.rank(ranked, weights.shares, target=target, top_n=min(top_n, len(ranked)),
+                                        today=today)
         lost_contract = self._lost_contract(plan)
         contracts = [o.as_dict() for o in open_here]
         if contracts or lost_contract:
@@ -261,6 +263,33 @@ class Recovery:
         departmental contract won back counts against the loss like any other win."""
         return [{"amount": unit.value, "status": WON, "won_at": unit.won_at}
                 for unit in account_store.units(self.store, user_id=user_id) if unit.status == WON and unit.value]
+
+    def _open_units(self, user_id: str, currency: str | None) -> list[dict[str, Any]]:
+        """Open units of the person's account maps with a value, ranked with the other
+        opportunities (id ``u<id>``, named after the lost account)."""
+        rows, accounts = [], {}
+        for unit in account_store.units(self.store, user_id=user_id):
+            if unit.value is None or unit.value["currency"] != currency:
+                continue
+            if unit.plan_run_id not in accounts:
+                lost = self._lost_contract(rs.get_plan(self.store, unit.plan_run_id))
+                accounts[unit.plan_run_id] = account_of(lost) if lost else "Lost account"
+            row = as_opportunity(unit.as_dict(), accounts[unit.plan_run_id])
+            if row is not None:
+                rows.append(row)
+        return rows
+
+    def set_unit_status(self, user_id: str, unit_id: int, status: str) -> tuple[account_store.AccountUnit, bool]:
+        """The plan message's menu on an account-map unit: won, lost or open again; (unit, changed)."""
+        if status not in UNIT_STATUSES:
+            raise ActionRefused("bad_status", f"unknown status {status!r} for a department")
+        unit = account_store.get_unit(self.store, unit_id)
+        if unit is None:
+            raise NotFound("account unit", str(unit_id))
+        if unit.user_id != user_id:
+            raise Forbidden(user_id, f"account unit {unit_id}")
+        changed = account_store.set_unit_status(self.store, unit_id, status)
+        return account_store.get_unit(self.store, unit_id), changed
 
     def _lost_contract(self, plan: rs.PlanRecord | None) -> dict[str, Any] | None:
         """The deal the plan's loss came from, as a contract of the rep's book (when a debrief named it)."""
