@@ -88,6 +88,11 @@ def test_account_map_from_slack_counts_won_departments_against_the_loss(app, dm,
     assert store.db.execute("SELECT currency, SUM(value_cents) FROM recovery_account_units WHERE status = 'won'"
                             " GROUP BY currency").fetchall() == [("USD", 210_000_000)]
     # won units count against the loss in the plan's progress too
+    dm.sender.event({"type": "app_home_opened", "user": REP, "tab": "home", "channel": "D" + REP})
+    app.drain()
+    home = json.dumps(slack_api.calls_to("views.publish")[-1].params["view"], ensure_ascii=False)
+    assert "Winning lost accounts back" in home
+    assert "*Northwind*: won back *USD 2,100,000* of USD 4,400,000 in 5 months · 2 of 3 mapped won" in home
     dm.command(REP, "/recover", "plan")
     plan_text = json.dumps(plan_message(slack_api)[1]["blocks"], ensure_ascii=False)
     assert "recovered so far *USD 2,100,000* · gap left *USD 2,300,000*" in plan_text

@@ -36,6 +36,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         after_summary=(actions.post_plan,),
         actions=(ActionHook(messages.PROGRESS_ACTION, actions.on_progress),),
         subcommands=tuple(SubcommandHook(COMMAND, verb, actions.guarded(handler)) for verb, handler in verbs.items()),
-        home_sections=(reports.home_sections,),
+        home_sections=(reports.home_sections, accounts.home_sections),
         summary_sections=(reports.summary_section,),
     )

@@ -73,6 +73,18 @@ class AccountMaps:
         plans = [plan for plan in rs.plans(self.store, user_id=user_id) if plan.run_id in with_units]
         return [self.loss_map(plan, today) for plan in reversed(plans)]
 
+    def home_sections(self, user_id: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """App Home: each loss with a map, what it won back, and the nearest next step."""
+        maps = self.maps(user_id)
+        if not maps:
+            return []
+        rows = []
+        for loss in maps:
+            dated = sorted((u for u in loss.units if u.status == "open" and u.next_date), key=lambda u: u.next_date)
+            rows.append({**_context(loss), "next": dated[0].as_dict() if dated else None})
+        text = self.renderer.render("recover/account_home.md.j2", {"maps": rows})
+        return [("Winning lost accounts back", [(line, None) for line in text.splitlines() if line.strip()])]
+
     # -- the subcommand ------------------------------------------------------------------------
 
     def command(self, user_id: str, rest: str) -> Reply:
