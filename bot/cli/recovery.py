@@ -76,4 +76,57 @@ def show_plan(user_id: str) -> None:
         services.close()
 
 
-COMMANDS = (recover,)
+@click.group("book")
+def book() -> None:
+    """The signed book: revenue by account and contract, to see concentration before a loss.
+
+    \b
+    Example:
+      rebound book import --user U0REP1 signed.csv
+    """
+
+
+@book.command("import")
+@click.option("--user", "user_id", default=None,
+              help="The rep whose book this is (Slack user id); rows may name their own in an Owner column.")
+@click.option("--currency", default=None, help="Currency for amounts with no symbol or code (default: the rep's team's).")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_book(user_id: str | None, currency: str | None, csv_file: Path) -> None:
+    """Import a rep's or team's signed revenue by account and contract from a CRM export.
+
+    Columns: Account, Contract, Amount, and optionally Currency, Department and Owner (a
+    Slack user id; a team's export names each row's rep). The import replaces the books of
+    the reps it names. Each contract carrying more than the team's concentration threshold
+    of its rep's book is reported, and the rep and their manager get a DM (once per contract
+    per import). Each malformed row is reported with its line and left out; the exit status
+    is 1 when any was.
+
+    \b
+    Example:
+      rebound book import --user U0REP1 --currency USD exports/signed.csv
+    """
+    from bot.flows.recovery.book import Books
+    from bot.flows.recovery.service import Recovery
+
+    text = csv_file.read_text(encoding="utf-8-sig", errors="replace")
+    services = _services(_settings())
+    try:
+        books = Books(services.store, services.teams, services.renderer, Recovery(services.store, services.teams).threshold)
+        outcome = books.import_book(text, default_owner=user_id, default_currency=currency)
+    finally:
+        services.close()
+    click.echo(f"Imported {outcome.kept} signed contract{'' if outcome.kept == 1 else 's'} for "
+               f"{', '.join(outcome.owners) or 'nobody'}.")
+    if outcome.ignored_columns:
+        click.echo("Columns not used: " + ", ".join(outcome.ignored_columns))
+    for heavy in outcome.heavy:
+        click.echo(f"Concentration: {heavy.owner}'s {heavy.contract} ({heavy.account}) is {heavy.share:.2%} of "
+                   f"their book, more than {heavy.threshold:.0%}.")
+    click.echo(f"{outcome.warnings_queued} warning DM(s) queued.")
+    for error in outcome.errors:
+        click.echo(f"{csv_file}:{error.line}: {error.message}", err=True)
+    if outcome.errors:
+        raise SystemExit(1)
+
+
+COMMANDS = (recover, book)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -46,9 +46,12 @@ class BookImport:
     ignored_columns: tuple[str, ...] = ()
 
 
-def parse_book_csv(text: str, *, default_currency: str | None = None, default_owner: str | None = None) -> BookImport:
+def parse_book_csv(text: str, *, default_currency: str | None = None, default_owner: str | None = None,
+                   owner_currency: Callable[[str], str | None] | None = None) -> BookImport:
     """Rows ``{account, contract, amount, department, owner, line}``. A row's owner is its Owner
-    column (a Slack user id) or ``default_owner``; a row with neither is an error."""
+    column (a Slack user id) or ``default_owner``; a row with neither is an error. An amount
+    with no currency is in ``default_currency``, else in ``owner_currency(owner)`` (the rep's
+    team's), else an error."""
     text = text.lstrip("\ufeff")
     if not text.strip():
         return BookImport(errors=[RowError(1, "the file is empty; expected a header row such as "
@@ -101,14 +104,15 @@ def parse_book_csv(text: str, *, default_currency: str | None = None, default_ow
             if not cell(name):
                 problems.append(f"{LABELS[name]} is empty")
                 fields.append(name)
+        owner = cell("owner") or default_owner
         amount = None
         if cell("amount"):
+            currency = default_currency or (owner_currency(owner) if owner_currency and owner else None)
             try:
-                amount = _amount(cell("amount"), cell("currency"), default_currency).to_dict()
+                amount = _amount(cell("amount"), cell("currency"), currency).to_dict()
             except _Bad as bad:
                 problems.append(str(bad).replace("an opportunity is worth", "signed revenue is"))
                 fields.append("amount")
-        owner = cell("owner") or default_owner
         if not owner:
             problems.append("Owner is empty; add an Owner column of Slack user ids or pass --user")
             fields.append("owner")

@@ -483,6 +483,27 @@ def m0017_account_map(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX recovery_account_units_by_user ON recovery_account_units (user_id)")
+    # The signed book (`rebound book import`): revenue by account and contract per owner, so
+    # concentration is seen before a renewal is at risk. An import replaces its owners' books.
+    db.execute(
+        """
+        CREATE TABLE signed_contracts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            owner TEXT NOT NULL,
+            team TEXT,
+            key TEXT NOT NULL,
+            account TEXT NOT NULL,
+            contract TEXT NOT NULL,
+            department TEXT,
+            amount_cents INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            import_id TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            UNIQUE (owner, key)
+        )
+        """
+    )
+    db.execute("CREATE INDEX signed_contracts_by_team ON signed_contracts (team)")
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [

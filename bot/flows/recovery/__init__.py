@@ -21,11 +21,13 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.recovery import messages
     from bot.flows.recovery.accounts import AccountMaps
     from bot.flows.recovery.actions import RecoveryActions
+    from bot.flows.recovery.book import Books
     from bot.flows.recovery.reports import RecoveryReports
     from bot.flows.recovery.service import Recovery
 
     recovery = Recovery(tools.store, tools.teams)
     accounts = AccountMaps(tools.store, tools.renderer, recovery.today_for)
+    books = Books(tools.store, tools.teams, tools.renderer, recovery.threshold)
     actions = RecoveryActions(recovery, tools.store, tools.teams, tools.renderer)
     reports = RecoveryReports(recovery, tools.teams, tools.renderer)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
@@ -36,6 +38,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         after_summary=(actions.post_plan,),
         actions=(ActionHook(messages.PROGRESS_ACTION, actions.on_progress),),
         subcommands=tuple(SubcommandHook(COMMAND, verb, actions.guarded(handler)) for verb, handler in verbs.items()),
-        home_sections=(reports.home_sections, accounts.home_sections),
-        summary_sections=(reports.summary_section,),
+        home_sections=(reports.home_sections, accounts.home_sections, books.home_sections),
+        summary_sections=(reports.summary_section, books.summary_section),
     )
