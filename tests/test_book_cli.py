@@ -120,3 +120,15 @@ def test_book_warnings_reach_slack_and_app_home_for_rep_and_manager(app, dm, sla
     assert "*Enterprise licence* with Northwind · USD 4,500,000 · 90% of USD 5,000,000 (limit 50%)" in published["U0REP1"]
     assert "<@U0REP1>: *Enterprise licence*" in published["U0MGR1"]
     assert "Concentration in your book" not in published["U0REP2"]  # 50% exactly is not more than 50%
+
+
+def test_forget_removes_a_reps_signed_book(env, tmp_path):
+    csv_file = tmp_path / "signed.csv"
+    csv_file.write_text(SIGNED)
+    invoke(env, "book", "import", str(csv_file))
+    assert invoke(env, "forget", "--user", "U0REP1", "--yes").exit_code == 0
+    store = open_store(env["REBOUND_DB"])
+    try:
+        assert {c["owner"] for c in book_store.contracts(store)} == {"U0REP2"}
+    finally:
+        store.close()

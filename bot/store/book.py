@@ -21,13 +21,13 @@ def replace_books(store: Store, rows: Iterable[Mapping[str, Any]], *, teams: Map
     now = clock.now_iso()
     with store.transaction() as db:
         for owner in dict.fromkeys(row["owner"] for row in rows):
-            db.execute("DELETE FROM signed_contracts WHERE owner = ?", [owner])
+            db.execute("DELETE FROM signed_contracts WHERE user_id = ?", [owner])
         for row in rows:
             cents, currency = cents_and_currency(row["amount"])
             db.execute(
-                "INSERT INTO signed_contracts (owner, team, key, account, contract, department, amount_cents, currency,"
+                "INSERT INTO signed_contracts (user_id, team, key, account, contract, department, amount_cents, currency,"
                 " import_id, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (owner, key) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
+                " ON CONFLICT (user_id, key) DO UPDATE SET amount_cents = amount_cents + excluded.amount_cents",
                 [row["owner"], teams.get(row["owner"]), opportunity_key(row["contract"], row["account"]), row["account"],
                  row["contract"], row.get("department"), cents, currency, import_id, now])
     return len(rows)
@@ -36,11 +36,11 @@ def replace_books(store: Store, rows: Iterable[Mapping[str, Any]], *, teams: Map
 def contracts(store: Store, *, owner: str | None = None, team: str | None = None) -> list[dict[str, Any]]:
     """Signed contracts as ``{owner, team, key, account, contract, department, amount}``."""
     where, params = [], []
-    for column, value in (("owner", owner), ("team", team)):
+    for column, value in (("user_id", owner), ("team", team)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    sql = ("SELECT owner, team, key, account, contract, department, amount_cents, currency FROM signed_contracts"
+    sql = ("SELECT user_id, team, key, account, contract, department, amount_cents, currency FROM signed_contracts"
            + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id")
     return [{"owner": o, "team": t, "key": k, "account": a, "contract": c, "department": d,
              "amount": amount_dict(cents, currency)}

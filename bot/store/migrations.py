@@ -463,7 +463,7 @@ def m0017_account_map(db: Database) -> None:
         """
         CREATE TABLE recovery_account_units (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
-            plan_run_id TEXT NOT NULL REFERENCES recovery_plans (run_id),
+            plan_run_id TEXT NOT NULL,
             user_id TEXT NOT NULL,
             team TEXT,
             key TEXT NOT NULL,
@@ -483,13 +483,13 @@ def m0017_account_map(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX recovery_account_units_by_user ON recovery_account_units (user_id)")
-    # The signed book (`rebound book import`): revenue by account and contract per owner, so
-    # concentration is seen before a renewal is at risk. An import replaces its owners' books.
+    # The signed book (`rebound book import`): revenue by account and contract per rep (``user_id``,
+    # so `rebound forget` finds it), to see concentration before a renewal is at risk.
     db.execute(
         """
         CREATE TABLE signed_contracts (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
-            owner TEXT NOT NULL,
+            user_id TEXT NOT NULL,
             team TEXT,
             key TEXT NOT NULL,
             account TEXT NOT NULL,
@@ -499,7 +499,7 @@ def m0017_account_map(db: Database) -> None:
             currency TEXT NOT NULL,
             import_id TEXT NOT NULL,
             imported_at TEXT NOT NULL,
-            UNIQUE (owner, key)
+            UNIQUE (user_id, key)
         )
         """
     )
