@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from click.testing import CliRunner
 from freezegun import freeze_time
+
+from bot.cli.main import main
 
 from bot.flows.recovery.messages import PROGRESS_ACTION
 from bot.store import account_map as am
@@ -96,6 +99,13 @@ def test_account_map_from_slack_counts_won_departments_against_the_loss(app, dm,
     dm.command(REP, "/recover", "plan")
     plan_text = json.dumps(plan_message(slack_api)[1]["blocks"], ensure_ascii=False)
     assert "recovered so far *USD 2,100,000* · gap left *USD 2,300,000*" in plan_text
+    # and in the team's weekly summary of the week they were won
+    frozen.move_to("2026-06-22T17:00:00Z")
+    settings = app.services.settings
+    summary = CliRunner().invoke(main, ["summary", "--team", "west", "--week", "2026-W25", "--print"], env={
+        "REBOUND_DB": str(settings.db_path), "REBOUND_TEAMS": str(settings.teams_path)}, catch_exceptions=False).output
+    section = summary.split("Recovering lost revenue")[1]
+    assert "recovered *USD 2,100,000* (USD 2,100,000 this week), gap left *USD 2,300,000*" in section, section
 
 
 def test_account_map_refusals_are_friendly_and_keep_what_was_given(app, dm):
