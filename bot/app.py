@@ -51,6 +51,9 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
 
     services.inbox = inbox_worker.InboxWorker(app, services, inline=inline_inbox)
     services.tick_tasks.append(services.inbox.prune)
+    from bot.slack.modals import ViewOpener
+
+    services.forms.opener = ViewOpener(app.client)  # views.open answers a trigger within 3 s
 
     @app.error
     def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name

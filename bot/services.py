@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 from bot.conversation.chat import Chat
 from bot.conversation.conversations import Conversations
+from bot.conversation.forms import Forms
 from bot.conversation.home import Home
 from bot.conversation.screens import Screens
 from bot.conversation.submissions import Submissions
@@ -83,6 +84,7 @@ class Services:
     worker: OutboxWorker | None = None  # when serving
     inbox: InboxWorker | None = None  # once create_app built the Bolt app it replays requests through
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
+    forms: Forms | None = None  # form pages as modals; create_app hands it the views.open caller
 
     @property
     def summary_sections(self) -> list[SectionProvider]:
@@ -143,12 +145,15 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     # Every flow's extensions go in here, and nowhere else.
     submissions.after_submit = hooks.after_submit
     screens.review_notes = hooks.review_notes
+    forms = Forms(conversations, screens, wake=wake)
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
-                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary)
+                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
+                forms=forms)
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
-                        dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks])
+                        dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks],
+                        forms=forms)
     if slack:
         from bot.outbox.pacing import Pacer
         from bot.outbox.sender import OutboxSender, build_client

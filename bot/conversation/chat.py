@@ -15,6 +15,7 @@ from typing import Any
 
 from bot import ids, logs
 from bot.conversation.conversations import Conversations
+from bot.conversation.forms import Forms
 from bot.conversation.inputs import ActionInput, Prefill, Reply
 from bot.conversation.screens import Screens, dm_of, offer_once
 from bot.conversation.submissions import Submissions
@@ -50,7 +51,7 @@ class Chat:
                  actions: Mapping[str, ActionHandler] | None = None,
                  subcommands: Mapping[tuple[str, str], SubcommandHandler] | None = None,
                  prefills: Mapping[str, PrefillProvider] | None = None,
-                 after_summary: Sequence[AfterSummary] = ()):
+                 after_summary: Sequence[AfterSummary] = (), forms: Forms | None = None):
         self.conversations = conversations
         self.submissions = submissions
         self.screens = screens
@@ -62,14 +63,16 @@ class Chat:
         self.subcommands: Mapping[tuple[str, str], SubcommandHandler] = subcommands or {}  # (command, word) -> handler
         self.prefills: Mapping[str, PrefillProvider] = prefills or {}  # playbook id -> provider
         self.after_summary: Sequence[AfterSummary] = after_summary
+        self.forms: Forms | None = forms  # form pages as modals (bot.conversation.forms)
 
     def say(self, name: str, **context: Any) -> str:
         return self.screens.say(name, **context)
 
     # -- entry points -----------------------------------------------------------------------
 
-    def command(self, command: str, user_id: str, text: str) -> Reply:
-        """A slash command: help, resume offer, or a new run whose first question goes to the DM."""
+    def command(self, command: str, user_id: str, text: str, trigger_id: str | None = None) -> Reply:
+        """A slash command: help, resume offer, or a new run whose first question goes to the DM
+        (or whose first form page opens as a modal, from the command's ``trigger_id``)."""
         playbook = self.conversations.playbook_for_command(command)
         words = (text or "").strip()
         if words.lower() in ("help", "?"):
@@ -98,6 +101,8 @@ class Chat:
                 return Reply(text_, offer_once(sm.resume_blocks(run.id, text_)))
             self.screens.begin(started.turn, prefill=words, note=prefill.note if prefill else None)
         self.wake()
+        if trigger_id and self.forms is not None:  # after the commit: views.open waits on Slack
+            self.forms.open(started.turn.run.id, user_id, trigger_id)
         return Reply(self.say("opened", playbook=playbook.model_dump()))
 
     def dm(self, user_id: str, channel: str, text: str, event_id: str | None) -> None:
@@ -132,6 +137,10 @@ class Chat:
         if before.question is None:
             self.screens.note(user_id, self.say("at_review"), run)
             return
+        form = before.playbook.form_of(before.question.id)
+        if form is not None:  # a form page is answered in its modal, never by typing in the DM
+            self.screens.note(user_id, self.say("form_in_dm", title=form.title), run)
+            return
         if isinstance(raw, str) and len(raw) > MAX_TYPED_ANSWER:
             self.screens.note(user_id, self.say("too_long", limit=MAX_TYPED_ANSWER), run)
             return
@@ -160,34 +169,43 @@ class Chat:
                     self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
                 logs.bind(duplicate=True)
                 return
-            extra = self.actions.get(kind)
-            if extra is not None:
-                try:
-                    extra(action, context)
-                except (ActionRefused, Forbidden, NotFound) as exc:
-                    log.info("refused %s action: %s", kind, exc)
-                    if isinstance(exc, Forbidden):
-                        self.screens.note(action.user_id, self.say("not_yours"))
-                self.wake()
-                return
-            try:
-                run = self.conversations.load(context.run_id, action.user_id)
-            except NotFound:
-                log.info("ignored action for unknown run")
-                return
-            except Forbidden:
-                log.warning("refused action on another user's run user=%s run=%s", action.user_id, context.run_id)
-                self.screens.note(action.user_id, self.say("not_yours"))
-                self.wake()
-                return
-            try:
-                self._dispatch(kind, run, context, action)
-            except ActionRefused as exc:
-                if exc.reason not in ("stale", "submitted", "cancelled", "malformed"):
-                    self.screens.note(action.user_id, exc.message, run)
-                else:
-                    log.info("ignored %s action on run %s: %s", kind, run.id, exc.reason)
+            if kind in (ids.FORM_BACK, ids.FORM_ADD):
+                if self.forms is not None:
+                    self.forms.action(action, context)
+            elif kind != ids.FORM_OPEN:  # a form is opened below, after the commit
+                self._act(kind, context, action)
         self.wake()
+        if kind in (ids.FORM_OPEN, ids.RESUME, ids.OPEN_RUN) and action.trigger_id and self.forms is not None:
+            # views.open answers the click's trigger (valid 3 seconds): outside the transaction.
+            target = ids.ActionValue.decode(action.value) if kind == ids.FORM_OPEN else None
+            self.forms.open(context.run_id, action.user_id, action.trigger_id, target.value if target else None)
+
+    def _act(self, kind: str, context: ids.ActionValue, action: ActionInput) -> None:
+        extra = self.actions.get(kind)
+        if extra is not None:
+            try:
+                extra(action, context)
+            except (ActionRefused, Forbidden, NotFound) as exc:
+                log.info("refused %s action: %s", kind, exc)
+                if isinstance(exc, Forbidden):
+                    self.screens.note(action.user_id, self.say("not_yours"))
+            return
+        try:
+            run = self.conversations.load(context.run_id, action.user_id)
+        except NotFound:
+            log.info("ignored action for unknown run")
+            return
+        except Forbidden:
+            log.warning("refused action on another user's run user=%s run=%s", action.user_id, context.run_id)
+            self.screens.note(action.user_id, self.say("not_yours"))
+            return
+        try:
+            self._dispatch(kind, run, context, action)
+        except ActionRefused as exc:
+            if exc.reason not in ("stale", "submitted", "cancelled", "malformed"):
+                self.screens.note(action.user_id, exc.message, run)
+            else:
+                log.info("ignored %s action on run %s: %s", kind, run.id, exc.reason)
 
     def _dispatch(self, kind: str, run: Run, context: ids.ActionValue, action: ActionInput) -> None:
         user_id = action.user_id
