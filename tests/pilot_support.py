@@ -152,3 +152,15 @@ def review_edit(dm: DmDriver, user: str, step_id: str):
             dm.app.drain()
             return reply
     raise AssertionError(f"no Edit button for {step_id} on the review card")
+
+
+def edit_in_form(dm: DmDriver, user: str, step_id: str, value: Any) -> None:
+    """From the review card, Edit one answer that lives on a form page: open the page, change
+    that field, Save; the run is back at the review."""
+    review_edit(dm, user, step_id)
+    modal = ModalDriver(dm)
+    modal.open(user)
+    modal.fill(f"s|{step_id}", value)
+    reply = modal.submit(user)
+    assert reply.json() == {"response_action": "clear"}, reply.json()
+    assert dm.screen(user).step_id == "review"

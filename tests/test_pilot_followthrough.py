@@ -11,8 +11,9 @@ from bot.store import pilots as pilot_store
 from bot.store import reminders
 from bot.store import runs as run_store
 from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
-from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, driver, latest_with_action, messages_in,
-                                 quick_plan, review_edit, text_of, uploaded_files)
+from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, driver, edit_in_form, latest_with_action,
+                                 messages_in, quick_plan, review_edit, text_of, uploaded_files)
+from tests.support.modal_driver import ModalDriver
 from tests.support.rebound_app import start_app
 
 
@@ -37,7 +38,12 @@ def test_editing_makes_a_new_version_and_keeps_the_history(app, dm, slack_api, f
     assert "version 2" in reply.json()["text"]
     assert dm.screen(REP).step_id == "review"  # every answer is there, including the skipped decider
     review_edit(dm, REP, "end_date")
-    dm.type(REP, "2027-03-05")
+    assert dm.screen(REP).step_id == "form:pilot_terms"  # the end date is on the pilot's form page
+    modal = ModalDriver(dm)
+    modal.open(REP)
+    assert modal.initial("s|end_date") == "2027-02-19" and modal.view["submit"]["text"] == "Save"
+    modal.fill("s|end_date", "2027-03-05")
+    assert modal.submit(REP).json() == {"response_action": "clear"}
     assert dm.screen(REP).step_id == "review"
     dm.click(REP, "Submit")
 
@@ -79,16 +85,14 @@ def test_edit_after_the_midpoint_does_not_send_it_again(app, dm, slack_api, froz
     app.drain()
     assert count(slack_api, REP, "Halfway through") == 1
     dm.command(REP, "/pilot-plan", "edit")
-    review_edit(dm, REP, "scope")
-    dm.type(REP, "Route planning for Tacoma, Spokane and Boise")
+    edit_in_form(dm, REP, "scope", "Route planning for Tacoma, Spokane and Boise")
     dm.click(REP, "Submit")
     frozen.move_to("2027-01-13T18:00:00Z")
     app.services.tick()
     app.drain()
     assert count(slack_api, REP, "Halfway through") == 1
     dm.command(REP, "/pilot-plan", "edit")  # and a third version: still once
-    review_edit(dm, REP, "scope")
-    dm.type(REP, "Route planning for Tacoma, Spokane, Boise and Reno")
+    edit_in_form(dm, REP, "scope", "Route planning for Tacoma, Spokane, Boise and Reno")
     dm.click(REP, "Submit")
     app.services.tick()
     app.drain()

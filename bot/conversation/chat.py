@@ -177,8 +177,7 @@ class Chat:
         self.wake()
         if kind in (ids.FORM_OPEN, ids.RESUME, ids.OPEN_RUN) and action.trigger_id and self.forms is not None:
             # views.open answers the click's trigger (valid 3 seconds): outside the transaction.
-            target = ids.ActionValue.decode(action.value) if kind == ids.FORM_OPEN else None
-            self.forms.open(context.run_id, action.user_id, action.trigger_id, target.value if target else None)
+            self.forms.open(context.run_id, action.user_id, action.trigger_id)
 
     def _act(self, kind: str, context: ids.ActionValue, action: ActionInput) -> None:
         extra = self.actions.get(kind)

@@ -105,7 +105,7 @@ class Forms:
             run_id=run.id, form_id=form.id, title=form.title,
             intro=render(form.intro, ctx) if form.intro else None, parts=parts, counts=shown,
             can_go_back=forms.previous_page(playbook, state, form) is not None,
-            has_next=forms.next_page(playbook, state, form) is not None,
+            has_next=forms.page_after(playbook, state, form) is not None,
             notes=[text for text in [note(playbook.id, form.id, state.answers) if note else None] if text],
         )
         return modals.page_view(page)
@@ -123,25 +123,16 @@ class Forms:
         turn = self.conversations.turn(run)
         return turn.playbook.form_of(turn.question.id) if turn.question is not None else None
 
-    def open(self, run_id: str, user_id: str, trigger_id: str | None, form_id: str | None = None) -> bool:
-        """Open the run's form page (or ``form_id``'s) as a modal. Call after the request's transaction
+    def open(self, run_id: str, user_id: str, trigger_id: str | None) -> bool:
+        """Open the run's form page as a modal. Call after the request's transaction
         committed. When Slack refuses the trigger, the DM gets a fresh "Open the form" button."""
         try:
             run = self.conversations.load(run_id, user_id)
         except (NotFound, Forbidden):
             return False
-        form = self.form_on_screen(run)
+        form = self.form_on_screen(run)  # any of the DM's form buttons opens the page the run is at
         if form is None:
             return False
-        if form_id is not None and form_id != form.id:
-            playbook = self.conversations.playbook(run.playbook)
-            try:
-                wanted = playbook.form(form_id)
-                turn = self.conversations.move_to(run.id, user_id, forms.page_steps(
-                    playbook, self.conversations.state_of(run), wanted)[0].id)
-                run, form = turn.run, wanted
-            except (KeyError, IndexError, ActionRefused):
-                pass  # that page is not asked any more: open the one on screen
         view_id = self.opener(trigger_id, self.page(run, form)) if trigger_id else None
         with self.store.transaction():
             if view_id:
@@ -176,10 +167,9 @@ class Forms:
                                                  for key, message in result.errors.items()})
             for warning in result.warnings:
                 self.screens.note(view.user_id, self.screens.say("warning", message=warning), turn.run)
-            following = forms.next_page(playbook, turn.state, form)
-            steps = forms.page_steps(playbook, turn.state, following) if following else []
-            if steps:
-                turn = self.conversations.move_to(run.id, view.user_id, steps[0].id)
+            following = forms.page_after(playbook, turn.state, form)
+            if following is not None:
+                turn = self._go_to(run.id, view.user_id, playbook, following)
                 return ViewAck("update", view=self.page(turn.run, following))
             turn = self.conversations.move_to(run.id, view.user_id, None)
             done = f"✅ {form.title}: saved."
@@ -228,8 +218,7 @@ class Forms:
             raw = self._raw(playbook, form, state, drafts, counts)
             self.conversations.answer_page(run.id, action.user_id, form.id, raw, partial=True)
             run = run_store.get_run(self.store, run.id)
-            turn = self.conversations.move_to(run.id, action.user_id,
-                                              forms.page_steps(playbook, self.conversations.state_of(run), previous)[0].id)
+            turn = self._go_to(run.id, action.user_id, playbook, previous)
             view = self.page(turn.run, previous)
         else:
             return
@@ -238,6 +227,15 @@ class Forms:
             payload["hash"] = action.view_hash  # Slack refuses the update if the view changed meanwhile
         outbox.enqueue(self.store, f"form:{run.id}:{action.view_id}:{action.action_ts or ''}:{kind}", "views.update",
                        payload, run_id=run.id, team=run.team)
+
+    def _go_to(self, run_id: str, user_id: str, playbook: Playbook, page: Form) -> Turn:
+        """Put the run on ``page``; the DM's one form message stands for every page, so only the
+        record of what is on screen changes."""
+        run = run_store.get_run(self.store, run_id)
+        turn = self.conversations.move_to(run_id, user_id,
+                                          forms.page_steps(playbook, self.conversations.state_of(run), page)[0].id)
+        run_store.update_meta(self.store, run_id, {"screen": f"form:{page.id}"})
+        return self.conversations.turn(run_store.get_run(self.store, run_id))
 
     # -- reading Slack's values ------------------------------------------------------------
 

@@ -86,6 +86,24 @@ def next_page(playbook: Playbook, state: runner.RunState, form: Form) -> Form | 
     return _neighbour(playbook, state, form, +1)
 
 
+def page_after(playbook: Playbook, state: runner.RunState, form: Form) -> Form | None:
+    """The page Next leads to once ``form`` is answered: the following page while it still has a
+    question without an answer, else the page of the first unanswered question elsewhere (an edit
+    from the review goes back to the review); None when that question is in the DM or all is done."""
+    def open_steps(page: Form) -> list[Step]:
+        return [s for s in page_steps(playbook, state, page) if s.id not in state.answers and s.id not in state.skipped]
+
+    following = next_page(playbook, state, form)
+    if following is not None and open_steps(following):
+        return following
+    for step in runner.visible_questions(playbook, state):
+        if step.id in form.steps or step.id in state.answers or step.id in state.skipped:
+            continue
+        page = playbook.form_of(step.id)
+        return page if page is not None and page_steps(playbook, state, page) else None
+    return None
+
+
 def open_at(playbook: Playbook, state: runner.RunState, form: Form) -> runner.RunState:
     """The state with the cursor on ``form``'s first asked step (Back, or opening an earlier page)."""
     steps = page_steps(playbook, state, form)

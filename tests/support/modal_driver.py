@@ -83,22 +83,7 @@ class ModalDriver:
     def fill(self, block_id: str, value: Any) -> None:
         """Type, pick or tick ``value`` in an input, in the shape Slack keeps it in view.state."""
         element = self.inputs()[block_id]["element"]
-        kind = element["type"]
-        if kind in ("plain_text_input", "number_input"):
-            state = {"type": kind, "value": None if value is None else str(value)}
-        elif kind == "datepicker":
-            state = {"type": kind, "selected_date": value}
-        elif kind == "users_select":
-            state = {"type": kind, "selected_user": value}
-        elif kind in ("static_select", "radio_buttons"):
-            option = next((o for o in element["options"] if value in (o["value"], o["text"]["text"])), None)
-            assert value is None or option is not None, f"{value!r} is not an option of {block_id}"
-            state = {"type": kind, "selected_option": option}
-        elif kind in ("checkboxes", "multi_static_select"):
-            state = {"type": kind, "selected_options": [o for o in element["options"] if o["value"] in value]}
-        else:
-            raise AssertionError(f"cannot fill a {kind}")
-        self.values[block_id] = {element["action_id"]: state}
+        self.values[block_id] = {element["action_id"]: element_state(element, value)}
 
     def state(self) -> dict[str, dict]:
         """What Slack sends: every input, with what was typed or its initial value."""
@@ -218,6 +203,45 @@ class ModalDriver:
             assert body.get("response_action") != "errors", body
             pages += 1
         return pages
+
+
+def element_state(element: dict, value: Any) -> dict:
+    """What Slack keeps in view.state for ``element`` holding ``value`` (an option by value or label)."""
+    kind = element["type"]
+    if kind in ("plain_text_input", "number_input"):
+        return {"type": kind, "value": None if value is None else str(value)}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": value}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value}
+    if kind in ("static_select", "radio_buttons"):
+        option = next((o for o in element["options"] if value in (o["value"], o["text"]["text"])), None)
+        assert value is None or option is not None, f"{value!r} is not an option"
+        return {"type": kind, "selected_option": option}
+    if kind in ("checkboxes", "multi_static_select"):
+        return {"type": kind, "selected_options": [o for o in element["options"] if o["value"] in value]}
+    raise AssertionError(f"cannot fill a {kind}")
+
+
+def page_values(playbook, view: dict, answers: dict[str, Any]) -> dict[str, dict]:
+    """state.values for a whole page filled from example answers (a list's items need the page
+    drawn with that many items)."""
+    values = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        kind, step_id, *rest = block["block_id"].split("|")
+        step = playbook.step(step_id)
+        value = answers.get(step_id)
+        if kind == "l":
+            items = value or []
+            index, field_id = int(rest[0]), rest[1]
+            value = items[index].get(field_id) if index < len(items) else None
+            step = next(f for f in step.fields if f.id == field_id)
+        if value is not None:
+            values[block["block_id"]] = {block["element"]["action_id"]: element_state(block["element"],
+                                                                                      _as_input(step.type, value))}
+    return values
 
 
 def _as_input(kind: str, value: Any) -> Any:
