@@ -11,6 +11,7 @@ from bot.flows.recovery.messages import PROGRESS_ACTION
 from bot.store import recovery as rs
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver
+from tests.support.modal_driver import ModalDriver
 
 REP, REP2, MGR = "U0REP1", "U0REP2", "U0MGR1"
 
@@ -36,12 +37,23 @@ def debrief(app, user: str = REP) -> str:
 
 
 def finish(dm: DmDriver, user: str, answers: dict) -> None:
+    """Answer what is on screen: DM questions by typing, form pages in their modal; then Submit.
+    A list given as typed lines (``name | amount | ...``) is put into the form's item fields."""
     playbook = dm.app.services.playbooks["recover"]
     for _ in range(len(playbook.steps) * 2):
         screen = dm.screen(user)
         if screen.step_id == "review":
             dm.click(user, "Submit")
             return
+        if screen.step_id.startswith("form:"):
+            given = dict(answers)
+            for step in playbook.questions:
+                if step.type == "list" and isinstance(given.get(step.id), str):
+                    ids_ = [f.id for f in step.fields]
+                    given[step.id] = [dict(zip(ids_, (part.strip() for part in line.split("|"))))
+                                      for line in given[step.id].splitlines() if line.strip()]
+            ModalDriver(dm).complete(user, playbook, given)
+            continue
         if answers.get(screen.step_id) is not None:
             dm.type(user, answers[screen.step_id])
         else:
@@ -70,7 +82,12 @@ def test_recover_from_the_latest_debrief_to_a_ranked_plan(app, dm, slack_api):
     assert "A loss leaves a hole" in texts[0]
     assert "I took the loss from your debrief of *Northwind renewal*" in texts[1]
     assert "USD 120,000 lost, USD 35,000 kept" in texts[1]
-    assert dm.screen(REP).step_id == "quota"  # lost and kept are filled in
+    assert dm.screen(REP).step_id == "form:numbers"  # lost and kept are filled in
+    # the command's trigger opened the numbers page, what the debrief gave already in it
+    (opened,) = slack_api.calls_to("views.open")
+    numbers = {b["block_id"]: b["element"] for b in opened.params["view"]["blocks"] if b["type"] == "input"}
+    assert list(numbers) == ["s|retained_amount", "s|quota", "s|current_pipeline", "s|win_rate"]
+    assert numbers["s|retained_amount"]["initial_value"] == "35000 USD"
     finish(dm, REP, {"opportunities": "Summit Building Supply – new logo | 90k | 20% | 2027-03-31 | 5 | 2 | 4\n"
                                       "Pinecrest Foods – fleet | 45k | 70% | 2026-12-18 | 3 | 5 | 1\n"
                                       "Cascade – analytics | 60k | 40% | 2027-01-29 | 4 | 3 | 2"})
@@ -137,12 +154,16 @@ def test_progress_from_the_plan_menu_updates_the_plan_home_and_summary(app, dm, 
 
 def test_mixed_currencies_are_refused_in_the_conversation(app, dm):
     dm.command(REP, "/recover", "€100k")
-    screen = dm.screen(REP)
-    assert screen.step_id == "retained_amount"
-    dm.type(REP, "$20k")
-    assert any("Please give it in EUR, like the lost amount" in t for t in dm.dm_texts(REP))
-    assert dm.screen(REP).ts == screen.ts
-    dm.type(REP, "20k")
+    assert dm.screen(REP).step_id == "form:numbers"
+    modal = ModalDriver(dm)
+    modal.open(REP)
+    modal.fill("s|retained_amount", "$20k")
+    body = modal.submit(REP).json()
+    assert body["response_action"] == "errors" and list(body["errors"]) == ["s|retained_amount"]
+    assert "Please give it in EUR, like the lost amount" in body["errors"]["s|retained_amount"]
+    assert "retained_amount" not in run_store.find_active(app.services.store, REP, "recover").answers
+    modal.fill("s|retained_amount", "20k")
+    modal.submit(REP)
     run = run_store.find_active(app.services.store, REP, "recover")
     assert run.answers["retained_amount"] == {"amount": 20000, "currency": "EUR"}
 

@@ -251,6 +251,8 @@ def _as_input(kind: str, value: Any) -> Any:
         return f"{value['amount']} {value.get('currency', '')}".strip()
     if kind == "multi_choice":
         return list(value)
+    if kind in ("number", "percent") and isinstance(value, str):
+        return value.strip().rstrip("%")  # a number input holds digits only
     if kind == "date":
         return str(value)[:10]
     return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (dict, list)) else str(value)
