@@ -148,7 +148,7 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     forms = Forms(conversations, screens, wake=wake)
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
                 subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
-                forms=forms)
+                forms=forms, modals=hooks.modals)
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,

@@ -172,7 +172,7 @@ def test_weights_subcommand_average_lock_and_refusals(app, dm):
     reply = dm.command(REP, "/recover", "weights revenue 9 probability 6 time 0 fit 3 relationship 1 effort 1").json()
     assert "Saved your weights" in reply["text"] and "the average of 1 member" in reply["text"]
     dm.command(REP2, "/recover", "weights revenue 1 probability 4 time 6 fit 3 relationship 3 effort 3")
-    shown = dm.command(REP, "/recover", "weights").json()["text"]
+    shown = dm.command(REP, "/recover", "weights show").json()["text"]
     assert "the average of 2 members" in shown and "revenue: 25%" in shown and "effort: 10%" in shown
     assert "Only a team's manager" in dm.command(REP, "/recover", "weights lock").json()["text"]
     locked = dm.command(MGR, "/recover", "weights lock").json()["text"]
@@ -183,6 +183,34 @@ def test_weights_subcommand_average_lock_and_refusals(app, dm):
     assert "unknown ranking factor 'vibes'" in bad
     assert "not on a team" in dm.command("U0STRANGER", "/recover", "weights").json()["text"]
     assert run_store.list_runs(app.services.store) == []  # none of this starts a conversation
+
+
+def test_weights_modal_number_inputs_per_factor_with_the_resulting_percentages(app, dm, slack_api):
+    dm.command(REP2, "/recover", "weights revenue 1 probability 4 time 6 fit 3 relationship 3 effort 3")
+    reply = dm.command(REP, "/recover", "weights").json()
+    assert "Opened it in a window" in reply["text"]
+    (opened,) = slack_api.calls_to("views.open")
+    view = opened.params["view"]
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [(b["block_id"], b["element"]["type"], b["element"]["initial_value"]) for b in inputs] == [
+        ("w|revenue", "number_input", "5"), ("w|probability", "number_input", "5"), ("w|time_to_close", "number_input", "3"),
+        ("w|strategic_fit", "number_input", "3"), ("w|relationship", "number_input", "2"), ("w|effort", "number_input", "2")]
+    assert "West Enterprise* ranks with the average of 1 member(s) now: revenue 5% · probability 20% · " \
+           "time to close 30% · fit 15% · relationship 15% · effort 15%" in view["blocks"][-1]["elements"][0]["text"]
+    points = {"revenue": "9", "probability": "6", "time_to_close": "0", "strategic_fit": "3", "relationship": "1",
+              "effort": "12"}
+    state = {f"w|{k}": {"v": {"type": "number_input", "value": v}} for k, v in points.items()}
+    body = dm.sender.view_submission(REP, "rb_weights", state, private_metadata="west").json()
+    assert body["response_action"] == "errors" and list(body["errors"]) == ["w|effort"]
+    assert "10" in body["errors"]["w|effort"]  # the number parser's own words about the maximum
+    state["w|effort"] = {"v": {"type": "number_input", "value": "1"}}
+    body = dm.sender.view_submission(REP, "rb_weights", state, private_metadata="west").json()
+    assert body["response_action"] == "update"
+    text = json.dumps(body["view"], ensure_ascii=False)
+    assert "Your points make: revenue 45% \u00b7 probability 30% \u00b7 time to close 0% \u00b7 fit 15%" in text
+    assert "The team now ranks with: revenue 25%" in text
+    shown = dm.command(REP, "/recover", "weights show").json()["text"]
+    assert "the average of 2 members" in shown and "revenue: 25%" in shown
 
 
 def test_import_subcommand_keeps_good_rows_and_lists_bad_ones(app, dm):

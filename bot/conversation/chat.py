@@ -16,7 +16,7 @@ from typing import Any
 from bot import ids, logs
 from bot.conversation.conversations import Conversations
 from bot.conversation.forms import Forms
-from bot.conversation.inputs import ActionInput, Prefill, Reply
+from bot.conversation.inputs import ActionInput, Prefill, Reply, ViewAck, ViewInput
 from bot.conversation.screens import Screens, dm_of, offer_once
 from bot.conversation.submissions import Submissions
 from bot.engine import answers as answer_parsing
@@ -43,6 +43,10 @@ PrefillProvider = Callable[[str], Prefill | None]
 # A message a flow posts in the DM after a run's summary (the ranked recovery plan, an offer to
 # debrief): hook(run), called inside the submit transaction, after the summary is queued.
 AfterSummary = Callable[[Run], None]
+# A flow's modal: view(user_id, the clicked button's value or None, words after the verb) -> the view,
+# or a Reply saying why it can't open; handler(submitted view) -> how to acknowledge it.
+ModalView = Callable[[str, "ids.ActionValue | None", str], "dict[str, Any] | Reply"]
+ViewHandler = Callable[[ViewInput], ViewAck]
 
 
 class Chat:
@@ -51,7 +55,8 @@ class Chat:
                  actions: Mapping[str, ActionHandler] | None = None,
                  subcommands: Mapping[tuple[str, str], SubcommandHandler] | None = None,
                  prefills: Mapping[str, PrefillProvider] | None = None,
-                 after_summary: Sequence[AfterSummary] = (), forms: Forms | None = None):
+                 after_summary: Sequence[AfterSummary] = (), forms: Forms | None = None,
+                 modals: Mapping[str, Any] | None = None):
         self.conversations = conversations
         self.submissions = submissions
         self.screens = screens
@@ -64,6 +69,10 @@ class Chat:
         self.prefills: Mapping[str, PrefillProvider] = prefills or {}  # playbook id -> provider
         self.after_summary: Sequence[AfterSummary] = after_summary
         self.forms: Forms | None = forms  # form pages as modals (bot.conversation.forms)
+        # Flows' own modals (bot.flows.hooks.ModalHook), by callback id, by (command, verb) and by button.
+        self.modals: Mapping[str, Any] = modals or {}
+        self.modal_commands = {(m.command, m.verb): m for m in self.modals.values() if m.command and m.verb}
+        self.modal_buttons = {m.action_id: m for m in self.modals.values() if m.action_id}
 
     def say(self, name: str, **context: Any) -> str:
         return self.screens.say(name, **context)
@@ -78,6 +87,11 @@ class Chat:
         if words.lower() in ("help", "?"):
             return Reply(self.say("help", playbook=playbook.model_dump(), command=command))
         first_word, rest = (words.split(maxsplit=1) + ["", ""])[:2]  # `/recover import` then a pasted file
+        modal = self.modal_commands.get((command, first_word.lower()))
+        if modal is not None and not rest.strip() and trigger_id:
+            opened = self._open_modal(modal, user_id, None, "", trigger_id)
+            if opened is not None:
+                return opened
         sub = self.subcommands.get((command, first_word.lower()))
         if sub is not None:
             reply = sub(user_id, rest.strip())
@@ -169,15 +183,52 @@ class Chat:
                     self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
                 logs.bind(duplicate=True)
                 return
-            if kind in (ids.FORM_BACK, ids.FORM_ADD):
+            if kind in self.modal_buttons:
+                pass  # opened below, after the commit
+            elif kind in (ids.FORM_BACK, ids.FORM_ADD):
                 if self.forms is not None:
                     self.forms.action(action, context)
             elif kind != ids.FORM_OPEN:  # a form is opened below, after the commit
                 self._act(kind, context, action)
         self.wake()
+        if kind in self.modal_buttons:
+            reply = self._open_modal(self.modal_buttons[kind], action.user_id, context, "", action.trigger_id)
+            if reply is not None:
+                with self.store.transaction():
+                    self.screens.note(action.user_id, reply.text)
+                self.wake()
+            return
         if kind in (ids.FORM_OPEN, ids.RESUME, ids.OPEN_RUN) and action.trigger_id and self.forms is not None:
             # views.open answers the click's trigger (valid 3 seconds): outside the transaction.
             self.forms.open(context.run_id, action.user_id, action.trigger_id)
+
+    def _open_modal(self, modal: Any, user_id: str, context: ids.ActionValue | None, rest: str,
+                    trigger_id: str | None) -> Reply | None:
+        """Open a flow's modal from a trigger; a Reply when it can't (refused, or Slack too late)."""
+        try:
+            view = modal.view(user_id, context, rest)
+        except (ActionRefused, Forbidden, NotFound) as exc:
+            return Reply(getattr(exc, "message", None) or self.say("not_yours"))
+        if isinstance(view, Reply):
+            return view
+        if trigger_id and self.forms is not None and self.forms.opener(trigger_id, view):
+            return None if context is not None else Reply(self.say("modal_opened"))
+        return Reply(self.say("modal_expired"))
+
+    def submit_view(self, view: ViewInput) -> ViewAck:
+        """A flow's modal submitted: its handler answers, inside one transaction (synchronous on
+        purpose: the acknowledgement carries the errors or the next view)."""
+        modal = self.modals.get(view.callback_id)
+        if modal is None:
+            return ViewAck("clear")
+        with self.store.transaction():
+            try:
+                ack = modal.submit(view)
+            except (ActionRefused, Forbidden, NotFound) as exc:
+                log.info("refused modal %s: %s", view.callback_id, exc)
+                ack = ViewAck("clear")
+        self.wake()
+        return ack
 
     def _act(self, kind: str, context: ids.ActionValue, action: ActionInput) -> None:
         extra = self.actions.get(kind)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from bot.conversation.chat import ActionHandler, AfterSummary, PrefillProvider, SubcommandHandler
+from bot.conversation.chat import ActionHandler, AfterSummary, ModalView, PrefillProvider, SubcommandHandler, ViewHandler
 from bot.conversation.conversations import Conversations
 from bot.conversation.home import HomeProvider
 from bot.conversation.screens import ReviewNote, Screens
@@ -88,6 +88,21 @@ class ReminderHook:
 
 
 @dataclass(frozen=True)
+class ModalHook:
+    """A modal of the flow's own (team weights, review notes, a file upload): opened by a bare
+    ``/<command> <verb>`` (from the command's trigger) or by the button ``action_id``; ``view``
+    draws it, or returns a :class:`Reply` saying why not; ``submit`` answers its view_submission
+    inside Slack's 3 seconds (errors beside fields, another view, or close)."""
+
+    callback_id: str  # starts with "rb_"
+    view: ModalView
+    submit: ViewHandler
+    command: str | None = None
+    verb: str | None = None
+    action_id: str | None = None
+
+
+@dataclass(frozen=True)
 class FlowExtensions:
     """Everything one flow adds beyond asking its playbook's questions. Every field is optional."""
 
@@ -101,6 +116,7 @@ class FlowExtensions:
     summary_sections: tuple[SectionProvider, ...] = ()  # weekly-summary sections for a team
     tick_tasks: tuple[TickTask, ...] = ()  # called with the UTC time on every scheduler tick
     reminders: tuple[ReminderHook, ...] = ()
+    modals: tuple[ModalHook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,6 +163,7 @@ class Hooks:
     summary_sections: list[SectionProvider] = field(default_factory=list)
     tick_tasks: list[TickTask] = field(default_factory=list)
     reminders: dict[str, ReminderHandler] = field(default_factory=dict)
+    modals: dict[str, ModalHook] = field(default_factory=dict)  # callback id -> hook
 
     def add(self, extensions: FlowExtensions, *, flow: str = "a flow") -> None:
         """Merge one flow's records; a key another flow already claimed raises :class:`HookClash`."""
@@ -160,6 +177,8 @@ class Hooks:
             _claim(self.review_notes, hook.playbook, hook.note, flow, "review note")
         for hook in extensions.reminders:
             _claim(self.reminders, hook.kind, hook.handler, flow, "reminder kind")
+        for hook in extensions.modals:
+            _claim(self.modals, hook.callback_id, hook, flow, "modal")
         self.after_submit.extend(extensions.after_submit)
         self.after_summary.extend(extensions.after_summary)
         self.home_sections.extend(extensions.home_sections)

@@ -240,6 +240,14 @@ def read_state(values: Any) -> dict[str, Any]:
     return read
 
 
+def read_state_by_block(values: Any) -> dict[str, Any]:
+    """Block id -> value of every ``v`` input in a view's ``state.values`` (a flow's own modal)."""
+    if not isinstance(values, dict):
+        return {}
+    return {block_id: state_value(elements.get(VALUE)) for block_id, elements in values.items()
+            if isinstance(block_id, str) and isinstance(elements, dict)}
+
+
 def file_view(title: str, label: str, hint: str, callback_id: str, private_metadata: str) -> dict[str, Any]:
     """A modal with one file input (a CSV upload), the file types it takes named in the hint."""
     return {

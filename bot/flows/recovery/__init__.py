@@ -11,7 +11,7 @@ weights, the ranked action plan and progress.
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, PrefillHook, SubcommandHook
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, ModalHook, PrefillHook, SubcommandHook
 
 PLAYBOOK = "recover"
 COMMAND = "/recover"
@@ -24,12 +24,14 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.recovery.book import Books
     from bot.flows.recovery.reports import RecoveryReports
     from bot.flows.recovery.service import Recovery
+    from bot.flows.recovery.weights_modal import CALLBACK_ID, WeightsModal
 
     recovery = Recovery(tools.store, tools.teams)
     accounts = AccountMaps(tools.store, tools.renderer, recovery.today_for)
     books = Books(tools.store, tools.teams, tools.renderer, recovery.threshold)
     actions = RecoveryActions(recovery, tools.store, tools.teams, tools.renderer)
     reports = RecoveryReports(recovery, tools.teams, tools.renderer)
+    weights = WeightsModal(recovery)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
              "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command}
     return FlowExtensions(
@@ -40,4 +42,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         subcommands=tuple(SubcommandHook(COMMAND, verb, actions.guarded(handler)) for verb, handler in verbs.items()),
         home_sections=(reports.home_sections, accounts.home_sections, books.home_sections),
         summary_sections=(reports.summary_section, books.summary_section),
+        # A bare `/recover weights` opens number inputs per factor; typed weights still work.
+        modals=(ModalHook(CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),),
     )

@@ -8,6 +8,7 @@ Slack (other requests' work may move after the ack; this one cannot).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -36,6 +37,11 @@ def register(app: App, services) -> None:
         view = to_view_input(body)
         reply = services.forms.submit(view).body() if view is not None else {}
         ack(**reply)
+
+    @app.view(re.compile(r"^rb_(?!form$)[a-z_]+$"))
+    def on_flow_modal(ack: Ack, body: dict) -> None:
+        view = to_view_input(body)
+        ack(**(services.chat.submit_view(view).body() if view is not None else {}))
 
     @app.view_closed(FORM_CALLBACK)
     def on_form_closed(ack: Ack, body: dict) -> None:
