@@ -506,6 +506,27 @@ def m0017_account_map(db: Database) -> None:
     db.execute("CREATE INDEX signed_contracts_by_team ON signed_contracts (team)")
 
 
+def m0013_debrief_review_notes(db: Database) -> None:
+    """A manager's review notes on a debrief (the "Add review notes" modal): the coaching action
+    agreed, the loss reason as the manager sees it, and whether a 1:1 happened. The latest notes
+    win; earlier ones stay in the history with who wrote them and when."""
+    db.execute(
+        """
+        CREATE TABLE debrief_review_notes (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            team TEXT,
+            coaching_action TEXT,
+            loss_reason TEXT,
+            one_on_one_held INTEGER,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX debrief_review_notes_by_run ON debrief_review_notes (run_id, id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -515,5 +536,6 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_outbox_lanes", m0006_outbox_lanes),
     ("0007_money_cents", m0007_money_cents),
     ("0009_inbox", m0009_inbox),
+    ("0013_debrief_review_notes", m0013_debrief_review_notes),
     ("0017_account_map", m0017_account_map),
 ]
