@@ -16,6 +16,7 @@ from bot.conversation.conversations import Conversations
 from bot.conversation.forms import Forms
 from bot.conversation.home import Home
 from bot.conversation.screens import Screens
+from bot.conversation.slack_calls import SlackCalls
 from bot.conversation.submissions import Submissions
 from bot.engine.loader import load_playbooks
 from bot.engine.model import Playbook
@@ -84,7 +85,12 @@ class Services:
     worker: OutboxWorker | None = None  # when serving
     inbox: InboxWorker | None = None  # once create_app built the Bolt app it replays requests through
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
-    forms: Forms | None = None  # form pages as modals; create_app hands it the views.open caller
+    forms: Forms | None = None  # form pages as modals
+
+    @property
+    def slack_calls(self) -> SlackCalls:
+        """views.open and file reads, made during a request; create_app fills them in."""
+        return self.tools.slack
 
     @property
     def summary_sections(self) -> list[SectionProvider]:
@@ -145,7 +151,7 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     # Every flow's extensions go in here, and nowhere else.
     submissions.after_submit = hooks.after_submit
     screens.review_notes = hooks.review_notes
-    forms = Forms(conversations, screens, wake=wake)
+    forms = Forms(conversations, screens, calls=tools.slack, wake=wake)
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
                 subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
                 forms=forms, modals=hooks.modals)

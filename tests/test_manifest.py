@@ -55,7 +55,7 @@ features:
       url: https://example.com/slack/events
 oauth_config:
   scopes:
-    bot: [commands, chat:write, im:history, files:write]
+    bot: [commands, chat:write, im:history, files:write, files:read]
 settings:
   event_subscriptions:
     request_url: https://example.com/slack/events

@@ -218,7 +218,7 @@ def test_import_subcommand_keeps_good_rows_and_lists_bad_ones(app, dm):
     assert "Imported 2 opportunities (2 new, 0 updated) in USD" in reply
     assert "line 3: Amount 'lots' is not a number" in reply
     assert [o.name for o in rs.opportunities(app.services.store, user_id=REP)] == ["Dispatch analytics", "Fleet expansion"]
-    assert "Paste your CRM's export" in dm.command(REP, "/recover", "import").json()["text"]
+    assert "Opened it in a window" in dm.command(REP, "/recover", "import").json()["text"]  # the upload modal
     assert "No recovery plan yet" in dm.command(REP, "/recover", "plan").json()["text"]
     # the next plan ranks them, and /recover plan posts it again
     dm.command(REP, "/recover", "$10k")
@@ -234,3 +234,28 @@ def test_threshold_subcommand_is_for_managers(app, dm):
     assert "40% or more" in dm.command(MGR, "/recover", "threshold 40%").json()["text"]
     assert rs.team_settings(app.services.store, "west").concentration_threshold == 0.4
     assert "expected a percentage such as 40%" in dm.command(MGR, "/recover", "threshold lots").json()["text"]
+
+
+def test_import_in_slack_takes_an_uploaded_csv_file(app, dm, slack_api):
+    assert "Opened it in a window" in dm.command(REP, "/recover", "import").json()["text"]
+    (opened,) = slack_api.calls_to("views.open")
+    (block,) = opened.params["view"]["blocks"]
+    assert block["element"]["type"] == "file_input" and block["element"]["filetypes"] == ["csv", "txt"]
+    # no file: said beside the input
+    body = dm.sender.view_submission(REP, "rb_import", {"file": {"v": {"type": "file_input", "files": []}}}).json()
+    assert body == {"response_action": "errors", "errors": {"file": "Please add the CSV file."}}
+    # every row bad: nothing imported, the first reason beside the input
+    bad = slack_api.add_file("bad.csv", b"Opportunity Name,Amount\nDispatch analytics,lots\n")
+    body = dm.sender.view_submission(REP, "rb_import", {"file": {"v": {"type": "file_input", "files": [bad]}}}).json()
+    assert body["response_action"] == "errors"
+    assert body["errors"]["file"] == "Nothing imported: line 2: Amount 'lots' is not a number"
+    good = slack_api.add_file("export.csv", CSV.encode())
+    body = dm.sender.view_submission(REP, "rb_import", {"file": {"v": {"type": "file_input", "files": [good]}}}).json()
+    assert body["response_action"] == "update"
+    text = json.dumps(body["view"], ensure_ascii=False)
+    assert "Imported 2 opportunities (2 new, 0 updated) in USD" in text and "line 3: Amount 'lots' is not a number" in text
+    assert [o.name for o in rs.opportunities(app.services.store, user_id=REP)] == ["Dispatch analytics", "Fleet expansion"]
+    # the file was read with files.info and the bot token on the private URL
+    assert [c.params["file"] for c in slack_api.calls_to("files.info")] == [bad["id"], good["id"]]
+    downloads = slack_api.calls_to("file_download")
+    assert [c.token for c in downloads] == [slack_api.token, slack_api.token]

@@ -211,7 +211,7 @@ class Chat:
             return Reply(getattr(exc, "message", None) or self.say("not_yours"))
         if isinstance(view, Reply):
             return view
-        if trigger_id and self.forms is not None and self.forms.opener(trigger_id, view):
+        if trigger_id and self.forms is not None and self.forms.calls.open_view(trigger_id, view):
             return None if context is not None else Reply(self.say("modal_opened"))
         return Reply(self.say("modal_expired"))
 

@@ -10,7 +10,7 @@ its answer *is* the acknowledgement (errors beside the fields, or the next page)
 reads and writes SQLite and queues DM posts in the outbox; it never calls Slack.
 
 Opening a modal needs the ``trigger_id`` of the click or command, valid for 3 seconds, so
-``views.open`` cannot wait in the outbox: the Slack layer hands in ``opener`` (a direct call),
+``views.open`` cannot wait in the outbox: the Slack layer hands in ``calls.open_view`` (a direct call),
 and when Slack refuses (``expired_trigger_id``) the DM gets an "Open the form" button instead.
 Back and "Add another" update the open view through the outbox.
 """
@@ -25,6 +25,7 @@ from bot import ids
 from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.inputs import ActionInput, ViewAck, ViewInput
 from bot.conversation.screens import Screens, dm_of
+from bot.conversation.slack_calls import SlackCalls
 from bot.engine import forms, runner
 from bot.engine.model import Form, Playbook, Step
 from bot.errors import ActionRefused, Forbidden, NotFound
@@ -36,24 +37,18 @@ from bot.store.runs import Run
 
 log = logging.getLogger("rebound.forms")
 
-# opener(trigger_id, view) -> the opened view's id, or None when Slack refused (expired_trigger_id ...).
-Opener = Callable[[str, dict[str, Any]], "str | None"]
 # A note under a page's inputs, drawn from the page's answers so far (team weights as percentages):
 # note(playbook id, form id, answers) -> mrkdwn already escaped, or None.
 PageNote = Callable[[str, str, Mapping[str, Any]], "str | None"]
 
 
-def _no_opener(trigger_id: str, view: dict[str, Any]) -> str | None:
-    return None
-
-
 class Forms:
-    def __init__(self, conversations: Conversations, screens: Screens, *, opener: Opener = _no_opener,
+    def __init__(self, conversations: Conversations, screens: Screens, *, calls: SlackCalls | None = None,
                  wake: Callable[[], None] = lambda: None, notes: Mapping[str, PageNote] | None = None):
         self.conversations = conversations
         self.screens = screens
         self.store = conversations.store
-        self.opener = opener
+        self.calls = calls or SlackCalls()  # views.open, handed in by the Slack layer
         self.wake = wake
         self.notes: Mapping[str, PageNote] = notes or {}  # playbook id -> note
 
@@ -133,7 +128,7 @@ class Forms:
         form = self.form_on_screen(run)  # any of the DM's form buttons opens the page the run is at
         if form is None:
             return False
-        view_id = self.opener(trigger_id, self.page(run, form)) if trigger_id else None
+        view_id = self.calls.open_view(trigger_id, self.page(run, form)) if trigger_id else None
         with self.store.transaction():
             if view_id:
                 run_store.update_meta(self.store, run.id, {"form_view": view_id})

@@ -19,6 +19,7 @@ from bot.conversation.chat import ActionHandler, AfterSummary, ModalView, Prefil
 from bot.conversation.conversations import Conversations
 from bot.conversation.home import HomeProvider
 from bot.conversation.screens import ReviewNote, Screens
+from bot.conversation.slack_calls import SlackCalls
 from bot.conversation.submissions import AfterSubmit, Submissions
 from bot.engine.model import Playbook
 from bot.files.teams import Team, Teams
@@ -133,6 +134,8 @@ class FlowTools:
     wake: Callable[[], None]  # nudge the outbox sender after queueing outside a request
     # Every flow's weekly-summary sections (the debrief's summary shows them all); filled by the wiring.
     summary_sections: Sequence[SectionProvider] = ()
+    # The Web API calls made during a request (a modal's uploaded file); filled in by create_app.
+    slack: SlackCalls = field(default_factory=SlackCalls)
 
 
 class Flow(Protocol):

@@ -250,16 +250,18 @@ def read_state_by_block(values: Any) -> dict[str, Any]:
 
 def file_view(title: str, label: str, hint: str, callback_id: str, private_metadata: str) -> dict[str, Any]:
     """A modal with one file input (a CSV upload), the file types it takes named in the hint."""
-    return {
+    view: dict[str, Any] = {
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(title, bk.MAX_MODAL_TITLE),
         "submit": plain("Import", bk.MAX_MODAL_TITLE),
         "close": plain("Cancel", bk.MAX_MODAL_TITLE),
-        "private_metadata": private_metadata,
         "blocks": [{"type": "input", "block_id": "file", "label": plain(label, MAX_LABEL), "hint": plain(hint, MAX_HINT),
                     "element": {"type": "file_input", "action_id": VALUE, "filetypes": ["csv", "txt"], "max_files": 1}}],
     }
+    if private_metadata:  # Slack drops an empty one; send none
+        view["private_metadata"] = private_metadata
+    return view
 
 
 def _number_text(value: float) -> str:

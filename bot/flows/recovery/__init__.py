@@ -24,14 +24,15 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.recovery.book import Books
     from bot.flows.recovery.reports import RecoveryReports
     from bot.flows.recovery.service import Recovery
-    from bot.flows.recovery.weights_modal import CALLBACK_ID, WeightsModal
+    from bot.flows.recovery import import_modal, weights_modal
 
     recovery = Recovery(tools.store, tools.teams)
     accounts = AccountMaps(tools.store, tools.renderer, recovery.today_for)
     books = Books(tools.store, tools.teams, tools.renderer, recovery.threshold)
     actions = RecoveryActions(recovery, tools.store, tools.teams, tools.renderer)
     reports = RecoveryReports(recovery, tools.teams, tools.renderer)
-    weights = WeightsModal(recovery)
+    weights = weights_modal.WeightsModal(recovery)
+    upload = import_modal.ImportModal(recovery, tools.renderer, tools.slack)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
              "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command}
     return FlowExtensions(
@@ -43,5 +44,7 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         home_sections=(reports.home_sections, accounts.home_sections, books.home_sections),
         summary_sections=(reports.summary_section, books.summary_section),
         # A bare `/recover weights` opens number inputs per factor; typed weights still work.
-        modals=(ModalHook(CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),),
+        # A bare `/recover import` opens a file upload (the CSV export); a paste after it still works.
+        modals=(ModalHook(weights_modal.CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),
+                ModalHook(import_modal.CALLBACK_ID, upload.view, upload.submit, command=COMMAND, verb="import")),
     )
