@@ -99,12 +99,30 @@ def click_in(dm: DmDriver, user: str, channel: str, label: str, *, inputs: dict[
     for block in message["blocks"]:
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("text", {}).get("text") == label:
+                opened = len(dm.slack_api.calls_to("views.open"))
                 reply = dm.sender.action(user, element["action_id"], value=element.get("value"),
                                          block_id=block.get("block_id"), message_ts=ts, state=state,
                                          channel_id=channel if channel[:1] in ("C", "G") else None)
                 dm.app.drain()
+                views = dm.slack_api.calls_to("views.open")[opened:]
+                if views and views[-1].response.get("ok"):  # the button opened a modal: type there, submit
+                    return submit_modal(dm, user, views[-1].response["view"], inputs or {})
                 return reply
     raise AssertionError(f"no {label!r} button on the newest pilot message in {channel}")
+
+
+def submit_modal(dm: DmDriver, user: str, view: dict, inputs: dict[str, str]):
+    """Submit a flow's modal with ``inputs`` typed (block id -> text), the rest as drawn."""
+    values = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        typed_text = inputs.get(block["block_id"], element.get("initial_value"))
+        values[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed_text}}
+    reply = dm.sender.view_submission(user, view["callback_id"], values, private_metadata=view.get("private_metadata", ""))
+    dm.app.drain()
+    return reply
 
 
 def uploaded_files(slack_api) -> list[dict]:

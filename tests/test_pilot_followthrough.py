@@ -202,20 +202,23 @@ def test_cost_form_refuses_what_cannot_be_right_and_keeps_the_form(app, dm, slac
     dm.command(REP, "/pilot-plan", "outcome")
     click_in(dm, REP, REP, "Not met")  # agreed: stop; the cost form comes next, recovered 0 filled in
     _, form = latest_with_action(slack_api, REP, "rb_pilot_cost")
-    recovered = next(b for b in form["blocks"] if b.get("block_id") == "pilot_cost_recovered")
+    errors = lambda reply: reply.json()["errors"]  # noqa: E731 - refused beside the field, in the modal
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500 EUR"})
+    opened = slack_api.calls_to("views.open")[-1]  # the cost modal opened, recovered 0 filled in for a stop
+    assert opened.params["view"]["callback_id"] == "rb_pilot_cost"
+    recovered = next(b for b in opened.params["view"]["blocks"] if b.get("block_id") == "pilot_cost_recovered")
     assert recovered["element"]["initial_value"] == "0"
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500 EUR",
-                                                      "pilot_cost_recovered": "0"})
-    assert "The deal is in USD" in texts(slack_api, REP)[-1]
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | lots | 500",
-                                                      "pilot_cost_recovered": "0"})
-    assert "Item 1, Hours" in texts(slack_api, REP)[-1]
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
-                                                      "pilot_cost_recovered": "$200k"})
-    assert "more than the full value" in texts(slack_api, REP)[-1]
+    assert "The deal is in USD" in errors(reply)["pilot_cost_hours"]
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | lots | 500",
+                                                              "pilot_cost_recovered": "0"})
+    assert list(errors(reply)) == ["pilot_cost_hours"] and "Item 1, Hours" in errors(reply)["pilot_cost_hours"]
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
+                                                              "pilot_cost_recovered": "$200k"})
+    assert "more than the full value" in errors(reply)["pilot_cost_recovered"]
     assert pilot_store.get(app.services.store, pilot.id).cost is None
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
-                                                      "pilot_cost_recovered": "0"})
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
+                                                              "pilot_cost_recovered": "0"})
+    assert reply.json() == {"response_action": "clear"}
     cost = pilot_store.get(app.services.store, pilot.id).cost
     assert (cost["effort_cost"], cost["value_lost"]["amount"]) == ({"amount": 15000, "currency": "USD"}, 120000)
     assert not any("rb_pilot_cost" in json.dumps(m.get("blocks")) for _, m in messages_in(slack_api, REP))

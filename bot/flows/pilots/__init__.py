@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, ReminderHook, ReviewNoteHook, SubcommandHook
+from bot.flows.hooks import (ActionHook, FlowExtensions, FlowTools, ModalHook, ReminderHook, ReviewNoteHook,
+                             SubcommandHook)
 
 PLAYBOOK = "pilot-plan"
 
@@ -55,8 +56,9 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         review_notes=(ReviewNoteHook(PLAYBOOK, flow.review_note),),
         subcommands=tuple(SubcommandHook(command, verb, flow.subcommand(verb)) for verb in SUBCOMMANDS),
         actions=(ActionHook(messages.EDIT, flow.on_edit_click), ActionHook(messages.OUTCOME, recorder.on_outcome),
-                 ActionHook(messages.ACTION, recorder.on_action), ActionHook(messages.COST, recorder.on_cost),
-                 ActionHook(messages.DEBRIEF, recorder.on_debrief)),
+                 ActionHook(messages.ACTION, recorder.on_action), ActionHook(messages.DEBRIEF, recorder.on_debrief)),
+        # "Record the cost" opens the cost of the mistake in a modal (errors beside the field).
+        modals=(ModalHook(messages.COST_MODAL, recorder.cost_view, recorder.on_cost, action_id=messages.COST),),
         reminders=(ReminderHook(OUTCOME_KIND, flow.on_outcome_due),),
         summary_sections=(weekly_provider(tools.store, tools.playbooks[PLAYBOOK]),),
     )

@@ -1,9 +1,9 @@
 """Block Kit for a pilot: the team card, the outcome form, the "what now?" choice, the cost
 form and the result. Pure functions from already-rendered text to blocks.
 
-The forms are messages with ``input`` blocks rather than modals: Slack sends the typed
-values with the button click (``state.values``), so one click records an outcome with every
-measured value, through the same block-actions path as every other Rebound button.
+The outcome form is a message with ``input`` blocks: Slack sends the typed values with the
+button click (``state.values``). The cost of the mistake is asked in a modal, opened from the
+DM's "Record the cost", so a wrong field is answered beside it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from bot.render.slack_messages import button, plain
 OUTCOME = "rb_pilot_outcome"
 ACTION = "rb_pilot_action"
 COST = "rb_pilot_cost"
+COST_MODAL = "rb_pilot_cost"  # the cost modal's callback id
 DEBRIEF = "rb_pilot_debrief"
 EDIT = "rb_pilot_edit"
 MEASURE = "rb_pilot_measure"  # input elements: read from state, never dispatched
@@ -84,19 +85,32 @@ def action_choice(run_id: str, round_: int, text: str, actions: Sequence[tuple[s
     ]}]
 
 
-def cost_form(run_id: str, round_: int, title: str, intro: str, *, full_value: str, recovered: str | None,
-              example: str) -> list[dict[str, Any]]:
-    """Hours by whom at what hourly cost, and the value recovered against the full deal."""
+def cost_form(run_id: str, round_: int, title: str, intro: str) -> list[dict[str, Any]]:
+    """The DM message asking for the cost of the mistake; its button opens :func:`cost_modal`."""
     return [
         bk.header(title),
         bk.section(intro),
-        _input(HOURS_BLOCK, f"{MEASURE}:90", "Hours spent, one line per person: name | hours | hourly cost",
-               hint=f"For example: {example}", placeholder=example, multiline=True),
-        _input(RECOVERED_BLOCK, f"{MEASURE}:91", "Deal value recovered",
-               hint=f"The full deal was {full_value}. Say 0 if nothing was saved.", placeholder="e.g. 60k",
-               initial=recovered),
         {"type": "actions", "elements": [button("Record the cost", COST, value(run_id, f"cost:{round_}"), "primary")]},
     ]
+
+
+def cost_modal(run_id: str, round_: int, title: str, *, full_value: str, recovered: str | None,
+               example: str) -> dict[str, Any]:
+    """Hours by whom at what hourly cost, and the value recovered against the full deal, in a modal
+    (errors come back beside the field; nothing typed is lost)."""
+    return {
+        "type": "modal", "callback_id": COST_MODAL, "title": plain("Cost of the pilot", bk.MAX_MODAL_TITLE),
+        "submit": plain("Record", bk.MAX_MODAL_TITLE), "close": plain("Cancel", bk.MAX_MODAL_TITLE),
+        "private_metadata": value(run_id, f"cost:{round_}"),
+        "blocks": [
+            bk.context(bk.clip(title, bk.MAX_SECTION_TEXT)),
+            _input(HOURS_BLOCK, "v", "Hours spent, one line per person: name | hours | hourly cost",
+                   hint=f"For example: {example}", placeholder=example, multiline=True),
+            _input(RECOVERED_BLOCK, "v", "Deal value recovered",
+                   hint=f"The full deal was {full_value}. Say 0 if nothing was saved.", placeholder="e.g. 60k",
+                   initial=recovered),
+        ],
+    }
 
 
 def result(run_id: str, text: str, *, offer_debrief: bool) -> list[dict[str, Any]]:
