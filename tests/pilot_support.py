@@ -96,6 +96,11 @@ def click_in(dm: DmDriver, user: str, channel: str, label: str, *, inputs: dict[
             element = block["element"]
             state[block["block_id"]] = {element["action_id"]: {"type": element["type"],
                                                                 "value": inputs[block["block_id"]]}}
+    labels = [e.get("text", {}).get("text") for b in message["blocks"] if b.get("type") == "actions"
+              for e in b.get("elements", [])]
+    choose = None
+    if label not in labels and "Record the outcome" in labels:  # the outcome is picked in its modal
+        label, choose = "Record the outcome", label
     for block in message["blocks"]:
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("text", {}).get("text") == label:
@@ -106,18 +111,23 @@ def click_in(dm: DmDriver, user: str, channel: str, label: str, *, inputs: dict[
                 dm.app.drain()
                 views = dm.slack_api.calls_to("views.open")[opened:]
                 if views and views[-1].response.get("ok"):  # the button opened a modal: type there, submit
-                    return submit_modal(dm, user, views[-1].response["view"], inputs or {})
+                    return submit_modal(dm, user, views[-1].response["view"], inputs or {}, choose=choose)
                 return reply
     raise AssertionError(f"no {label!r} button on the newest pilot message in {channel}")
 
 
-def submit_modal(dm: DmDriver, user: str, view: dict, inputs: dict[str, str]):
-    """Submit a flow's modal with ``inputs`` typed (block id -> text), the rest as drawn."""
+def submit_modal(dm: DmDriver, user: str, view: dict, inputs: dict[str, str], *, choose: str | None = None):
+    """Submit a flow's modal with ``inputs`` typed (block id -> text), the option labelled ``choose``
+    picked, the rest as drawn."""
     values = {}
     for block in view["blocks"]:
         if block.get("type") != "input":
             continue
         element = block["element"]
+        if element["type"] == "radio_buttons":
+            option = next((o for o in element["options"] if o["text"]["text"] == choose), None)
+            values[block["block_id"]] = {element["action_id"]: {"type": "radio_buttons", "selected_option": option}}
+            continue
         typed_text = inputs.get(block["block_id"], element.get("initial_value"))
         values[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed_text}}
     reply = dm.sender.view_submission(user, view["callback_id"], values, private_metadata=view.get("private_metadata", ""))

@@ -12,7 +12,7 @@ from bot.store import reminders
 from bot.store import runs as run_store
 from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
 from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, driver, edit_in_form, latest_with_action,
-                                 messages_in, quick_plan, review_edit, text_of, uploaded_files)
+                                 messages_in, quick_plan, review_edit, submit_modal, text_of, uploaded_files)
 from tests.support.modal_driver import ModalDriver
 from tests.support.rebound_app import start_app
 
@@ -188,11 +188,18 @@ def test_outcome_now_list_and_a_stale_form(app, dm, slack_api):
     click_in(dm, REP, REP, "Not met")
     pilot = pilot_store.get(store, pilot.id)
     assert (pilot.status, pilot.action) == ("closed", "stop")
-    # a click on the old form (still on someone's screen) changes nothing
-    stop = next(e for b in form["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["text"]["text"] == "All criteria met")
-    dm.sender.action(REP, stop["action_id"], value=stop["value"], message_ts=ts)
+    # the outcome modal submitted again (a second window still open) changes nothing
+    modal = slack_api.calls_to("views.open")[-1].params["view"]
+    assert modal["callback_id"] == "rb_pilot_outcome"
+    reply = submit_modal(dm, REP, modal, {}, choose="All criteria met")
+    assert reply.json() == {"response_action": "clear"}
+    # and the old form's button opens nothing any more
+    opened = len(slack_api.calls_to("views.open"))
+    record = next(e for b in form["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["text"]["text"] == "Record the outcome")
+    dm.sender.action(REP, record["action_id"], value=record["value"], message_ts=ts)
     app.drain()
+    assert len(slack_api.calls_to("views.open")) == opened
     assert [o.outcome for o in pilot_store.outcomes(store, pilot.id)] == ["not_met"]
     assert "no pilots running" in dm.command(REP, "/pilot-plan", "outcome").json()["text"]
 

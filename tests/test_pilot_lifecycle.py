@@ -64,12 +64,16 @@ def test_pilot_from_plan_through_reminders_to_recorded_outcome(app, dm, slack_ap
     # The end date: the outcome form, one input per criterion and a button per outcome
     tick(app, frozen, OUTCOME_ASKED)
     _, form = latest_with_action(slack_api, REP, "rb_pilot_outcome")
-    inputs = [b for b in form["blocks"] if b["type"] == "input"]
-    assert [b["label"]["text"] for b in inputs] == [c["metric"] for c in EXAMPLE["criteria"]]
     buttons = [e["text"]["text"] for b in form["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["All criteria met", "Partly met", "Not met", "Inconclusive", "Blocked from outside"]
+    assert buttons == ["Record the outcome"]
 
     click_in(dm, REP, REP, "Partly met", inputs={"pilot_measure_0": "13%", "pilot_measure_2": "92%"})
+    # the button opened a modal: one input per criterion, then a radio per outcome
+    modal = slack_api.calls_to("views.open")[-1].params["view"]
+    inputs = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert [b["label"]["text"] for b in inputs] == [c["metric"] for c in EXAMPLE["criteria"]] + ["What happened?"]
+    assert [o["text"]["text"] for o in inputs[-1]["element"]["options"]] == [
+        "All criteria met", "Partly met", "Not met", "Inconclusive", "Blocked from outside"]
     pilot = pilot_store.get(store, pilot.id)
     assert (pilot.status, pilot.outcome, pilot.action) == ("closed", "partly_met", "re_scope")
     (recorded,) = pilot_store.outcomes(store, pilot.id)

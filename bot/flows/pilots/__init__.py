@@ -55,10 +55,12 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         after_submit=(flow.on_submit,),
         review_notes=(ReviewNoteHook(PLAYBOOK, flow.review_note),),
         subcommands=tuple(SubcommandHook(command, verb, flow.subcommand(verb)) for verb in SUBCOMMANDS),
-        actions=(ActionHook(messages.EDIT, flow.on_edit_click), ActionHook(messages.OUTCOME, recorder.on_outcome),
-                 ActionHook(messages.ACTION, recorder.on_action), ActionHook(messages.DEBRIEF, recorder.on_debrief)),
-        # "Record the cost" opens the cost of the mistake in a modal (errors beside the field).
-        modals=(ModalHook(messages.COST_MODAL, recorder.cost_view, recorder.on_cost, action_id=messages.COST),),
+        actions=(ActionHook(messages.EDIT, flow.on_edit_click), ActionHook(messages.ACTION, recorder.on_action),
+                 ActionHook(messages.DEBRIEF, recorder.on_debrief)),
+        # "Record the outcome" and "Record the cost" open modals (errors beside the field).
+        modals=(ModalHook(messages.OUTCOME_MODAL, recorder.outcome_view, recorder.on_outcome,
+                          action_id=messages.OUTCOME),
+                ModalHook(messages.COST_MODAL, recorder.cost_view, recorder.on_cost, action_id=messages.COST)),
         reminders=(ReminderHook(OUTCOME_KIND, flow.on_outcome_due),),
         summary_sections=(weekly_provider(tools.store, tools.playbooks[PLAYBOOK]),),
     )

@@ -1,9 +1,8 @@
 """Block Kit for a pilot: the team card, the outcome form, the "what now?" choice, the cost
 form and the result. Pure functions from already-rendered text to blocks.
 
-The outcome form is a message with ``input`` blocks: Slack sends the typed values with the
-button click (``state.values``). The cost of the mistake is asked in a modal, opened from the
-DM's "Record the cost", so a wrong field is answered beside it.
+The outcome and the cost of the mistake are asked in modals, opened from the DM's "Record the
+outcome" and "Record the cost", so a wrong field is answered beside it and nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from bot.render import blocks as bk
 from bot.render.slack_messages import button, plain
 
 OUTCOME = "rb_pilot_outcome"
+OUTCOME_MODAL = "rb_pilot_outcome"  # the outcome modal's callback id
+OUTCOME_BLOCK = "pilot_outcome"
 ACTION = "rb_pilot_action"
 COST = "rb_pilot_cost"
 COST_MODAL = "rb_pilot_cost"  # the cost modal's callback id
@@ -56,25 +57,32 @@ def team_card(run_id: str, card: str, footer: str) -> list[dict[str, Any]]:
     return blocks
 
 
-def outcome_form(run_id: str, round_: int, title: str, intro: str, criteria: Sequence[Mapping[str, Any]],
-                 outcomes: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-    """One input per success criterion for its measured value, then one button per outcome."""
-    blocks: list[dict[str, Any]] = [bk.header(title), bk.section(intro)]
-    for index, criterion in enumerate(criteria):
+def outcome_form(run_id: str, round_: int, title: str, intro: str) -> list[dict[str, Any]]:
+    """The DM message on the end date; its button opens :func:`outcome_modal`."""
+    return [bk.header(title), bk.section(intro), {"type": "actions", "elements": [
+        button("Record the outcome", OUTCOME, value(run_id, f"outcome:{round_}"), "primary")]}]
+
+
+def outcome_modal(run_id: str, round_: int, title: str, criteria: Sequence[Mapping[str, Any]],
+                  outcomes: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """One input per success criterion for its measured value, then which outcome it was."""
+    blocks: list[dict[str, Any]] = [bk.context(bk.clip(title, bk.MAX_SECTION_TEXT))]
+    for index, criterion in enumerate(criteria[: bk.MAX_VIEW_BLOCKS - 3]):
         target = criterion.get("target") or "not agreed"
         hint = f"Target {target}"
         if criterion.get("baseline"):
             hint += f" · baseline {criterion['baseline']}"
         if criterion.get("measured_by"):
             hint += f" · measured by {criterion['measured_by']}"
-        blocks.append(_input(MEASURE_BLOCK.format(index), f"{MEASURE}:{index}", str(criterion.get("metric") or "?"),
+        blocks.append(_input(MEASURE_BLOCK.format(index), "v", str(criterion.get("metric") or "?"),
                              hint=hint, placeholder="What was measured (leave empty if nobody measured it)",
                              optional=True))
-    blocks.append({"type": "actions", "elements": [
-        button(label, f"{OUTCOME}:{number}", value(run_id, f"outcome:{round_}", key))
-        for number, (key, label) in enumerate(outcomes, 1)
-    ]})
-    return blocks[: bk.MAX_MESSAGE_BLOCKS]
+    blocks.append({"type": "input", "block_id": OUTCOME_BLOCK, "label": plain("What happened?", MAX_LABEL),
+                   "element": {"type": "radio_buttons", "action_id": "v", "options": [
+                       {"text": plain(label), "value": key} for key, label in outcomes]}})
+    return {"type": "modal", "callback_id": OUTCOME_MODAL, "title": plain("Pilot outcome", bk.MAX_MODAL_TITLE),
+            "submit": plain("Record", bk.MAX_MODAL_TITLE), "close": plain("Cancel", bk.MAX_MODAL_TITLE),
+            "private_metadata": value(run_id, f"outcome:{round_}"), "blocks": blocks}
 
 
 def action_choice(run_id: str, round_: int, text: str, actions: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:

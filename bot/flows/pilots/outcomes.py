@@ -19,13 +19,15 @@ from bot.domain.errors import CurrencyMismatch, DomainError
 from bot.engine.answers import parse_answer
 from bot.engine.model import ListField, Step, Validation
 from bot.errors import ActionRefused, AnswerRejected
-from bot.flows.pilots import LOSING_ACTIONS, OUTCOME_LABELS
+from bot.flows.pilots import LOSING_ACTIONS, OUTCOME_LABELS, OUTCOMES
 from bot.flows.pilots import agreement as docs
 from bot.flows.pilots import messages
 from bot.flows.pilots.service import PilotFlow
 from bot.render import blocks as bk
+from bot.render import modals
 from bot.store import pilots as pilot_store
 from bot.store.pilots import Pilot, PilotOutcome
+from bot.store import runs as run_store
 from bot.store.runs import Run
 
 log = logging.getLogger("rebound.pilots")
@@ -54,12 +56,39 @@ class OutcomeRecorder:
 
     # -- which outcome happened -------------------------------------------------------------
 
-    def on_outcome(self, action: ActionInput, context: ids.ActionValue) -> None:
+    def outcome_view(self, user_id: str, clicked: ids.ActionValue | None, rest: str) -> dict[str, Any] | Reply:
+        """The modal behind "Record the outcome": the measured value of each criterion, and which outcome."""
+        if clicked is None:
+            raise ActionRefused("stale", "no pilot named")
+        round_ = _round(clicked, "outcome")
+        pilot = self.flow.owned(clicked.run_id, user_id)
+        if not pilot.live or pilot.outcome_round + 1 != round_:
+            return Reply(self.flow.say("outcome_recorded_already", account=pilot.account))
+        run = run_store.get_run(self.store, clicked.run_id)
+        ctx = self.flow.context(run, pilot)
+        title = self.flow.renderer.render("pilot-plan/outcome_title.md.j2", ctx, plain=True)
+        return messages.outcome_modal(run.id, round_, title, ctx.get("criteria") or [], OUTCOMES)
+
+    def on_outcome(self, view: ViewInput) -> ViewAck:
+        context = ids.ActionValue.decode(view.private_metadata)
+        if context is None:
+            return ViewAck("clear")
+        outcome = modals.read_state_by_block(view.state_values).get(messages.OUTCOME_BLOCK)
+        if outcome not in OUTCOME_LABELS:
+            return ViewAck("errors", errors={messages.OUTCOME_BLOCK: "Please pick what happened."})
+        try:
+            self._record_outcome(view.user_id, ids.ActionValue(context.run_id, context.step_id, outcome),
+                                 view.state_values)
+        except ActionRefused as exc:
+            log.info("outcome not recorded: %s", exc.reason)
+        return ViewAck("clear")
+
+    def _record_outcome(self, user_id: str, context: ids.ActionValue, state_values: Any) -> None:
         round_ = _round(context, "outcome")
         outcome = context.value
         if outcome not in OUTCOME_LABELS:
             raise ActionRefused("stale", "unknown outcome")
-        pilot = self.flow.owned(context.run_id, action.user_id)
+        pilot = self.flow.owned(context.run_id, user_id)
         if not pilot.live or pilot.outcome_round + 1 != round_:
             raise ActionRefused("stale", "this outcome was recorded already")
         if pilot.current_run_id != context.run_id:  # the plan was edited after this form was sent
@@ -71,14 +100,14 @@ class OutcomeRecorder:
         measurements = [
             {"metric": c.get("metric"), "target": c.get("target"), "baseline": c.get("baseline"),
              "measured_by": c.get("measured_by"),
-             "measured": messages.typed_value(action.state_values, messages.MEASURE_BLOCK.format(index))}
+             "measured": messages.typed_value(state_values, messages.MEASURE_BLOCK.format(index))}
             for index, c in enumerate(ctx.get("criteria") or [])
         ]
         agreed = ctx.get(f"{outcome}_action")
         decider = ctx.get(f"{outcome}_decider")
         if not pilot_store.record_outcome(self.store, pilot.id, round=round_, run_id=run.id, outcome=outcome,
                                           agreed_action=agreed, decided_by=decider, measurements=measurements,
-                                          recorded_by=action.user_id):
+                                          recorded_by=user_id):
             raise ActionRefused("stale", "this outcome was recorded already")
         recorded = pilot_store.outcomes(self.store, pilot.id)[-1]
         line = self.flow.say("outcome_line", outcome_label=OUTCOME_LABELS[outcome], measurements=measurements)
