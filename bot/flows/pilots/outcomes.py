@@ -251,8 +251,11 @@ class OutcomeRecorder:
         if pilot.debrief_run_id:
             self.flow.note(run, self.flow.say("debrief_started_already", account=pilot.account))
             return
+        outcomes = pilot_store.outcomes(self.store, pilot.id)
+        if not outcomes or outcomes[-1].action not in LOSING_ACTIONS:  # the button is only offered after a loss
+            raise ActionRefused("stale", "no lost outcome to debrief")
         ctx = self.flow.context(run, pilot)
-        recorded = pilot_store.outcomes(self.store, pilot.id)[-1]
+        recorded = outcomes[-1]
         story = self.flow.renderer.render("pilot-plan/debrief_facts.md.j2", {
             **ctx, "outcome_label": OUTCOME_LABELS[recorded.outcome], "measurements": recorded.measurements,
             "action_label": docs.option_label(self.flow.playbook, "all_met_action", recorded.action)}, plain=True)
