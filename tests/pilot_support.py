@@ -16,6 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.store import pilots as pilot_store
 from bot.store.pilots import Pilot
 from tests.support.dm_driver import DmDriver, walk_to_review
+from tests.support.modal_driver import ModalDriver
 from tests.support.rebound_app import start_app
 
 REP = "U0REP1"

@@ -191,7 +191,7 @@ class Form(Strict):
                              min_length=1)
     intro: str | None = Field(default=None, description="One line shown at the top of the page.")
 
-    _snake = field_validator("id")(classmethod(lambda cls, value: snake_id(value)))
+    _snake = field_validator("id")(must_match(SNAKE_ID, SNAKE_ID_MESSAGE))
 
 
 class Playbook(Strict):
