@@ -53,12 +53,6 @@ class PageResult:
         return not self.errors
 
 
-def form_at(playbook: Playbook, state: runner.RunState) -> Form | None:
-    """The form of the question on screen, or None when it is a DM question or the review."""
-    step = runner.current(playbook, state)
-    return playbook.form_of(step.id) if step is not None else None
-
-
 def page_steps(playbook: Playbook, state: runner.RunState, form: Form) -> list[Step]:
     """The form's questions that are asked now (their ``when`` is true), in order."""
     wanted = set(form.steps)
@@ -102,14 +96,6 @@ def page_after(playbook: Playbook, state: runner.RunState, form: Form) -> Form |
         page = playbook.form_of(step.id)
         return page if page is not None and page_steps(playbook, state, page) else None
     return None
-
-
-def open_at(playbook: Playbook, state: runner.RunState, form: Form) -> runner.RunState:
-    """The state with the cursor on ``form``'s first asked step (Back, or opening an earlier page)."""
-    steps = page_steps(playbook, state, form)
-    if not steps:
-        raise ActionRefused("not_editable", "That part of the form isn't asked any more.")
-    return runner.edit(playbook, state, steps[0].id)
 
 
 def blank(raw: Any) -> bool:
