@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot import ids, logs
-from bot.conversation.conversations import Conversations
+from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.inputs import ActionInput, Prefill, Reply
 from bot.conversation.screens import Screens, dm_of, offer_once
 from bot.conversation.submissions import Submissions
+from bot.conversation.words import bare_command, looks_like_command
 from bot.engine import answers as answer_parsing
 from bot.errors import ActionRefused, AnswerRejected, Forbidden, NotFound
 from bot.files.teams import Teams
@@ -135,6 +136,8 @@ class Chat:
         if isinstance(raw, str) and len(raw) > MAX_TYPED_ANSWER:
             self.screens.note(user_id, self.say("too_long", limit=MAX_TYPED_ANSWER), run)
             return
+        if step_id is None and isinstance(raw, str) and self._typed_command(before, user_id, raw):
+            return
         try:
             turn = self.conversations.answer(run.id, user_id, raw, step_id=step_id)
         except AnswerRejected as exc:
@@ -143,6 +146,38 @@ class Chat:
         for warning in turn.warnings:
             self.screens.note(user_id, self.say("warning", message=warning), turn.run)
         self.screens.show(turn, retire=self.screens.answered_line(turn, turn.answered, turn.value), clicked=clicked)
+
+    def _typed_command(self, before: Turn, user_id: str, raw: str) -> bool:
+        """A typed ``skip`` or ``back`` works like its button; a short reply that starts with a
+        command word ("edit 2") is held and asked about, and stored only when sent again."""
+        run = before.run
+        word = bare_command(raw)
+        held = run.meta.get("held_answer")
+        if held is not None:
+            run_store.update_meta(self.store, run.id, {"held_answer": None})
+            if held == raw.strip():
+                return False  # sent twice: the person means it as the answer
+        if word == "skip":
+            if before.question.required:
+                self.screens.note(user_id, self.say("cannot_skip"), run)
+                return True
+            turn = self.conversations.skip(run.id, user_id)
+            self.screens.show(turn, retire=self.screens.answered_line(before, before.question.id, None))
+            return True
+        if word == "back":
+            try:
+                turn = self.conversations.back(run.id, user_id)
+            except ActionRefused as exc:
+                self.screens.note(user_id, exc.message, run)
+                return True
+            self.screens.show(turn, retire=(before.question.ask, sm.note_blocks("↩ Went back to an earlier question.")))
+            return True
+        if word is not None or looks_like_command(raw):
+            run_store.update_meta(self.store, run.id, {"held_answer": raw.strip()})
+            self.screens.note(user_id, self.say("command_in_answer", text=raw.strip(), word=word,
+                                                optional=not before.question.required), run)
+            return True
+        return False
 
     def action(self, action: ActionInput) -> None:
         """A button, select or picker in our messages. Forged, stale and double clicks change nothing."""

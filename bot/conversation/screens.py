@@ -136,15 +136,16 @@ class Screens:
 
     def _question(self, turn: Turn, ctx: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         step = turn.question
-        questions = runner.visible_questions(turn.playbook, turn.state)
-        position = next((i for i, q in enumerate(questions, 1) if q.id == step.id), 1)
+        progress = runner.progress(turn.playbook, turn.state, step)
+        first = runner.visible_questions(turn.playbook, turn.state)[0].id == step.id
         current = None
         if step.id in turn.state.answers and step.id not in turn.state.skipped:
             current = answer_parsing.format_answer(step, turn.state.answers[step.id])
         view = sm.QuestionView(
             run_id=turn.run.id, step=step, ask=self.renderer.render_string(step.ask, ctx),
-            help=self.renderer.render_string(step.help, ctx) if step.help else None, position=position,
-            total=len(questions), expected=answer_parsing.expected(step), current=current, can_go_back=position > 1,
+            help=self.renderer.render_string(step.help, ctx) if step.help else None, position=progress.position,
+            total=progress.total, expected=answer_parsing.expected(step), current=current, can_go_back=not first,
+            core=progress.core, suggestion=self.conversations.suggestion(turn),
         )
         # The notification text is mrkdwn too: an answer quoted in the question stays escaped.
         return sm.question_blocks(view), view.ask

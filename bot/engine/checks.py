@@ -77,6 +77,8 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
             check_expression(loc + ("when",), step.when, index, "`when`")
         if step.compute is not None:
             check_expression(loc + ("compute",), step.compute, index, "`compute`")
+        if step.suggest is not None:
+            check_expression(loc + ("suggest",), step.suggest, index, "`suggest`")
         if step.ask is not None:
             check_template(loc + ("ask",), step.ask, index, "`ask`")
         if step.help is not None:

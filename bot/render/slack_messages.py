@@ -17,6 +17,7 @@ from bot.render.mrkdwn import escape
 
 MAX_BUTTON_OPTIONS = 5
 MAX_CHECKBOX_OPTIONS = 10
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value; a longer suggestion is typed instead
 
 
 def plain(text: str, limit: int = bk.MAX_OPTION_TEXT) -> dict[str, Any]:
@@ -56,6 +57,8 @@ class QuestionView:
     current: str | None = None  # display text of the existing answer (after back / edit)
     can_go_back: bool = True
     today: str | None = None
+    core: bool = True  # counted among the core questions ("2/5"), or the optional ones ("Optional 1/11")
+    suggestion: tuple[str, str] | None = None  # (value a click sends, what it shows): "Usually Pepper Potts"
 
 
 def _block_id(run_id: str, step_id: str, tag: str) -> str:
@@ -89,7 +92,8 @@ def _input_elements(view: QuestionView) -> list[dict[str, Any]]:
 
 def question_blocks(view: QuestionView) -> list[dict[str, Any]]:
     step = view.step
-    blocks: list[dict[str, Any]] = [bk.section(f"*{view.position}/{view.total}* {view.ask}")]
+    counter = f"{view.position}/{view.total}" if view.core else f"Optional {view.position}/{view.total}"
+    blocks: list[dict[str, Any]] = [bk.section(f"*{counter}* {view.ask}")]
     if view.help:
         blocks.append(bk.context(view.help))
     if view.current:
@@ -99,12 +103,13 @@ def question_blocks(view: QuestionView) -> list[dict[str, Any]]:
         blocks.append({"type": "actions", "block_id": _block_id(view.run_id, step.id, "in"), "elements": elements})
     if step.type not in ("choice", "multi_choice", "yes_no", "user"):
         how = "Reply here with your answer" if step.type != "date" else "Pick a date, or reply with one"
-        blocks.append(bk.context(f"{how}: {escape(view.expected)}."))
+        skip = ", or type skip to leave it out" if not step.required else ""
+        blocks.append(bk.context(f"{how}: {escape(view.expected)}{skip}."))
     nav = []
     if view.can_go_back:
         nav.append(button("Back", ids.BACK, "back"))
-    if step.default is not None:
-        nav.append(button(f"Use {step.default}", f"{ids.ANSWER}:0", str(step.default)))
+    if view.suggestion is not None and len(view.suggestion[0]) <= MAX_BUTTON_VALUE:
+        nav.append(button(f"Use {view.suggestion[1]}", f"{ids.ANSWER}:0", view.suggestion[0]))
     if not step.required:
         nav.append(button("Skip", ids.SKIP, "skip"))
     nav.append(button("Cancel", ids.CANCEL, "cancel", "danger", confirm={
