@@ -24,10 +24,12 @@ SUBMIT = "rb_submit"
 RESUME = "rb_resume"
 START_OVER = "rb_start_over"
 OPEN_RUN = "rb_open"          # App Home: jump back into a run
+START = "rb_start"            # App Home: start a playbook in the DM (value: the playbook id)
+SETTINGS = "rb_settings"      # App Home: open a team's settings modal (value: the team id)
 
 ACTION_PATTERN = re.compile(r"^rb_[a-z_]+(:\d+)?$")
 ALL_ACTIONS = {ANSWER, SELECT, MULTI_TOGGLE, MULTI_DONE, DATE, USER, BACK, SKIP, CANCEL, EDIT, SUBMIT, RESUME,
-               START_OVER, OPEN_RUN}
+               START_OVER, OPEN_RUN, START, SETTINGS}
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,9 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     screens.review_notes = hooks.review_notes
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
                 subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary)
-    home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
+    home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake,
+                starts=[(hook.label, hook.playbook) for hook in sorted(hooks.home_starts.values(), key=lambda h: h.order)],
+                open_items=hooks.open_items)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
                         dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks])

@@ -10,6 +10,7 @@ background worker, or ``drain()`` in tests) does the talking. What a run shows i
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,7 +52,8 @@ class Chat:
                  actions: Mapping[str, ActionHandler] | None = None,
                  subcommands: Mapping[tuple[str, str], SubcommandHandler] | None = None,
                  prefills: Mapping[str, PrefillProvider] | None = None,
-                 after_summary: Sequence[AfterSummary] = ()):
+                 after_summary: Sequence[AfterSummary] = (),
+                 plain_actions: Mapping[str, Callable[[ActionInput], None]] | None = None):
         self.conversations = conversations
         self.submissions = submissions
         self.screens = screens
@@ -63,6 +65,7 @@ class Chat:
         self.subcommands: Mapping[tuple[str, str], SubcommandHandler] = subcommands or {}  # (command, word) -> handler
         self.prefills: Mapping[str, PrefillProvider] = prefills or {}  # playbook id -> provider
         self.after_summary: Sequence[AfterSummary] = after_summary
+        self.plain_actions: Mapping[str, Callable[[ActionInput], None]] = plain_actions or {}  # action kind -> handler
 
     def say(self, name: str, **context: Any) -> str:
         return self.screens.say(name, **context)
@@ -86,20 +89,49 @@ class Chat:
         if len(words) > MAX_TYPED_ANSWER:
             return Reply(self.say("too_long", limit=MAX_TYPED_ANSWER))
         with self.store.transaction():
-            provider = self.prefills.get(playbook.id)
-            prefill = provider(user_id) if provider is not None and not words else None
-            started = self.conversations.start(playbook.id, user_id, source="slack",
-                                               prefill_answers=prefill.answers if prefill else None,
-                                               meta=prefill.meta if prefill else None)
-            logs.bind(run_id=(started.resumed_existing or started.turn.run).id)
-            if started.resumed_existing is not None:
-                run = started.resumed_existing
-                text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
-                                 started_at=run.started_at[:10])
-                return Reply(text_, offer_once(sm.resume_blocks(run.id, text_)))
-            self.screens.begin(started.turn, prefill=words, note=prefill.note if prefill else None)
+            offer = self._open(playbook, user_id, words)
+        if offer is not None:
+            return offer
         self.wake()
         return Reply(self.say("opened", playbook=playbook.model_dump()))
+
+    def _open(self, playbook, user_id: str, words: str) -> Reply | None:
+        """Start the run and show its first question in the DM; the Resume offer when one is active.
+        Call inside a transaction."""
+        provider = self.prefills.get(playbook.id)
+        prefill = provider(user_id) if provider is not None and not words else None
+        started = self.conversations.start(playbook.id, user_id, source="slack",
+                                           prefill_answers=prefill.answers if prefill else None,
+                                           meta=prefill.meta if prefill else None)
+        logs.bind(run_id=(started.resumed_existing or started.turn.run).id)
+        if started.resumed_existing is not None:
+            run = started.resumed_existing
+            text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
+                             started_at=run.started_at[:10])
+            return Reply(text_, offer_once(sm.resume_blocks(run.id, text_)))
+        self.screens.begin(started.turn, prefill=words, note=prefill.note if prefill else None)
+        return None
+
+    def start(self, action: ActionInput) -> None:
+        """An App Home start button: the run opens in the DM as the bare slash command would (with
+        its prefill), or the Resume offer is posted there. A retried or double click starts once."""
+        playbook = self.conversations.playbooks.get(action.value or "")
+        if playbook is None:
+            log.info("ignored start of an unknown playbook")
+            return
+        with self.store.transaction():
+            if action.action_ts and not run_store.claim_delivery(
+                    self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+                logs.bind(duplicate=True)
+                return
+            if self.teams.team_of(action.user_id) is None:
+                self.screens.note(action.user_id, self.say("no_team", playbook=playbook.model_dump()))
+            else:
+                offer = self._open(playbook, action.user_id, "")
+                if offer is not None:
+                    self.screens.post(f"home_resume:{action.user_id}:{action.action_ts or secrets.token_hex(6)}",
+                                      action.user_id, offer.text, offer.blocks)
+        self.wake()
 
     def dm(self, user_id: str, channel: str, text: str, event_id: str | None) -> None:
         """A message the person typed in our DM: the answer to the question on screen."""
@@ -184,6 +216,13 @@ class Chat:
         kind = ids.base_action(action.action_id)
         if kind == ids.MULTI_TOGGLE:
             return  # the selection is read from the message state when Done is clicked
+        if kind == ids.START:
+            self.start(action)
+            return
+        if kind in self.plain_actions:  # App Home buttons whose value is not a run (a team's settings)
+            self.plain_actions[kind](action)
+            self.wake()
+            return
         logs.bind(action=kind)
         context = ids.ActionValue.decode(action.block_id) or ids.ActionValue.decode(action.value)
         if context is None:

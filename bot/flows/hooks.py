@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from bot.conversation.chat import ActionHandler, AfterSummary, PrefillProvider, SubcommandHandler
 from bot.conversation.conversations import Conversations
-from bot.conversation.home import HomeProvider
+from bot.conversation.home import HomeProvider, OpenItemsProvider
 from bot.conversation.screens import ReviewNote, Screens
 from bot.conversation.submissions import AfterSubmit, Submissions
 from bot.engine.model import Playbook
@@ -88,6 +88,15 @@ class ReminderHook:
 
 
 @dataclass(frozen=True)
+class HomeStartHook:
+    """A button at the top of App Home that starts ``playbook`` in the DM, as its bare slash command would."""
+
+    playbook: str
+    label: str  # "Debrief a loss"
+    order: int = 50  # buttons are shown by ascending order
+
+
+@dataclass(frozen=True)
 class FlowExtensions:
     """Everything one flow adds beyond asking its playbook's questions. Every field is optional."""
 
@@ -101,6 +110,8 @@ class FlowExtensions:
     summary_sections: tuple[SectionProvider, ...] = ()  # weekly-summary sections for a team
     tick_tasks: tuple[TickTask, ...] = ()  # called with the UTC time on every scheduler tick
     reminders: tuple[ReminderHook, ...] = ()
+    home_starts: tuple[HomeStartHook, ...] = ()  # App Home's start buttons
+    open_items: tuple[OpenItemsProvider, ...] = ()  # lines of a person's "Your open items" in App Home
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,8 @@ class Hooks:
     summary_sections: list[SectionProvider] = field(default_factory=list)
     tick_tasks: list[TickTask] = field(default_factory=list)
     reminders: dict[str, ReminderHandler] = field(default_factory=dict)
+    home_starts: dict[str, HomeStartHook] = field(default_factory=dict)  # playbook id -> its button
+    open_items: list[OpenItemsProvider] = field(default_factory=list)
 
     def add(self, extensions: FlowExtensions, *, flow: str = "a flow") -> None:
         """Merge one flow's records; a key another flow already claimed raises :class:`HookClash`."""
@@ -165,6 +178,9 @@ class Hooks:
         self.home_sections.extend(extensions.home_sections)
         self.summary_sections.extend(extensions.summary_sections)
         self.tick_tasks.extend(extensions.tick_tasks)
+        for start in extensions.home_starts:
+            _claim(self.home_starts, start.playbook, start, flow, "App Home start button")
+        self.open_items.extend(extensions.open_items)
 
 
 def _claim(registry: dict, key: Any, value: Any, flow: str, what: str) -> None:

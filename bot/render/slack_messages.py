@@ -7,6 +7,7 @@ entities there literally. Text that reaches ``mrkdwn`` comes from the escaping e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,9 +158,21 @@ def resume_blocks(run_id: str, text: str) -> list[dict[str, Any]]:
         button("Resume", ids.RESUME, value, "primary"), button("Start over", ids.START_OVER, value)]}]
 
 
-def home_view(sections: list[tuple[str, list[tuple[str, str | None]]]]) -> dict[str, Any]:
-    """App Home: titled sections of (mrkdwn line, run id to resume or None)."""
+def home_view(sections: list[tuple[str, list[tuple[str, str | None]]]], *,
+              starts: Sequence[tuple[str, str]] = (), settings: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """App Home: a row of start buttons ((label, playbook id)), a team-settings button for each
+    team the person manages ((team name, team id)), then titled sections of (mrkdwn line, run id
+    to resume or None)."""
     blocks: list[dict[str, Any]] = [bk.header("Rebound")]
+    if starts:  # an actions block holds at most 25 elements
+        blocks.append({"type": "actions", "block_id": "rb_home_starts", "elements": [
+            button(label, f"{ids.START}:{index}", playbook, "primary" if index == 0 else None)
+            for index, (label, playbook) in enumerate(starts[:25])]})
+    if settings:
+        blocks.append({"type": "actions", "block_id": "rb_home_settings", "elements": [
+            button(f"Settings: {name}", f"{ids.SETTINGS}:{index}", team) for index, (name, team) in enumerate(settings[:25])]})
+    if starts or settings:
+        blocks.append(bk.divider())
     for title, rows in sections:
         if len(blocks) >= bk.MAX_VIEW_BLOCKS - 3:
             break

@@ -10,7 +10,15 @@
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, ReminderHook, ReviewNoteHook, SubcommandHook
+from bot.flows.hooks import (
+    ActionHook,
+    FlowExtensions,
+    FlowTools,
+    HomeStartHook,
+    ReminderHook,
+    ReviewNoteHook,
+    SubcommandHook,
+)
 
 PLAYBOOK = "pilot-plan"
 
@@ -38,11 +46,13 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     * on the review card: the open items, named before the rep submits;
     * `/pilot-plan edit | cancel | outcome | list`;
     * the outcome, action, cost and debrief buttons;
-    * the pilots section of the weekly summary.
+    * the pilots section of the weekly summary;
+    * App Home: the "Plan a pilot" button, outcomes due and debriefs owed.
     """
     if PLAYBOOK not in tools.playbooks:
         return FlowExtensions()  # a playbooks folder without the pilot plan (tests, a trimmed install)
     from bot.flows.pilots import messages
+    from bot.flows.pilots.home import PilotHome
     from bot.flows.pilots.outcomes import OutcomeRecorder
     from bot.flows.pilots.reports import weekly_provider
     from bot.flows.pilots.service import OUTCOME_KIND, SUBCOMMANDS, PilotFlow
@@ -59,4 +69,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
                  ActionHook(messages.DEBRIEF, recorder.on_debrief)),
         reminders=(ReminderHook(OUTCOME_KIND, flow.on_outcome_due),),
         summary_sections=(weekly_provider(tools.store, tools.playbooks[PLAYBOOK]),),
+        home_starts=(HomeStartHook(PLAYBOOK, "Plan a pilot", order=20),),
+        open_items=(PilotHome(tools.store, tools.teams, tools.renderer).open_items,),
     )

@@ -11,7 +11,7 @@ weights, the ranked action plan and progress.
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, PrefillHook, SubcommandHook
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook, PrefillHook, SubcommandHook
 
 PLAYBOOK = "recover"
 COMMAND = "/recover"
@@ -40,4 +40,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         subcommands=tuple(SubcommandHook(COMMAND, verb, actions.guarded(handler)) for verb, handler in verbs.items()),
         home_sections=(reports.home_sections, accounts.home_sections, books.home_sections),
         summary_sections=(reports.summary_section, books.summary_section),
+        home_starts=(HomeStartHook(PLAYBOOK, "Recovery plan", order=40),),
+        open_items=(reports.open_items,),
     )
