@@ -26,6 +26,7 @@ START_OVER = "rb_start_over"
 OPEN_RUN = "rb_open"          # App Home: jump back into a run
 START = "rb_start"            # App Home: start a playbook in the DM (value: the playbook id)
 SETTINGS = "rb_settings"      # App Home: open a team's settings modal (value: the team id)
+TEAM_SETTINGS_VIEW = "rb_team_settings"  # the settings modal's callback_id (its own view_submission listener)
 
 ACTION_PATTERN = re.compile(r"^rb_[a-z_]+(:\d+)?$")
 ALL_ACTIONS = {ANSWER, SELECT, MULTI_TOGGLE, MULTI_DONE, DATE, USER, BACK, SKIP, CANCEL, EDIT, SUBMIT, RESUME,

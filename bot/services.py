@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot import ids
 from bot.config import Settings
 from bot.conversation.chat import Chat
 from bot.conversation.conversations import Conversations
 from bot.conversation.home import Home
 from bot.conversation.screens import Screens
 from bot.conversation.submissions import Submissions
+from bot.conversation.team_settings import TeamSettings
 from bot.engine.loader import load_playbooks
 from bot.engine.model import Playbook
 from bot.errors import ConfigFilesInvalid
@@ -27,6 +29,7 @@ from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.ticker import Task as TickTask
 from bot.jobs.ticker import Ticker
 from bot.render.templates import Renderer
+from bot.store import settings as settings_store
 from bot.store.db import Store, open_store
 
 if TYPE_CHECKING:  # the outbox brings slack_sdk; imported only when Slack is configured
@@ -83,6 +86,7 @@ class Services:
     worker: OutboxWorker | None = None  # when serving
     inbox: InboxWorker | None = None  # once create_app built the Bolt app it replays requests through
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
+    team_settings: TeamSettings | None = None  # the managers' settings modal (App Home)
 
     @property
     def summary_sections(self) -> list[SectionProvider]:
@@ -128,6 +132,9 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
         raise ConfigFilesInvalid(problems)
     teams = load_teams(settings.teams_path, required=teams_required)
     store = open_store(settings.db_path)
+    teams.use_overrides(lambda: {team: {name: o.value for name, o in found.items()}
+                                 for team, found in settings_store.overrides(store).items()})
+    team_settings = TeamSettings(store, teams, wake=lambda: services.wake())
     conversations = Conversations(store, playbooks, teams)
     submissions = Submissions(conversations, renderer, teams)
     screens = Screens(conversations, renderer)
@@ -144,13 +151,15 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     submissions.after_submit = hooks.after_submit
     screens.review_notes = hooks.review_notes
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
-                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary)
+                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
+                plain_actions={ids.SETTINGS: team_settings.open})
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake,
                 starts=[(hook.label, hook.playbook) for hook in sorted(hooks.home_starts.values(), key=lambda h: h.order)],
                 open_items=hooks.open_items)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
                         dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks])
+    services.team_settings = team_settings
     if slack:
         from bot.outbox.pacing import Pacer
         from bot.outbox.sender import OutboxSender, build_client

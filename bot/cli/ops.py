@@ -40,7 +40,8 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
         upcoming = schedule.fire_times(now, now + timedelta(days=8))
         entry: dict[str, Any] = {"team": team.id, "name": team.name, "channel": team.summary_channel,
                                  "schedule": f"{team.summary_schedule} ({team.timezone})",
-                                 "next_at": upcoming[0].isoformat() if upcoming else None, "last": None}
+                                 "next_at": upcoming[0].isoformat() if upcoming else None, "last": None,
+                                 "settings": _setting_sources(services, team.id)}
         if last is not None:
             keys = (last.detail or {}).get("keys") or []
             posted = [outbox.get(services.store, key) for key in keys]
@@ -69,6 +70,22 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
         "summaries": summaries,
         "rollup": {"job": rollup.key, "done_at": rollup.done_at} if rollup else None,
     }
+
+
+def _setting_sources(services, team_id: str) -> list[dict[str, Any]]:
+    """Each team setting with where it comes from: the teams file, Slack (who, when) or the default."""
+    if services.team_settings is None:
+        return []
+    return [{"name": s.name, "value": s.value, "source": s.source, "changed_by": s.changed_by,
+             "changed_at": s.changed_at} for s in services.team_settings.sources(team_id)]
+
+
+def _setting_line(setting: dict[str, Any]) -> str:
+    value = setting["value"]
+    shown = ", ".join(value) if isinstance(value, list) else str(value)
+    where = (f"Slack, by {setting['changed_by']} at {setting['changed_at']}" if setting["source"] == "Slack"
+             else setting["source"])
+    return f"      {setting['name']}: {shown or '(none)'} ({where})"
 
 
 def format_status(status: dict[str, Any]) -> list[str]:
@@ -112,6 +129,9 @@ def format_status(status: dict[str, Any]) -> list[str]:
                 done += f", skipped: {last['skipped_because']}"
         lines.append(f"    {entry['team']} ({entry['name']}) to {entry['channel']}: {entry['schedule']}, "
                      f"next {entry['next_at'] or '?'}; {done}")
+        if entry.get("settings"):
+            lines.append("      settings (where each comes from):")
+            lines.extend(_setting_line(setting) for setting in entry["settings"])
     if status["rollup"]:
         lines.append(f"    roll-up for the head of sales: last {status['rollup']['job']} at {status['rollup']['done_at']}")
     return lines
@@ -149,7 +169,8 @@ def _tally(values: list[str]) -> list[tuple[str, int]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (for scripts and monitoring).")
 def status(as_json: bool) -> None:
     """Show what Rebound has queued, failed and scheduled: outbox items waiting or failed
-    (with Slack's reason), reminders due, and each team's next and last weekly summary.
+    (with Slack's reason), reminders due, each team's next and last weekly summary, and where
+    each team setting comes from (the teams file, or Slack: who changed it and when).
 
     Never shows a token or the signing secret.
 

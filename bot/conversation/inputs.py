@@ -45,3 +45,4 @@ class ActionInput:
     # response_url instead of a rate-limited chat.update (see Screens.retire).
     message_ts: str | None = None
     response_url: str | None = None
+    trigger_id: str | None = None  # opens a modal within 3 s of the click (App Home's settings)

@@ -6,11 +6,14 @@ one validated model.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.errors import ConfigFilesInvalid, Problem
 from bot.files.fields import must_match
@@ -19,6 +22,8 @@ from bot.files.yaml_source import YamlSource, load_yaml, validate_source
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 DEFAULT_SCHEDULE = "monday 09:00"
+
+log = logging.getLogger("rebound.teams")
 
 
 class _Strict(BaseModel):
@@ -109,12 +114,49 @@ class TeamsFile(_Strict):
         return self
 
 
-class Teams:
-    """Lookups over a validated teams file."""
+# The settings a team's managers may change in Slack (App Home → Settings), layered over the file.
+SLACK_SETTINGS = ("summary_channel", "summary_schedule", "managers", "members", "coverage_multiple", "max_pilot_days")
 
-    def __init__(self, data: TeamsFile | None = None):
-        self.data = data or TeamsFile()
-        self._member_team = {m: t for t in self.data.teams for m in t.members}
+# Reads the overrides stored in Slack: () -> {team id: {setting name: value}}.
+OverridesSource = Callable[[], Mapping[str, Mapping[str, Any]]]
+
+
+class Teams:
+    """Lookups over a validated teams file, with the settings managers changed in Slack on top.
+
+    The merged view is built once and kept until :meth:`invalidate` (the settings modal calls it
+    after every save), so a lookup costs no query and a change takes effect without a restart.
+    """
+
+    def __init__(self, data: TeamsFile | None = None, overrides: OverridesSource | None = None):
+        self.file = data or TeamsFile()
+        self._overrides = overrides
+        self._merged: tuple[TeamsFile, dict[str, Team]] | None = None
+
+    def use_overrides(self, overrides: OverridesSource | None) -> None:
+        self._overrides = overrides
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self._merged = None
+
+    def _view(self) -> tuple[TeamsFile, dict[str, Team]]:
+        merged = self._merged
+        if merged is None:
+            data = self.file
+            stored = self._overrides() if self._overrides is not None else {}
+            if stored:
+                data = self.file.model_copy(update={"teams": [merge(team, stored.get(team.id, {})) for team in self.file.teams]})
+            merged = self._merged = (data, {m: t for t in data.teams for m in t.members})
+        return merged
+
+    @property
+    def data(self) -> TeamsFile:
+        return self._view()[0]
+
+    @property
+    def _member_team(self) -> dict[str, Team]:
+        return self._view()[1]
 
     @property
     def teams(self) -> list[Team]:
@@ -130,6 +172,10 @@ class Teams:
 
     def get(self, team_id: str) -> Team | None:
         return next((t for t in self.data.teams if t.id == team_id), None)
+
+    def from_file(self, team_id: str) -> Team | None:
+        """The team as the teams file has it, before any change made in Slack."""
+        return next((t for t in self.file.teams if t.id == team_id), None)
 
     def team_of(self, user_id: str) -> Team | None:
         """The team a rep belongs to, or the first team a manager manages."""
@@ -149,6 +195,26 @@ class Teams:
         if viewer == owner or self.is_head(viewer):
             return True
         return owner_team is not None and any(t.id == owner_team for t in self.managed_by(viewer))
+
+
+def merge(team: Team, changes: Mapping[str, Any]) -> Team:
+    """``team`` with the settings changed in Slack; a stored value the model refuses (a file edited
+    since) is left out, so the file's value stands rather than the team failing to load."""
+    usable = {name: value for name, value in changes.items() if name in SLACK_SETTINGS}
+    if not usable:
+        return team
+    try:
+        return Team.model_validate({**team.model_dump(), **usable})
+    except ValidationError:
+        log.warning("ignored team settings of %s stored in Slack that no longer validate", team.id)
+        good = {}
+        for name, value in usable.items():
+            try:
+                Team.model_validate({**team.model_dump(), name: value})
+            except ValidationError:
+                continue
+            good[name] = value
+        return Team.model_validate({**team.model_dump(), **good})
 
 
 def _rule_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:

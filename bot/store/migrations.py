@@ -454,6 +454,24 @@ def m0009_inbox(db: Database) -> None:
     db.execute("CREATE INDEX inbox_finished ON inbox (done_at) WHERE status != 'waiting'")
 
 
+def m0014_team_settings(db: Database) -> None:
+    """Team settings a manager changed in Slack, layered over the teams file: one row per team and
+    setting (the value as JSON), with who changed it and when, so ``rebound status`` can say where
+    each setting comes from. A setting set back to the file's value is deleted, not stored."""
+    db.execute(
+        """
+        CREATE TABLE team_settings (
+            team TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            changed_by TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            PRIMARY KEY (team, name)
+        )
+        """
+    )
+
+
 def m0017_account_map(db: Database) -> None:
     """The map of a lost account (issue 16): its departments, offices or business units, each
     kept per loss (``plan_run_id``, the recovery plan's run) under a natural key (the unit's
@@ -515,5 +533,6 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_outbox_lanes", m0006_outbox_lanes),
     ("0007_money_cents", m0007_money_cents),
     ("0009_inbox", m0009_inbox),
+    ("0014_team_settings", m0014_team_settings),
     ("0017_account_map", m0017_account_map),
 ]

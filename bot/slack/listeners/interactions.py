@@ -47,6 +47,7 @@ def to_input(body: dict[str, Any]) -> ActionInput | None:
         value=_text(action.get("value")), selected=_selected(action), state_values=values,
         action_ts=_text(action.get("action_ts")), channel_id=_text(channel.get("id")),
         message_ts=_text(container.get("message_ts")), response_url=_text(body.get("response_url")),
+        trigger_id=_text(body.get("trigger_id")),
     )
 
 
@@ -57,6 +58,17 @@ def register(app: App, services) -> None:
         action = to_input(body)
         if action is not None:
             services.chat.action(action)
+
+    @app.view(ids.TEAM_SETTINGS_VIEW)
+    def on_team_settings(ack: Ack, body: dict) -> None:
+        # Validated and saved before the ack: Slack shows errors beside the fields only in the ack.
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        errors = services.team_settings.submit(_text(user.get("id")) or "", view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
 
     @app.action(re.compile(".*"))
     def on_unknown_action(ack: Ack) -> None:
