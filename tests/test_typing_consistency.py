@@ -163,6 +163,14 @@ def test_dm_command_word_is_held_and_stored_only_when_sent_again(app, dm):
     assert run.answers == {"deal": "edit 2"}
 
 
+def test_dm_typed_help_explains_and_stores_nothing(app, dm):
+    dm.command(REP, "/debrief")
+    dm.type(REP, "help")
+    assert "/debrief — Reflect on a lost deal in 90 seconds" in dm.dm_texts(REP)[-1]
+    assert dm.screen(REP).step_id == "deal"
+    assert run_store.list_runs(app.services.store, user_id=REP)[0].answers == {}
+
+
 def test_dm_typed_cancel_cancels_nothing_and_says_how(app, dm):
     dm.command(REP, "/debrief")
     dm.type(REP, "cancel")

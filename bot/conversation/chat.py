@@ -204,6 +204,10 @@ class Chat:
                 return True
             self.screens.show(turn, retire=(before.question.ask, sm.note_blocks("↩ Went back to an earlier question.")))
             return True
+        if word == "help":
+            playbook = before.playbook
+            self.screens.note(user_id, self.say("help", playbook=playbook.model_dump(), command=playbook.command), run)
+            return True
         if word is not None or looks_like_command(raw):
             run_store.update_meta(self.store, run.id, {"held_answer": raw.strip()})
             self.screens.note(user_id, self.say("command_in_answer", text=raw.strip(), word=word,
