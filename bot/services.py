@@ -144,7 +144,8 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     submissions.after_submit = hooks.after_submit
     screens.review_notes = hooks.review_notes
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
-                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary)
+                subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
+                offers=hooks.offers)
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from bot.conversation.chat import ActionHandler, AfterSummary, PrefillProvider, SubcommandHandler
+from bot.conversation.chat import ActionHandler, AfterSummary, CommandOffer, PrefillProvider, SubcommandHandler
 from bot.conversation.conversations import Conversations
 from bot.conversation.home import HomeProvider
 from bot.conversation.screens import ReviewNote, Screens
@@ -72,6 +72,15 @@ class PrefillHook:
 
 
 @dataclass(frozen=True)
+class OfferHook:
+    """What ``/<command> [words]`` of ``playbook`` offers before starting a new run (a deal the CRM
+    already sent, matched by the words); the offer returns None to let the run start as usual."""
+
+    playbook: str
+    offer: CommandOffer
+
+
+@dataclass(frozen=True)
 class ReviewNoteHook:
     """Extra text on ``playbook``'s review card, just above Submit."""
 
@@ -101,6 +110,7 @@ class FlowExtensions:
     summary_sections: tuple[SectionProvider, ...] = ()  # weekly-summary sections for a team
     tick_tasks: tuple[TickTask, ...] = ()  # called with the UTC time on every scheduler tick
     reminders: tuple[ReminderHook, ...] = ()
+    offers: tuple[OfferHook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,7 @@ class Hooks:
     summary_sections: list[SectionProvider] = field(default_factory=list)
     tick_tasks: list[TickTask] = field(default_factory=list)
     reminders: dict[str, ReminderHandler] = field(default_factory=dict)
+    offers: dict[str, CommandOffer] = field(default_factory=dict)
 
     def add(self, extensions: FlowExtensions, *, flow: str = "a flow") -> None:
         """Merge one flow's records; a key another flow already claimed raises :class:`HookClash`."""
@@ -160,6 +171,8 @@ class Hooks:
             _claim(self.review_notes, hook.playbook, hook.note, flow, "review note")
         for hook in extensions.reminders:
             _claim(self.reminders, hook.kind, hook.handler, flow, "reminder kind")
+        for hook in extensions.offers:
+            _claim(self.offers, hook.playbook, hook.offer, flow, "command offer")
         self.after_submit.extend(extensions.after_submit)
         self.after_summary.extend(extensions.after_summary)
         self.home_sections.extend(extensions.home_sections)

@@ -59,6 +59,7 @@ PERMANENT_ERRORS = frozenset(
         "edit_window_closed",
         "invalid_arguments",
         "restricted_action",
+        "users_not_found",  # users.lookupByEmail: nobody in the workspace has that email
     }
 )
 
@@ -145,6 +146,8 @@ def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
         keep["file_ids"] = [f.get("id") for f in files if isinstance(f, dict)]
     if method == "conversations.open" and isinstance(data.get("channel"), dict):
         keep["channel"] = data["channel"].get("id")
+    if method == "users.lookupByEmail" and isinstance(data.get("user"), dict):
+        keep["user_id"] = data["user"].get("id")  # a CRM owner's Slack id (bot/flows/crm_intake)
     if isinstance(data.get("view"), dict):  # views.publish / views.update
         keep["view_id"] = data["view"].get("id")
     return keep
