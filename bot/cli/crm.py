@@ -35,7 +35,8 @@ def crm() -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--map", "mappings", multiple=True, metavar="COLUMN=FIELD",
               help="Read a column as a deal field, e.g. --map \"Deal Ref=crm_id\" (repeatable).")
-@click.option("--encoding", default=None, help="The file's encoding (utf-8, utf-8-sig, latin-1); detected if not given.")
+@click.option("--encoding", default=None,
+              help="The file's encoding (utf-8, utf-8-sig, latin-1); detected if not given.")
 @click.option("--currency", default=None, help="Currency of amounts that name none (default: the teams' currency).")
 @click.option("--team", default=None, help="Team of deals whose owner can't be found in Slack (a team id).")
 def import_deals(csv_file: Path, mappings: tuple[str, ...], encoding: str | None, currency: str | None,
@@ -104,9 +105,7 @@ def deals(team: str | None, undebriefed: bool, fmt: str) -> None:
     Example:
       rebound deals --team west --undebriefed --format csv
     """
-    from decimal import Decimal
-
-    from bot.domain.money import Money, format_money
+    from bot.values.money import format_money
     from bot.flows.crm_intake.reports import LISTED_COLUMNS, CrmReports
 
     services = _services(_settings())
@@ -124,7 +123,7 @@ def deals(team: str | None, undebriefed: bool, fmt: str) -> None:
         click.echo("No deals imported from the CRM" + (" are waiting." if undebriefed else " yet."))
     else:
         for row in rows:
-            amount = format_money(Money(Decimal(row["amount"]), row["currency"])) if row["amount"] else "no amount"
+            amount = format_money(row["amount"], row["currency"]) if row["amount"] is not None else "no amount"
             owner = row["owner"] or f"owner not found ({row['owner_email'] or 'no email'})"
             age = f", {row['age_days']} days ago" if row["age_days"] is not None else ""
             click.echo(f"{row['status']:<9} {row['crm_id']}  {row['name']} · {amount} · closed {row['close_date']}"

@@ -18,12 +18,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 # The amount and date readers of the open-opportunities import: one reading of "$1,200".
 from bot.domain.opportunities_csv import RowError, _amount, _Bad, _date, _delimiter, _header_key
 from bot.domain.taxonomy import LOSS_REASON_KEYS
+from bot.values.money import decimal_of, round_to
 
 FIELDS = ("crm_id", "name", "account", "amount", "currency", "close_date", "owner_email", "owner_slack_id",
           "owner_name", "stage", "reason", "competitor", "team")
@@ -327,7 +328,7 @@ def coverage(losses: Iterable[Mapping[str, Any]], first_currency: str | None = N
         amount = loss.get("amount")
         if isinstance(amount, Mapping) and amount.get("currency") and amount.get("amount") is not None:
             pair = sums.setdefault(amount["currency"], [Decimal(0), Decimal(0)])
-            value = Decimal(str(amount["amount"]))
+            value = decimal_of(amount["amount"]) or Decimal(0)
             pair[1] += value
             if done:
                 pair[0] += value
@@ -341,12 +342,12 @@ def short_amount(value: Decimal) -> str:
     units = ((Decimal(1_000_000_000), "B"), (Decimal(1_000_000), "M"), (Decimal(1_000), "k"))
     for index, (size, suffix) in enumerate(units):
         if abs(value) >= size:
-            scaled = (value / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            scaled = round_to(value / size, 1)
             if abs(scaled) >= 1000 and index > 0:  # 999,950 reads as 1M, not 1000k
                 size, suffix = units[index - 1]
-                scaled = (value / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                scaled = round_to(value / size, 1)
             return f"{scaled:f}".removesuffix(".0") + suffix
-    return f"{value.quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"
+    return f"{round_to(value, 0):f}"
 
 
 __all__ = [

@@ -3,7 +3,7 @@ and the Slack id each owner's email resolved to.
 
 A deal is ``waiting`` for its debrief, ``debriefed`` once a submitted debrief is linked to
 it, or ``out`` of the loop when the CRM later says it is won or open again. Amounts are
-kept as decimal text with their currency, never as floats.
+integer cents beside their currency, like every other table's money (migration 0007).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bot import clock
 from bot.store.db import Store
 
 WAITING, DEBRIEFED, OUT = "waiting", "debriefed", "out"
-COLUMNS = ("crm_id", "name", "account", "amount", "currency", "close_date", "stage", "reason", "competitor",
+COLUMNS = ("crm_id", "name", "account", "amount_cents", "currency", "close_date", "stage", "reason", "competitor",
            "owner_email", "owner_name", "owner_slack_id", "user_id", "owner_via", "team", "status", "run_id",
            "source", "fingerprint", "nudged_at", "reminded_at", "disowned_by", "created_at", "updated_at")
 _CHANGEABLE = frozenset(COLUMNS) - {"crm_id", "created_at"}
@@ -118,5 +118,5 @@ def remember_email(store: Store, email: str, slack_id: str | None) -> None:
         )
 
 
-__all__ = ["COLUMNS", "DEBRIEFED", "OUT", "PENDING", "UNRESOLVED", "WAITING", "cached_email", "cancel_reminders", "closed_in", "get",
-           "insert", "linked_runs", "listed", "remember_email", "update"]
+__all__ = ["COLUMNS", "DEBRIEFED", "OUT", "PENDING", "UNRESOLVED", "WAITING", "cached_email", "cancel_reminders",
+           "closed_in", "get", "insert", "linked_runs", "listed", "remember_email", "update"]

@@ -433,7 +433,7 @@ def m0008_crm_deals(db: Database) -> None:
             crm_id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             account TEXT,
-            amount TEXT,
+            amount_cents INTEGER,
             currency TEXT,
             close_date TEXT,
             stage TEXT,

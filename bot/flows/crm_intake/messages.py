@@ -4,11 +4,10 @@ Text comes from ``prompts/crm/`` (escaped); this module only lays it out."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from bot import ids
-from bot.domain.money import Money
+from bot.values.money import amount_dict
 from bot.render import blocks as bk
 from bot.render import slack_messages as sm
 
@@ -22,10 +21,7 @@ DEBRIEF_LABEL = "Debrief it (90 seconds)"
 
 def deal_view(deal: dict[str, Any]) -> dict[str, Any]:
     """A stored deal as templates read it: the amount as ``{amount, currency}``."""
-    amount = None
-    if deal.get("amount") is not None and deal.get("currency"):
-        amount = Money(Decimal(deal["amount"]), deal["currency"]).to_dict()
-    return {**deal, "amount": amount}
+    return {**deal, "amount": amount_dict(deal.get("amount_cents"), deal.get("currency"))}
 
 
 def nudge_blocks(text: str, crm_id: str, post_key: str) -> list[dict[str, Any]]:

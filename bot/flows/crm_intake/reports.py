@@ -15,6 +15,7 @@ from bot.flows.hooks import SummarySection
 from bot.store import deals as deal_store
 from bot.store import reports as fact_store
 from bot.store.db import Store
+from bot.values.money import amount_dict
 
 LISTED_COLUMNS = ("crm_id", "name", "account", "amount", "currency", "close_date", "status", "owner", "owner_email",
                   "team", "age_days", "run_id")
@@ -46,10 +47,7 @@ class CrmReports:
         for fact in fact_store.deals(self.store, team.id, week):
             if fact["run_id"] in linked:
                 continue
-            amount = None
-            if fact["amount_cents"] is not None and fact["currency"]:
-                amount = {"amount": fact["amount_cents"] / 100, "currency": fact["currency"]}
-            losses.append({"debriefed": True, "amount": amount})
+            losses.append({"debriefed": True, "amount": amount_dict(fact["amount_cents"], fact["currency"])})
         return coverage(losses, first_currency=team.currency)
 
     def summary_section(self, team: Team, week_start: date, next_monday: date) -> SummarySection | None:
@@ -73,8 +71,10 @@ class CrmReports:
         for deal in deal_store.listed(self.store, team=team):
             if undebriefed and deal["status"] != deal_store.WAITING:
                 continue
+            amount = amount_dict(deal["amount_cents"], deal["currency"])
             rows.append({"crm_id": deal["crm_id"], "name": deal["name"], "account": deal["account"],
-                         "amount": deal["amount"], "currency": deal["currency"], "close_date": deal["close_date"],
+                         "amount": amount["amount"] if amount else None, "currency": deal["currency"],
+                         "close_date": deal["close_date"],
                          "status": state_of(deal), "owner": deal["user_id"], "owner_email": deal["owner_email"],
                          "team": deal["team"], "age_days": age_days(deal, today), "run_id": deal["run_id"]})
         return rows

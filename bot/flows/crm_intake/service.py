@@ -25,13 +25,14 @@ from bot.domain.opportunities_csv import RowError
 from bot.flows.hooks import FlowTools
 from bot.store import deals as deal_store
 from bot.store import outbox, reminders
+from bot.values.money import cents_and_currency
 
 log = logging.getLogger("rebound.crm")
 
 NUDGE = "crm_nudge"
 REMINDER = "crm_reminder"
 # What the CRM says about a deal; a repeat delivery with the same values changes nothing.
-CRM_FIELDS = ("name", "account", "amount", "currency", "close_date", "stage", "reason", "competitor", "owner_email",
+CRM_FIELDS = ("name", "account", "close_date", "stage", "reason", "competitor", "owner_email",
               "owner_name", "owner_slack_id")
 NUDGE_WITHIN_DAYS = 30  # older losses are recorded but not nudged
 
@@ -143,9 +144,9 @@ class CrmIntake:
         if existing is not None and existing["fingerprint"] == print_ and existing["status"] != deal_store.OUT:
             return "unchanged"
         amount = deal.get("amount") or {}
-        fields = {name: deal.get(name) for name in CRM_FIELDS if name not in ("amount", "currency")}
-        fields.update(amount=str(amount["amount"]) if amount else None, currency=amount.get("currency"),
-                      fingerprint=print_, source=source)
+        fields = {name: deal.get(name) for name in CRM_FIELDS}
+        cents, currency = cents_and_currency(amount)
+        fields.update(amount_cents=cents, currency=currency, fingerprint=print_, source=source)
         if existing is None:
             row = {"crm_id": crm_id, **fields, "status": deal_store.WAITING, **self.owner_of(deal)}
             deal_store.insert(self.store, row)
