@@ -234,3 +234,18 @@ def test_reimport_with_a_deal_won_takes_it_out_of_the_loop(env, tmp_path):
         assert deal_store.get(services.store, "0065g00000AcmeRn")["status"] == "out"
     finally:
         services.close()
+
+
+def test_a_debrief_typed_without_the_button_is_linked_to_the_waiting_deal_of_that_name(env):
+    with freeze_time("2026-11-30T08:00:00Z"):
+        assert cli(env, "crm", "import", str_path(env, WEEK_CSV)).exit_code == 0
+        services = services_of(env)
+        try:
+            run = debriefs.submit(services, "U0REP2", deal="Fabrikam", amount="USD 400k", deliver=False)
+            deal = deal_store.get(services.store, "W-3")
+            assert (deal["status"], deal["run_id"]) == ("debriefed", run.id)
+            # another rep's debrief of a deal with the same name is not theirs to close
+            debriefs.submit(services, "U0REP2", deal="Northwind", amount="USD 1M", deliver=False)
+            assert deal_store.get(services.store, "W-1")["status"] == "waiting"
+        finally:
+            services.close()

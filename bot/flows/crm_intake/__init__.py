@@ -30,7 +30,7 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         reminders=(ReminderHook(NUDGE, nudges.on_nudge), ReminderHook(REMINDER, nudges.on_reminder)),
         # An owner found by email on a tick is nudged on the next one (30 seconds): within a minute.
         tick_tasks=(intake.tick,),
-        after_summary=(nudges.link_submitted,),
+        after_submit=(nudges.on_submit,),  # Slack and the terminal alike
         offers=(OfferHook(PLAYBOOK, nudges.offer),),
         summary_sections=(CrmReports(tools.store).summary_section,),
     )

@@ -227,9 +227,13 @@ class Nudges:
                  for d in waiting]
         return Reply(bk.fallback_text(head), msg.offer_blocks(head, lines, words))
 
+    def on_submit(self, run: Run, playbook, ctx, deliver: bool, result) -> None:
+        """Submit hook (inside the submit transaction, from Slack or the terminal)."""
+        self.link_submitted(run)
+
     def link_submitted(self, run: Run) -> None:
-        """After a debrief's summary: mark its deal debriefed (the one it started from, or the rep's
-        one waiting deal of that name or account), so the loss is counted once."""
+        """A debrief submitted: mark its deal debriefed (the one it started from, or the rep's one
+        waiting deal of that name or account), so the loss is counted once."""
         if run.playbook != DEBRIEF:
             return
         crm_id = run.meta.get("crm_deal")
