@@ -18,6 +18,7 @@ import pytest
 from bot.store import deals as deal_store
 from bot.store import reminders
 from tests.support.rebound_app import start_app
+from tests.support.slack_api import SlackApiStandIn
 from tests.support.slack_requests import sign
 
 SECRET = "crm-test-secret"
@@ -25,11 +26,25 @@ DEAL = {"crm_id": "006ACME", "name": "Acme renewal", "account": "Acme Corp", "am
         "close_date": "2026-11-30", "owner_slack_id": "U0REP1", "stage": "Closed Lost", "reason": "Price"}
 
 
+@pytest.fixture(scope="module")
+def crm_server(tmp_path_factory):
+    """One app with the webhook on, for the whole module (starting one per test costs a second)."""
+    api = SlackApiStandIn().start()
+    running = start_app(tmp_path_factory.mktemp("crm"), api, env={"REBOUND_CRM_SECRET": SECRET})
+    try:
+        yield running
+    finally:
+        running.stop()
+        api.stop()
+
+
 @pytest.fixture
-def crm_app(tmp_path, slack_api):
-    running = start_app(tmp_path, slack_api, env={"REBOUND_CRM_SECRET": SECRET})
-    yield running
-    running.stop()
+def crm_app(crm_server):
+    """The module's app with no deals, nudges or queued calls left from the test before."""
+    with crm_server.services.store.transaction() as db:
+        for table in ("crm_deals", "crm_owner_emails", "reminders", "outbox"):
+            db.execute(f"DELETE FROM {table}")
+    return crm_server
 
 
 def post(url: str, body: bytes | dict, *, secret: str = SECRET, timestamp: int | None = None,
