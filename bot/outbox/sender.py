@@ -51,7 +51,7 @@ PERMANENT_ERRORS = frozenset(
         "account_inactive",
         "msg_too_long",
         "no_text",
-        "user_not_found",
+        "user_not_found", "users_not_found",  # the second: users.lookupByEmail knows nobody with that email
         "cannot_dm_bot",
         "missing_scope",
         "message_not_found",
@@ -59,7 +59,6 @@ PERMANENT_ERRORS = frozenset(
         "edit_window_closed",
         "invalid_arguments",
         "restricted_action",
-        "users_not_found",  # users.lookupByEmail: nobody in the workspace has that email
     }
 )
 
