@@ -152,7 +152,7 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     screens.review_notes = hooks.review_notes
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
                 subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
-                plain_actions={ids.SETTINGS: team_settings.open})
+                plain_actions={ids.SETTINGS: team_settings.open}, offers=hooks.offers)
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake,
                 starts=[(hook.label, hook.playbook) for hook in sorted(hooks.home_starts.values(), key=lambda h: h.order)],
                 open_items=hooks.open_items)

@@ -44,6 +44,9 @@ PrefillProvider = Callable[[str], Prefill | None]
 # A message a flow posts in the DM after a run's summary (the ranked recovery plan, an offer to
 # debrief): hook(run), called inside the submit transaction, after the summary is queued.
 AfterSummary = Callable[[Run], None]
+# Something a flow already knows to offer before a new run starts (/debrief for a deal the CRM sent):
+# offer(user_id, words typed) -> Reply, or None to start the run as usual.
+CommandOffer = Callable[[str, str], Reply | None]
 
 
 class Chat:
@@ -53,7 +56,8 @@ class Chat:
                  subcommands: Mapping[tuple[str, str], SubcommandHandler] | None = None,
                  prefills: Mapping[str, PrefillProvider] | None = None,
                  after_summary: Sequence[AfterSummary] = (),
-                 plain_actions: Mapping[str, Callable[[ActionInput], None]] | None = None):
+                 plain_actions: Mapping[str, Callable[[ActionInput], None]] | None = None,
+                 offers: Mapping[str, CommandOffer] | None = None):
         self.conversations = conversations
         self.submissions = submissions
         self.screens = screens
@@ -66,14 +70,16 @@ class Chat:
         self.prefills: Mapping[str, PrefillProvider] = prefills or {}  # playbook id -> provider
         self.after_summary: Sequence[AfterSummary] = after_summary
         self.plain_actions: Mapping[str, Callable[[ActionInput], None]] = plain_actions or {}  # action kind -> handler
+        self.offers: Mapping[str, CommandOffer] = offers or {}  # playbook id -> offer
 
     def say(self, name: str, **context: Any) -> str:
         return self.screens.say(name, **context)
 
     # -- entry points -----------------------------------------------------------------------
 
-    def command(self, command: str, user_id: str, text: str) -> Reply:
-        """A slash command: help, resume offer, or a new run whose first question goes to the DM."""
+    def command(self, command: str, user_id: str, text: str, *, offers: bool = True) -> Reply:
+        """A slash command: help, resume offer, or a new run whose first question goes to the DM.
+        ``offers=False`` skips the flows' offers (the person already chose "a different deal")."""
         playbook = self.conversations.playbook_for_command(command)
         words = (text or "").strip()
         if words.lower() in ("help", "?"):
@@ -88,6 +94,10 @@ class Chat:
             return Reply(self.say("no_team", playbook=playbook.model_dump()))
         if len(words) > MAX_TYPED_ANSWER:
             return Reply(self.say("too_long", limit=MAX_TYPED_ANSWER))
+        offer = self.offers.get(playbook.id) if offers else None
+        offered = offer(user_id, words) if offer is not None else None
+        if offered is not None:
+            return offered
         with self.store.transaction():
             offer = self._open(playbook, user_id, words)
         if offer is not None:

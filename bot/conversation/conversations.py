@@ -84,7 +84,9 @@ class Conversations:
         if team is not None:
             settings = {"currency": team.currency, "coverage_multiple": team.coverage_multiple,
                         "max_pilot_days": team.max_pilot_days}
-        return {"today": self._today(team.timezone if team else None).isoformat(), "settings": settings}
+        return {"today": self._today(team.timezone if team else None).isoformat(), "settings": settings,
+                # A run started from a CRM deal shows the deal's facts (account, close date, id) it was prefilled with.
+                "from_crm": bool(run is not None and run.meta.get("crm_deal"))}
 
     def state_of(self, run: Run) -> runner.RunState:
         return runner.RunState(answers=run.answers, skipped=frozenset(run.skipped), cursor=run.cursor,

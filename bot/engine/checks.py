@@ -23,7 +23,8 @@ TEMPLATE_NAMES = {
 }
 
 # Names every expression may read besides step ids: supplied by the run's surroundings.
-ENVIRONMENT_NAMES = {"today", "settings"}
+# ``from_crm``: the run was started from a deal the CRM sent (its facts are prefilled).
+ENVIRONMENT_NAMES = {"today", "settings", "from_crm"}
 
 _syntax_env = Environment()
 

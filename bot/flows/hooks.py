@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from bot.conversation.chat import ActionHandler, AfterSummary, PrefillProvider, SubcommandHandler
+from bot.conversation.chat import ActionHandler, AfterSummary, CommandOffer, PrefillProvider, SubcommandHandler
 from bot.conversation.conversations import Conversations
 from bot.conversation.home import HomeProvider, OpenItemsProvider
 from bot.conversation.screens import ReviewNote, Screens
@@ -72,6 +72,15 @@ class PrefillHook:
 
 
 @dataclass(frozen=True)
+class OfferHook:
+    """What ``/<command> [words]`` of ``playbook`` offers before starting a new run (a deal the CRM
+    already sent, matched by the words); the offer returns None to let the run start as usual."""
+
+    playbook: str
+    offer: CommandOffer
+
+
+@dataclass(frozen=True)
 class ReviewNoteHook:
     """Extra text on ``playbook``'s review card, just above Submit."""
 
@@ -112,6 +121,7 @@ class FlowExtensions:
     reminders: tuple[ReminderHook, ...] = ()
     home_starts: tuple[HomeStartHook, ...] = ()  # App Home's start buttons
     open_items: tuple[OpenItemsProvider, ...] = ()  # lines of a person's "Your open items" in App Home
+    offers: tuple[OfferHook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,7 @@ class Hooks:
     reminders: dict[str, ReminderHandler] = field(default_factory=dict)
     home_starts: dict[str, HomeStartHook] = field(default_factory=dict)  # playbook id -> its button
     open_items: list[OpenItemsProvider] = field(default_factory=list)
+    offers: dict[str, CommandOffer] = field(default_factory=dict)
 
     def add(self, extensions: FlowExtensions, *, flow: str = "a flow") -> None:
         """Merge one flow's records; a key another flow already claimed raises :class:`HookClash`."""
@@ -173,6 +184,8 @@ class Hooks:
             _claim(self.review_notes, hook.playbook, hook.note, flow, "review note")
         for hook in extensions.reminders:
             _claim(self.reminders, hook.kind, hook.handler, flow, "reminder kind")
+        for hook in extensions.offers:
+            _claim(self.offers, hook.playbook, hook.offer, flow, "command offer")
         self.after_submit.extend(extensions.after_submit)
         self.after_summary.extend(extensions.after_summary)
         self.home_sections.extend(extensions.home_sections)
