@@ -285,3 +285,17 @@ def test_forget_deletes_a_persons_deals_and_their_email(crm_app, slack_api):
     counts = run_store_.forget_user(crm_app.services.store, REP)
     assert (counts["crm_deals"], counts["crm_owner_emails"]) == (1, 1)
     assert deal_store.listed(crm_app.services.store) == []
+
+
+def test_an_imported_deal_is_a_debrief_owed_in_the_owners_app_home_until_debriefed(crm_app, dm, slack_api):
+    from tests.test_app_home import open_home
+
+    with freeze_time(TUESDAY_9AM_LA):
+        assert post(crm_app.url, {**DEAL, "account": "Acme <Corp> & Co"})[0] == 200
+        assert post(crm_app.url, {**DEAL, "crm_id": "006OTHER", "owner_slack_id": OTHER})[0] == 200
+        home = open_home(dm, REP)
+        assert "Debrief owed: *Acme renewal* (Acme &lt;Corp&gt; &amp; Co), USD 120,000, closed 30 Nov" in home
+        assert sum(line.startswith("Debrief owed:") for line in home) == 1  # OTHER's deal is not the rep's
+        with crm_app.services.store.transaction():
+            deal_store.update(crm_app.services.store, "006ACME", {"status": deal_store.DEBRIEFED})
+        assert not any(line.startswith("Debrief owed:") for line in open_home(dm, REP))

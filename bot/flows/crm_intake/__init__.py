@@ -23,6 +23,7 @@ def extensions(tools: FlowTools) -> FlowExtensions:
 
     intake = CrmIntake(tools)
     nudges = Nudges(tools)
+    reports = CrmReports(tools.store, tools.renderer)
     return FlowExtensions(
         actions=(ActionHook(messages.DEBRIEF, nudges.on_debrief), ActionHook(messages.LATER, nudges.on_later),
                  ActionHook(messages.NOT_MINE, nudges.on_not_mine), ActionHook(messages.OWNER, nudges.on_owner),
@@ -32,5 +33,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         tick_tasks=(intake.tick,),
         after_submit=(nudges.on_submit,),  # Slack and the terminal alike
         offers=(OfferHook(PLAYBOOK, nudges.offer),),
-        summary_sections=(CrmReports(tools.store).summary_section,),
+        summary_sections=(reports.summary_section,),
+        open_items=(reports.open_items,),  # App Home: debriefs owed
     )

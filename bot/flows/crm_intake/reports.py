@@ -12,6 +12,7 @@ from bot.domain.crm_deals import coverage
 from bot.files.teams import Team
 from bot.flows.crm_intake.messages import deal_view
 from bot.flows.hooks import SummarySection
+from bot.render.templates import Renderer
 from bot.store import deals as deal_store
 from bot.store import reports as fact_store
 from bot.store.db import Store
@@ -33,8 +34,19 @@ def age_days(deal: dict[str, Any], as_of: date) -> int | None:
 
 
 class CrmReports:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, renderer: Renderer | None = None):
         self.store = store
+        self.renderer = renderer
+
+    def open_items(self, user_id: str) -> list[str]:
+        """App Home's "Your open items": the person's imported deals still waiting for a debrief."""
+        waiting = deal_store.listed(self.store, user_id=user_id, status=deal_store.WAITING)
+        if not waiting or self.renderer is None:
+            return []
+        waiting.sort(key=lambda d: (d["close_date"] or "", d["crm_id"]))
+        deals = [{**deal_view(d), "overdue": state_of(d) == "overdue"} for d in waiting[:10]]
+        text = self.renderer.render("crm/home_open.md.j2", {"deals": deals})
+        return [line for line in text.splitlines() if line.strip()]
 
     def week_coverage(self, team: Team, week_start: date, next_monday: date):
         """Closed-lost deals of the week by close date: the CRM's (debriefed or not) and the
