@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot import ids
 from bot.config import Settings
 from bot.conversation.chat import Chat
 from bot.conversation.conversations import Conversations
@@ -18,6 +19,7 @@ from bot.conversation.home import Home
 from bot.conversation.screens import Screens
 from bot.conversation.slack_calls import SlackCalls
 from bot.conversation.submissions import Submissions
+from bot.conversation.team_settings import TeamSettings
 from bot.engine.loader import load_playbooks
 from bot.engine.model import Playbook
 from bot.errors import ConfigFilesInvalid
@@ -29,6 +31,7 @@ from bot.jobs.reminders import ReminderDispatcher
 from bot.jobs.ticker import Task as TickTask
 from bot.jobs.ticker import Ticker
 from bot.render.templates import Renderer
+from bot.store import settings as settings_store
 from bot.store.db import Store, open_store
 
 if TYPE_CHECKING:  # the outbox brings slack_sdk; imported only when Slack is configured
@@ -86,6 +89,7 @@ class Services:
     inbox: InboxWorker | None = None  # once create_app built the Bolt app it replays requests through
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
     forms: Forms | None = None  # form pages as modals
+    team_settings: TeamSettings | None = None  # the managers' settings modal (App Home)
 
     @property
     def slack_calls(self) -> SlackCalls:
@@ -136,6 +140,9 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
         raise ConfigFilesInvalid(problems)
     teams = load_teams(settings.teams_path, required=teams_required)
     store = open_store(settings.db_path)
+    teams.use_overrides(lambda: {team: {name: o.value for name, o in found.items()}
+                                 for team, found in settings_store.overrides(store).items()})
+    team_settings = TeamSettings(store, teams, wake=lambda: services.wake())
     conversations = Conversations(store, playbooks, teams)
     submissions = Submissions(conversations, renderer, teams)
     screens = Screens(conversations, renderer)
@@ -154,12 +161,16 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     forms = Forms(conversations, screens, calls=tools.slack, wake=wake)
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
                 subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
-                forms=forms, modals=hooks.modals)
-    home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake)
+                forms=forms, modals=hooks.modals, plain_actions={ids.SETTINGS: team_settings.open},
+                offers=hooks.offers)
+    home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake,
+                starts=[(hook.label, hook.playbook) for hook in sorted(hooks.home_starts.values(), key=lambda h: h.order)],
+                open_items=hooks.open_items)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
                         dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks],
                         forms=forms)
+    services.team_settings = team_settings
     if slack:
         from bot.outbox.pacing import Pacer
         from bot.outbox.sender import OutboxSender, build_client

@@ -55,7 +55,7 @@ features:
       url: https://example.com/slack/events
 oauth_config:
   scopes:
-    bot: [commands, chat:write, im:history, files:write, files:read]
+    bot: [commands, chat:write, im:history, files:write, files:read, users:read, users:read.email]
 settings:
   event_subscriptions:
     request_url: https://example.com/slack/events
@@ -216,7 +216,7 @@ def test_manifest_command_without_playbook(tmp_path):
 
 
 def test_missing_scope(tmp_path):
-    text = GOOD.replace(", files:write, files:read]", ", files:read]")
+    text = GOOD.replace(" files:write,", "")
     path, problems = check(tmp_path, text)
 
     (problem,) = problems
@@ -273,3 +273,4 @@ def test_shape_errors_and_unreadable_files_have_lines(tmp_path):
 
     missing = check_manifest(tmp_path / "absent.yml", ALL_PLAYBOOKS)
     assert missing[0].file == str(tmp_path / "absent.yml") and "cannot read" in missing[0].message
+

@@ -149,6 +149,8 @@ def test_progress_from_the_plan_menu_updates_the_plan_home_and_summary(app, dm, 
     published = {c.params["user_id"]: json.dumps(c.params["view"], ensure_ascii=False)
                  for c in slack_api.calls_to("views.publish")}
     assert "Recovering lost revenue" in published[REP] and "gap left *USD 35,000*" in published[REP]
+    # and in the rep's open items, one line
+    assert "Recovery plan: recovered *USD 45,000* of USD 100,000 lost, gap left *USD 35,000*" in published[REP]
     assert "West Enterprise: recovery" in published[MGR] and "<@U0REP1>" in published[MGR]
 
 

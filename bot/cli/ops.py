@@ -22,6 +22,7 @@ MAX_LISTED = 20  # rows per section in the text view; --json has them all
 def collect_status(services, now: datetime) -> dict[str, Any]:
     """Everything ``rebound status`` shows, as plain data (the --json output)."""
     from bot.jobs.schedule import WeeklySchedule
+    from bot.store import deals as deal_store
     from bot.store import inbox, jobs, outbox, reminders
 
     settings = services.settings
@@ -40,7 +41,8 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
         upcoming = schedule.fire_times(now, now + timedelta(days=8))
         entry: dict[str, Any] = {"team": team.id, "name": team.name, "channel": team.summary_channel,
                                  "schedule": f"{team.summary_schedule} ({team.timezone})",
-                                 "next_at": upcoming[0].isoformat() if upcoming else None, "last": None}
+                                 "next_at": upcoming[0].isoformat() if upcoming else None, "last": None,
+                                 "settings": _setting_sources(services, team.id)}
         if last is not None:
             keys = (last.detail or {}).get("keys") or []
             posted = [outbox.get(services.store, key) for key in keys]
@@ -68,7 +70,27 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
                        "user_id": r.user_id} for r in reminders.upcoming(services.store, limit=500)],
         "summaries": summaries,
         "rollup": {"job": rollup.key, "done_at": rollup.done_at} if rollup else None,
+        # CRM deals whose owner Slack doesn't know yet (lookup on its way) or at all.
+        "crm_unresolved": [{"crm_id": d["crm_id"], "name": d["name"], "owner_email": d["owner_email"],
+                            "owner_name": d["owner_name"], "team": d["team"], "lookup": d["owner_via"]}
+                           for d in deal_store.listed(services.store, status=deal_store.WAITING) if not d["user_id"]],
     }
+
+
+def _setting_sources(services, team_id: str) -> list[dict[str, Any]]:
+    """Each team setting with where it comes from: the teams file, Slack (who, when) or the default."""
+    if services.team_settings is None:
+        return []
+    return [{"name": s.name, "value": s.value, "source": s.source, "changed_by": s.changed_by,
+             "changed_at": s.changed_at} for s in services.team_settings.sources(team_id)]
+
+
+def _setting_line(setting: dict[str, Any]) -> str:
+    value = setting["value"]
+    shown = ", ".join(value) if isinstance(value, list) else str(value)
+    where = (f"Slack, by {setting['changed_by']} at {setting['changed_at']}" if setting["source"] == "Slack"
+             else setting["source"])
+    return f"      {setting['name']}: {shown or '(none)'} ({where})"
 
 
 def format_status(status: dict[str, Any]) -> list[str]:
@@ -112,8 +134,19 @@ def format_status(status: dict[str, Any]) -> list[str]:
                 done += f", skipped: {last['skipped_because']}"
         lines.append(f"    {entry['team']} ({entry['name']}) to {entry['channel']}: {entry['schedule']}, "
                      f"next {entry['next_at'] or '?'}; {done}")
+        if entry.get("settings"):
+            lines.append("      settings (where each comes from):")
+            lines.extend(_setting_line(setting) for setting in entry["settings"])
     if status["rollup"]:
         lines.append(f"    roll-up for the head of sales: last {status['rollup']['job']} at {status['rollup']['done_at']}")
+    unresolved = status.get("crm_unresolved") or []
+    if unresolved:
+        lines.append("")
+        lines.append(f"CRM deal owners not found in Slack: {len(unresolved)} (add them to the teams file's emails: map)")
+        for deal in unresolved[:MAX_LISTED]:
+            who = deal["owner_email"] or deal["owner_name"] or "no owner in the CRM"
+            state = " (lookup on its way)" if deal["lookup"] == "pending" else ""
+            lines.append(f"    {deal['crm_id']} {deal['name']}: {who}{state}" + (f" team={deal['team']}" if deal["team"] else ""))
     return lines
 
 
@@ -149,7 +182,8 @@ def _tally(values: list[str]) -> list[tuple[str, int]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (for scripts and monitoring).")
 def status(as_json: bool) -> None:
     """Show what Rebound has queued, failed and scheduled: outbox items waiting or failed
-    (with Slack's reason), reminders due, and each team's next and last weekly summary.
+    (with Slack's reason), reminders due, each team's next and last weekly summary, and where
+    each team setting comes from (the teams file, or Slack: who changed it and when).
 
     Never shows a token or the signing secret.
 

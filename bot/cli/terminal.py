@@ -1,7 +1,8 @@
 """The terminal surface of ``rebound try``: the same conversation as in Slack, typed at a prompt.
 
 Questions are rendered from the playbook's templates in plain text. ``back``, ``skip``,
-``cancel`` and ``review`` are typed as words. With an answers file the run is scripted
+``cancel`` and ``review`` are typed as words (:mod:`bot.conversation.words`, shared with the DM);
+a list is typed one item per line with its parts separated by ``|``, as the hint says. With an answers file the run is scripted
 (demos, tests).
 """
 
@@ -11,13 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.conversation.conversations import Turn
+from bot.conversation.words import bare_command, looks_like_command
 from bot.engine import answers as answer_parsing
 from bot.engine.model import Step
 from bot.errors import ActionRefused, AnswerRejected
 from bot.services import Services
-
-WORDS = {"back", "skip", "cancel", "review", "help", "submit"}
-
 
 class EndOfInput(Exception):
     """The person closed the input (Ctrl-D): everything so far is saved."""
@@ -50,26 +49,42 @@ class TerminalSession:
 
     def _show_question(self, turn: Turn) -> None:
         step = turn.question
-        questions = [q for q in self.conversations.review(turn.run)]
-        position = next((i for i, item in enumerate(questions, 1) if item.step.id == step.id), 0)
+        progress = self.conversations.progress(turn)
+        counter = self.say("counter", progress.core, progress.position, progress.total)
         self.write("")
-        self.write(f"[{position}/{len(questions)}] {self._render(step.ask, turn)}")
+        self.write(f"{counter} {self._render(step.ask, turn)}")
         if step.help:
             self.write(f"    {self._render(step.help, turn)}")
         for number, option in enumerate(step.options, 1):
             hint = f" — {option.hint}" if option.hint else ""
             self.write(f"    {number}. {option.label}{hint}")
-        self.write("    " + self.say("hints", answer_parsing.expected(step), step.default, not step.required))
+        offered = self.conversations.suggestion(turn)
+        self.write("    " + self.say("hints", answer_parsing.expected(step), offered[1] if offered else None,
+                                     not step.required, step.type == "list"))
         previous = turn.state.answers.get(step.id)
         if previous is not None and step.id not in turn.state.skipped:
             self.write("    " + self.say("current_answer", answer_parsing.format_answer(step, previous)))
 
+    def _question_label(self, turn: Turn, step: Step) -> str:
+        text = " ".join(self._render(step.ask, turn).split())
+        return text if len(text) <= 70 else text[:69] + "…"
+
     def _review_lines(self, turn: Turn) -> list[str]:
         lines = []
         for number, item in enumerate(self.conversations.review(turn.run), 1):
-            text = "(skipped)" if item.skipped else item.display
-            lines.append(f"  {number:>2}. {item.step.id}: {text}")
+            text = "(skipped)" if item.skipped else item.display.replace("\n", "\n      ")
+            lines.append(f"  {number:>2}. {self._question_label(turn, item.step)}\n      {text}")
         return lines
+
+    def _confirm(self, prompt: str, *, default: bool) -> bool:
+        """A real yes/no: anything else is asked again, never taken as an answer."""
+        while True:
+            choice = self.read(prompt).strip().lower()
+            if choice in ("y", "yes") or (not choice and default):
+                return True
+            if choice in ("n", "no") or (not choice and not default):
+                return False
+            self.write(self.say("yes_or_no"))
 
     def _finish(self, turn: Turn) -> int:
         submitted = self.services.submissions.submit(turn.run.id, self.user_id, deliver=False)
@@ -84,13 +99,13 @@ class TerminalSession:
                                            prefill=prefill)
         if started.resumed_existing is not None:
             run = started.resumed_existing
-            self.write(self.say("resume_offer", started.turn.playbook.title, run.started_at, len(run.answers)))
-            choice = self.read(self.say("resume_prompt")).strip().lower()
-            if choice in ("n", "no"):
-                started = self.conversations.start(playbook_id, self.user_id, source="terminal", start_over=True,
-                                                   prefill=prefill)
-            else:
+            title = started.turn.playbook.title
+            self.write(self.say("resume_offer", title, run.started_at, len(run.answers)))
+            if self._confirm(self.say("resume_prompt"), default=True):
                 return started.turn
+            started = self.conversations.start(playbook_id, self.user_id, source="terminal", start_over=True,
+                                               prefill=prefill)
+            self.write(self.say("started_over", title, len(run.answers)))
         self.write(self._render(started.turn.playbook.intro, started.turn))
         if started.prefill_error:
             self.write(self.say("prefill_rejected", repr(prefill), started.prefill_error))
@@ -119,13 +134,13 @@ class TerminalSession:
         self._show_question(turn)
         step = turn.question
         while True:
-            if step.type == "list":
-                raw = self._read_list(step)
-            else:
-                raw = self.read("> ")
-            word = raw.strip().lower() if isinstance(raw, str) else ""
+            raw = self._read_list(turn) if step.type == "list" else self.read("> ")
+            word = bare_command(raw)
             try:
                 if word == "cancel":
+                    if not self._confirm(self.say("cancel_prompt", turn.playbook.title), default=False):
+                        self.write(self.say("not_cancelled"))
+                        continue
                     self.conversations.cancel(turn.run.id, self.user_id)
                     self.write(self.say("cancelled"))
                     return None
@@ -136,7 +151,11 @@ class TerminalSession:
                 if word == "review":
                     self.write("\n".join(self._review_lines(turn)))
                     continue
-                if word == "help":
+                if word in ("help", "submit", "edit"):
+                    self.write(self.say("help"))
+                    continue
+                if looks_like_command(raw) and not self._confirm(self.say("command_in_answer", raw.strip()),
+                                                                 default=False):
                     self.write(self.say("help"))
                     continue
                 result = self.conversations.answer(turn.run.id, self.user_id, raw, step_id=step.id)
@@ -147,23 +166,31 @@ class TerminalSession:
                 self.write(f"  ! {warning}")
             return result
 
-    def _read_list(self, step: Step) -> Any:
-        """A list step item by item: each field in turn, then 'add another?'."""
-        items: list[dict[str, Any]] = []
+    def _read_list(self, turn: Turn) -> str:
+        """A list in the one format the question names: one item per line, parts separated by |,
+        an empty line to finish. Each line is checked as it is typed, so a bad field is reported
+        at once and only that item is typed again."""
+        step = turn.question
+        rules = step.validation
+        least = max(1, rules.min_items or 0)
+        lines: list[str] = []
         while True:
-            item: dict[str, Any] = {}
-            self.write(self.say("list_item", len(items) + 1))
-            for index, list_field in enumerate(step.fields):
-                optional = "" if list_field.required else " (optional)"
-                value = self.read(f"    {list_field.label}{optional}: ")
-                if index == 0 and not items and value.strip().lower() in WORDS:
-                    return value
-                if value.strip():
-                    item[list_field.id] = value.strip()
-            items.append(item)
-            more = self.read(self.say("add_another")).strip().lower()
-            if more not in ("y", "yes"):
-                return items
+            line = self.read(self.say("list_prompt", len(lines) + 1)).strip()
+            if not lines and (bare_command(line) or looks_like_command(line)):
+                return line
+            if not line:
+                if len(lines) >= least:
+                    return "\n".join(lines)
+                self.write(self.say("list_too_short", least, answer_parsing.expected(step), not step.required))
+                continue
+            try:
+                self.conversations.check_list_item(turn, line, len(lines) + 1)
+            except AnswerRejected as exc:
+                self.write(f"  ✗ {exc.message}")
+                continue
+            lines.append(line)
+            if rules.max_items is not None and len(lines) >= rules.max_items:
+                return "\n".join(lines)
 
     def _review(self, turn: Turn) -> Turn | int:
         self.write("")
@@ -171,7 +198,7 @@ class TerminalSession:
         self.write("\n".join(self._review_lines(turn)))
         missing = self.conversations.missing(turn.run)
         if missing:
-            self.write(self.say("still_needed", [step.id for step in missing]))
+            self.write(self.say("still_needed", [self._question_label(turn, step) for step in missing]))
         command = self.read(self.say("review_prompt")).strip().lower()
         items = self.conversations.review(turn.run)
         try:
@@ -180,6 +207,9 @@ class TerminalSession:
             if command == "back":
                 return self.conversations.back(turn.run.id, self.user_id)
             if command == "cancel":
+                if not self._confirm(self.say("cancel_prompt", turn.playbook.title), default=False):
+                    self.write(self.say("not_cancelled"))
+                    return turn
                 self.conversations.cancel(turn.run.id, self.user_id)
                 self.write(self.say("cancelled"))
                 return 0

@@ -10,15 +10,18 @@ background worker, or ``drain()`` in tests) does the talking. What a run shows i
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot import ids, logs
-from bot.conversation.conversations import Conversations
+from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.forms import Forms
+from bot.conversation.modals import FlowModals
 from bot.conversation.inputs import ActionInput, Prefill, Reply, ViewAck, ViewInput
-from bot.conversation.screens import Screens, dm_of, offer_once
+from bot.conversation.screens import Screens, dm_of, multi_selection, offer_once, require_screen
 from bot.conversation.submissions import Submissions
+from bot.conversation.words import bare_command, looks_like_command
 from bot.engine import answers as answer_parsing
 from bot.errors import ActionRefused, AnswerRejected, Forbidden, NotFound
 from bot.files.teams import Teams
@@ -47,6 +50,9 @@ AfterSummary = Callable[[Run], None]
 # or a Reply saying why it can't open; handler(submitted view) -> how to acknowledge it.
 ModalView = Callable[[str, "ids.ActionValue | None", str], "dict[str, Any] | Reply"]
 ViewHandler = Callable[[ViewInput], ViewAck]
+# Something a flow already knows to offer before a new run starts (/debrief for a deal the CRM sent):
+# offer(user_id, words typed) -> Reply, or None to start the run as usual.
+CommandOffer = Callable[[str, str], Reply | None]
 
 
 class Chat:
@@ -56,7 +62,9 @@ class Chat:
                  subcommands: Mapping[tuple[str, str], SubcommandHandler] | None = None,
                  prefills: Mapping[str, PrefillProvider] | None = None,
                  after_summary: Sequence[AfterSummary] = (), forms: Forms | None = None,
-                 modals: Mapping[str, Any] | None = None):
+                 modals: Mapping[str, Any] | None = None,
+                 plain_actions: Mapping[str, Callable[[ActionInput], None]] | None = None,
+                 offers: Mapping[str, CommandOffer] | None = None):
         self.conversations = conversations
         self.submissions = submissions
         self.screens = screens
@@ -69,19 +77,22 @@ class Chat:
         self.prefills: Mapping[str, PrefillProvider] = prefills or {}  # playbook id -> provider
         self.after_summary: Sequence[AfterSummary] = after_summary
         self.forms: Forms | None = forms  # form pages as modals (bot.conversation.forms)
-        # Flows' own modals (bot.flows.hooks.ModalHook), by callback id, by (command, verb) and by button.
-        self.modals: Mapping[str, Any] = modals or {}
-        self.modal_commands = {(m.command, m.verb): m for m in self.modals.values() if m.command and m.verb}
-        self.modal_buttons = {m.action_id: m for m in self.modals.values() if m.action_id}
+        self.flow_modals = FlowModals(self.store, screens, forms, modals or {}, wake)
+        self.modal_commands = self.flow_modals.by_command
+        self.modal_buttons = self.flow_modals.by_button
+        self.plain_actions: Mapping[str, Callable[[ActionInput], None]] = plain_actions or {}  # action kind -> handler
+        self.offers: Mapping[str, CommandOffer] = offers or {}  # playbook id -> offer
 
     def say(self, name: str, **context: Any) -> str:
         return self.screens.say(name, **context)
 
     # -- entry points -----------------------------------------------------------------------
 
-    def command(self, command: str, user_id: str, text: str, trigger_id: str | None = None) -> Reply:
+    def command(self, command: str, user_id: str, text: str, trigger_id: str | None = None, *,
+                offers: bool = True) -> Reply:
         """A slash command: help, resume offer, or a new run whose first question goes to the DM
-        (or whose first form page opens as a modal, from the command's ``trigger_id``)."""
+        (or whose first form page opens as a modal, from the command's ``trigger_id``).
+        ``offers=False`` skips the flows' offers (the person already chose "a different deal")."""
         playbook = self.conversations.playbook_for_command(command)
         words = (text or "").strip()
         if words.lower() in ("help", "?"):
@@ -89,7 +100,7 @@ class Chat:
         first_word, rest = (words.split(maxsplit=1) + ["", ""])[:2]  # `/recover import` then a pasted file
         modal = self.modal_commands.get((command, first_word.lower()))
         if modal is not None and not rest.strip() and trigger_id:
-            opened = self._open_modal(modal, user_id, None, "", trigger_id)
+            opened = self.flow_modals.open(modal, user_id, None, "", trigger_id)
             if opened is not None:
                 return opened
         sub = self.subcommands.get((command, first_word.lower()))
@@ -101,23 +112,56 @@ class Chat:
             return Reply(self.say("no_team", playbook=playbook.model_dump()))
         if len(words) > MAX_TYPED_ANSWER:
             return Reply(self.say("too_long", limit=MAX_TYPED_ANSWER))
+        offer = self.offers.get(playbook.id) if offers else None
+        offered = offer(user_id, words) if offer is not None else None
+        if offered is not None:
+            return offered
         with self.store.transaction():
-            provider = self.prefills.get(playbook.id)
-            prefill = provider(user_id) if provider is not None and not words else None
-            started = self.conversations.start(playbook.id, user_id, source="slack",
-                                               prefill_answers=prefill.answers if prefill else None,
-                                               meta=prefill.meta if prefill else None)
-            logs.bind(run_id=(started.resumed_existing or started.turn.run).id)
-            if started.resumed_existing is not None:
-                run = started.resumed_existing
-                text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
-                                 started_at=run.started_at[:10])
-                return Reply(text_, offer_once(sm.resume_blocks(run.id, text_)))
-            self.screens.begin(started.turn, prefill=words, note=prefill.note if prefill else None)
+            offer, run_id = self._open(playbook, user_id, words)
+        if offer is not None:
+            return offer
         self.wake()
         if trigger_id and self.forms is not None:  # after the commit: views.open waits on Slack
-            self.forms.open(started.turn.run.id, user_id, trigger_id)
+            self.forms.open(run_id, user_id, trigger_id)
         return Reply(self.say("opened", playbook=playbook.model_dump()))
+
+    def _open(self, playbook, user_id: str, words: str) -> tuple[Reply | None, str]:
+        """Start the run and show its first question in the DM: (None, the new run's id), or the
+        Resume offer and the active run's id when one is active. Call inside a transaction."""
+        provider = self.prefills.get(playbook.id)
+        prefill = provider(user_id) if provider is not None and not words else None
+        started = self.conversations.start(playbook.id, user_id, source="slack",
+                                           prefill_answers=prefill.answers if prefill else None,
+                                           meta=prefill.meta if prefill else None)
+        logs.bind(run_id=(started.resumed_existing or started.turn.run).id)
+        if started.resumed_existing is not None:
+            run = started.resumed_existing
+            text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
+                             started_at=run.started_at[:10])
+            return Reply(text_, offer_once(sm.resume_blocks(run.id, text_))), run.id
+        self.screens.begin(started.turn, prefill=words, note=prefill.note if prefill else None)
+        return None, started.turn.run.id
+
+    def start(self, action: ActionInput) -> None:
+        """An App Home start button: the run opens in the DM as the bare slash command would (with
+        its prefill), or the Resume offer is posted there. A retried or double click starts once."""
+        playbook = self.conversations.playbooks.get(action.value or "")
+        if playbook is None:
+            log.info("ignored start of an unknown playbook")
+            return
+        with self.store.transaction():
+            if action.action_ts and not run_store.claim_delivery(
+                    self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+                logs.bind(duplicate=True)
+                return
+            if self.teams.team_of(action.user_id) is None:
+                self.screens.note(action.user_id, self.say("no_team", playbook=playbook.model_dump()))
+            else:
+                offer, _ = self._open(playbook, action.user_id, "")
+                if offer is not None:
+                    self.screens.post(f"home_resume:{action.user_id}:{action.action_ts or secrets.token_hex(6)}",
+                                      action.user_id, offer.text, offer.blocks)
+        self.wake()
 
     def dm(self, user_id: str, channel: str, text: str, event_id: str | None) -> None:
         """A message the person typed in our DM: the answer to the question on screen."""
@@ -158,6 +202,8 @@ class Chat:
         if isinstance(raw, str) and len(raw) > MAX_TYPED_ANSWER:
             self.screens.note(user_id, self.say("too_long", limit=MAX_TYPED_ANSWER), run)
             return
+        if step_id is None and isinstance(raw, str) and self._typed_command(before, user_id, raw):
+            return
         try:
             turn = self.conversations.answer(run.id, user_id, raw, step_id=step_id)
         except AnswerRejected as exc:
@@ -167,11 +213,54 @@ class Chat:
             self.screens.note(user_id, self.say("warning", message=warning), turn.run)
         self.screens.show(turn, retire=self.screens.answered_line(turn, turn.answered, turn.value), clicked=clicked)
 
+    def _typed_command(self, before: Turn, user_id: str, raw: str) -> bool:
+        """A typed ``skip`` or ``back`` works like its button; a short reply that starts with a
+        command word ("edit 2") is held and asked about, and stored only when sent again."""
+        run = before.run
+        word = bare_command(raw)
+        held = run.meta.get("held_answer")
+        if held is not None:
+            run_store.update_meta(self.store, run.id, {"held_answer": None})
+            if held == raw.strip():
+                return False  # sent twice: the person means it as the answer
+        if word == "skip":
+            if before.question.required:
+                self.screens.note(user_id, self.say("cannot_skip"), run)
+                return True
+            turn = self.conversations.skip(run.id, user_id)
+            self.screens.show(turn, retire=self.screens.answered_line(before, before.question.id, None))
+            return True
+        if word == "back":
+            try:
+                turn = self.conversations.back(run.id, user_id)
+            except ActionRefused as exc:
+                self.screens.note(user_id, exc.message, run)
+                return True
+            self.screens.show(turn, retire=(before.question.ask, sm.note_blocks("↩ Went back to an earlier question.")))
+            return True
+        if word == "help":
+            playbook = before.playbook
+            self.screens.note(user_id, self.say("help", playbook=playbook.model_dump(), command=playbook.command), run)
+            return True
+        if word is not None or looks_like_command(raw):
+            run_store.update_meta(self.store, run.id, {"held_answer": raw.strip()})
+            self.screens.note(user_id, self.say("command_in_answer", text=raw.strip(), word=word,
+                                                optional=not before.question.required), run)
+            return True
+        return False
+
     def action(self, action: ActionInput) -> None:
         """A button, select or picker in our messages. Forged, stale and double clicks change nothing."""
         kind = ids.base_action(action.action_id)
         if kind == ids.MULTI_TOGGLE:
             return  # the selection is read from the message state when Done is clicked
+        if kind == ids.START:
+            self.start(action)
+            return
+        if kind in self.plain_actions:  # App Home buttons whose value is not a run (a team's settings)
+            self.plain_actions[kind](action)
+            self.wake()
+            return
         logs.bind(action=kind)
         context = ids.ActionValue.decode(action.block_id) or ids.ActionValue.decode(action.value)
         if context is None:
@@ -192,7 +281,7 @@ class Chat:
                 self._act(kind, context, action)
         self.wake()
         if kind in self.modal_buttons:
-            reply = self._open_modal(self.modal_buttons[kind], action.user_id, context, "", action.trigger_id)
+            reply = self.flow_modals.open(self.modal_buttons[kind], action.user_id, context, "", action.trigger_id)
             if reply is not None:
                 with self.store.transaction():
                     self.screens.note(action.user_id, reply.text)
@@ -201,34 +290,6 @@ class Chat:
         if kind in (ids.FORM_OPEN, ids.RESUME, ids.OPEN_RUN) and action.trigger_id and self.forms is not None:
             # views.open answers the click's trigger (valid 3 seconds): outside the transaction.
             self.forms.open(context.run_id, action.user_id, action.trigger_id)
-
-    def _open_modal(self, modal: Any, user_id: str, context: ids.ActionValue | None, rest: str,
-                    trigger_id: str | None) -> Reply | None:
-        """Open a flow's modal from a trigger; a Reply when it can't (refused, or Slack too late)."""
-        try:
-            view = modal.view(user_id, context, rest)
-        except (ActionRefused, Forbidden, NotFound) as exc:
-            return Reply(getattr(exc, "message", None) or self.say("not_yours"))
-        if isinstance(view, Reply):
-            return view
-        if trigger_id and self.forms is not None and self.forms.calls.open_view(trigger_id, view):
-            return None if context is not None else Reply(self.say("modal_opened"))
-        return Reply(self.say("modal_expired"))
-
-    def submit_view(self, view: ViewInput) -> ViewAck:
-        """A flow's modal submitted: its handler answers, inside one transaction (synchronous on
-        purpose: the acknowledgement carries the errors or the next view)."""
-        modal = self.modals.get(view.callback_id)
-        if modal is None:
-            return ViewAck("clear")
-        with self.store.transaction():
-            try:
-                ack = modal.submit(view)
-            except (ActionRefused, Forbidden, NotFound) as exc:
-                log.info("refused modal %s: %s", view.callback_id, exc)
-                ack = ViewAck("clear")
-        self.wake()
-        return ack
 
     def _act(self, kind: str, context: ids.ActionValue, action: ActionInput) -> None:
         extra = self.actions.get(kind)
@@ -261,14 +322,14 @@ class Chat:
         user_id = action.user_id
         on_screen = context.step_id
         if kind in (ids.ANSWER, ids.SELECT, ids.DATE, ids.USER, ids.MULTI_DONE, ids.BACK, ids.SKIP):
-            self._require_screen(run, on_screen)
+            require_screen(run, on_screen)
         if kind in (ids.ANSWER, ids.SELECT, ids.DATE, ids.USER):
             raw = action.value if kind == ids.ANSWER else action.selected
             if not isinstance(raw, str):  # Slack always sends the value; this payload was not Slack's
                 raise ActionRefused("malformed", "no value")
             self._answer(run, user_id, raw, step_id=on_screen, clicked=action)
         elif kind == ids.MULTI_DONE:
-            self._answer(run, user_id, self._multi_selection(action), step_id=on_screen, clicked=action)
+            self._answer(run, user_id, multi_selection(action), step_id=on_screen, clicked=action)
         elif kind == ids.BACK:
             before = self.conversations.turn(run)
             turn = self.conversations.back(run.id, user_id)
@@ -304,25 +365,6 @@ class Chat:
             self.screens.begin(started.turn)
         else:
             log.info("ignored unknown action %s", kind)
-
-    @staticmethod
-    def _require_screen(run: Run, step_id: str | None) -> None:
-        """A click on a message that is no longer the one on screen (double click, old message) is stale."""
-        if not run.active:
-            raise ActionRefused(run.status, "over")
-        if step_id is None or run.meta.get("screen") != step_id:
-            raise ActionRefused("stale", "stale click")
-
-    @staticmethod
-    def _multi_selection(action: ActionInput) -> list[str]:
-        for block in action.state_values.values():
-            if not isinstance(block, Mapping):
-                continue
-            for element_id, element in block.items():
-                if ids.base_action(str(element_id)) == ids.MULTI_TOGGLE and isinstance(element, Mapping):
-                    selected = element.get("selected_options") or []
-                    return [o.get("value") for o in selected if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
-        return []
 
     def _submit(self, run: Run, user_id: str, clicked: ActionInput | None = None) -> None:
         if run.meta.get("screen") != "review":

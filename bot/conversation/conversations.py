@@ -14,9 +14,10 @@ from datetime import date
 from typing import Any
 
 from bot import clock
+from bot.engine import answers as answer_parsing
 from bot.engine import forms, runner
 from bot.engine.model import Playbook, Step
-from bot.errors import ActionRefused, Forbidden, NotFound
+from bot.errors import ActionRefused, AnswerRejected, Forbidden, NotFound
 from bot.store import runs as run_store
 from bot.store.db import Store
 from bot.store.runs import ActiveRunExists, Run
@@ -83,7 +84,9 @@ class Conversations:
         if team is not None:
             settings = {"currency": team.currency, "coverage_multiple": team.coverage_multiple,
                         "max_pilot_days": team.max_pilot_days}
-        return {"today": self._today(team.timezone if team else None).isoformat(), "settings": settings}
+        return {"today": self._today(team.timezone if team else None).isoformat(), "settings": settings,
+                # A run started from a CRM deal shows the deal's facts (account, close date, id) it was prefilled with.
+                "from_crm": bool(run is not None and run.meta.get("crm_deal"))}
 
     def state_of(self, run: Run) -> runner.RunState:
         return runner.RunState(answers=run.answers, skipped=frozenset(run.skipped), cursor=run.cursor,
@@ -240,6 +243,43 @@ class Conversations:
 
     def values(self, run: Run) -> dict[str, Any]:
         return runner.final_values(self.playbook(run.playbook), self.state_of(run))
+
+    def suggestion(self, turn: Turn) -> tuple[str, str] | None:
+        """The answer an empty reply stands for, as (what to send, what to show): the step's default
+        or its ``suggest:`` ("Usually Pepper Potts"), when it parses; None when nothing is offered."""
+        step = turn.question
+        if step is None:
+            return None
+        offered = runner.suggestion(turn.playbook, turn.state, step)
+        if offered is None:
+            return None
+        try:
+            value = answer_parsing.parse_answer(step, offered, today=self.today_for(turn.run),
+                                                earlier=runner.context(turn.playbook, turn.state),
+                                                default_currency=self.currency_for(turn.run))
+        except AnswerRejected:
+            return None
+        if isinstance(offered, bool):
+            raw = "yes" if offered else "no"
+        else:
+            raw = str(offered)
+        # A default is shown as written ("next quarter"); a suggestion as its answer ("Budget").
+        return raw, raw if step.default is not None else answer_parsing.format_answer(step, value)
+
+    def progress(self, turn: Turn) -> runner.Progress | None:
+        """Where the question on screen sits: core questions counted apart from optional ones."""
+        if turn.question is None:
+            return None
+        return runner.progress(turn.playbook, turn.state, turn.question)
+
+    def check_list_item(self, turn: Turn, raw: str, number: int) -> dict[str, Any]:
+        """One typed item of the list question on screen, checked alone (AnswerRejected names the field)."""
+        step = turn.question
+        if step is None or step.type != "list":
+            raise ActionRefused("not_a_list", "The question on screen doesn't take a list.")
+        return answer_parsing.parse_list_item(step, raw, number, today=self.today_for(turn.run),
+                                              earlier=runner.context(turn.playbook, turn.state),
+                                              default_currency=self.currency_for(turn.run))
 
     def template_context(self, run: Run) -> dict[str, Any]:
         """Everything a summary template may use: answers and computed values by id, their display

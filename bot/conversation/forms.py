@@ -24,7 +24,7 @@ from typing import Any
 from bot import ids
 from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.inputs import ActionInput, ViewAck, ViewInput
-from bot.conversation.screens import Screens, dm_of
+from bot.conversation.screens import Screens
 from bot.conversation.slack_calls import SlackCalls
 from bot.engine import forms, runner
 from bot.engine.model import Form, Playbook, Step
@@ -227,8 +227,8 @@ class Forms:
         """Put the run on ``page``; the DM's one form message stands for every page, so only the
         record of what is on screen changes."""
         run = run_store.get_run(self.store, run_id)
-        turn = self.conversations.move_to(run_id, user_id,
-                                          forms.page_steps(playbook, self.conversations.state_of(run), page)[0].id)
+        self.conversations.move_to(run_id, user_id,
+                                   forms.page_steps(playbook, self.conversations.state_of(run), page)[0].id)
         run_store.update_meta(self.store, run_id, {"screen": f"form:{page.id}"})
         return self.conversations.turn(run_store.get_run(self.store, run_id))
 

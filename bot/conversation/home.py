@@ -1,5 +1,6 @@
-"""The App Home: my conversations in progress, my recent submissions, what flows add (recovery
-progress, check-backs), and for managers and the head of sales their teams' submissions.
+"""The App Home: buttons that start each flow in the DM, my open items (what the flows say is
+owed or due), my conversations in progress, my recent submissions, what flows add (recovery
+progress, check-backs), and for managers a settings button per team and their teams' submissions.
 
 Published through the outbox once per ``app_home_opened`` delivery (a Slack retry is claimed
 and dropped).
@@ -26,17 +27,23 @@ from bot.store.runs import Run
 HomeSection = tuple[str, list[tuple[str, "str | None"]]]
 # A flow's sections for a person: provider(user_id) -> [HomeSection].
 HomeProvider = Callable[[str], list[HomeSection]]
+# A flow's lines in a person's "Your open items" (a pilot outcome due, a debrief owed): provider(user_id)
+# -> [mrkdwn line, already escaped].
+OpenItemsProvider = Callable[[str], list[str]]
 
 
 class Home:
     def __init__(self, conversations: Conversations, renderer: Renderer, teams: Teams,
-                 providers: Sequence[HomeProvider] = (), wake: Callable[[], None] = lambda: None):
+                 providers: Sequence[HomeProvider] = (), wake: Callable[[], None] = lambda: None, *,
+                 starts: Sequence[tuple[str, str]] = (), open_items: Sequence[OpenItemsProvider] = ()):
         self.conversations = conversations
         self.renderer = renderer
         self.teams = teams
         self.store = conversations.store
         self.providers = providers
         self.wake = wake
+        self.starts = starts  # (button label, playbook id), in the order shown
+        self.open_items = open_items
 
     def publish(self, user_id: str, event_id: str | None) -> None:
         """Publish the App Home: my active runs, my recent runs, and for managers their team's."""
@@ -44,7 +51,9 @@ class Home:
             if event_id and not run_store.claim_delivery(self.store, f"event:{event_id}"):
                 logs.bind(duplicate=True)
                 return
-            sections = [("Your conversations in progress", [
+            open_lines = [line for provider in self.open_items for line in provider(user_id)]
+            sections = [("Your open items", [(line, None) for line in open_lines]),
+                        ("Your conversations in progress", [
                 (self._run_line(run), run.id) for run in
                 run_store.list_runs(self.store, user_id=user_id, status="active", limit=10)]),
                 ("Your recent submissions", [
@@ -60,7 +69,10 @@ class Home:
                 rows = [(self._run_line(run, with_owner=True), None) for run in
                         run_store.list_runs(self.store, status="submitted", limit=10)]
                 sections.append(("All teams: recent submissions", rows))
-            view = sm.home_view(sections)
+            starts = [(label, playbook) for label, playbook in self.starts
+                      if playbook in self.conversations.playbooks]
+            settings = [(team.name, team.id) for team in self.teams.managed_by(user_id)]
+            view = sm.home_view(sections, starts=starts, settings=settings)
             view["blocks"] = offer_once(view["blocks"])
             outbox.enqueue(self.store, f"home:{user_id}:{event_id or secrets.token_hex(6)}", "views.publish",
                            {"user_id": user_id, "view": view})

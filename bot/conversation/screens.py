@@ -18,7 +18,7 @@ from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.inputs import ActionInput
 from bot.engine import answers as answer_parsing
 from bot.engine import forms, runner
-from bot.errors import AnswerRejected
+from bot.errors import ActionRefused, AnswerRejected
 from bot.render import blocks as bk
 from bot.render import modals
 from bot.render import slack_messages as sm
@@ -150,15 +150,16 @@ class Screens:
 
     def _question(self, turn: Turn, ctx: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
         step = turn.question
-        questions = runner.visible_questions(turn.playbook, turn.state)
-        position = next((i for i, q in enumerate(questions, 1) if q.id == step.id), 1)
+        progress = runner.progress(turn.playbook, turn.state, step)
+        first = runner.visible_questions(turn.playbook, turn.state)[0].id == step.id
         current = None
         if step.id in turn.state.answers and step.id not in turn.state.skipped:
             current = answer_parsing.format_answer(step, turn.state.answers[step.id])
         view = sm.QuestionView(
             run_id=turn.run.id, step=step, ask=self.renderer.render_string(step.ask, ctx),
-            help=self.renderer.render_string(step.help, ctx) if step.help else None, position=position,
-            total=len(questions), expected=answer_parsing.expected(step), current=current, can_go_back=position > 1,
+            help=self.renderer.render_string(step.help, ctx) if step.help else None, position=progress.position,
+            total=progress.total, expected=answer_parsing.expected(step), current=current, can_go_back=not first,
+            core=progress.core, suggestion=self.conversations.suggestion(turn),
         )
         # The notification text is mrkdwn too: an answer quoted in the question stays escaped.
         return sm.question_blocks(view), view.ask
@@ -206,3 +207,23 @@ def offer_once(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     block["block_id"] = ids.ActionValue(target.run_id, value=secrets.token_hex(4)).encode()
                 break
     return blocks
+
+
+def require_screen(run: Run, step_id: str | None) -> None:
+    """A click on a message that is no longer the one on screen (double click, old message) is stale."""
+    if not run.active:
+        raise ActionRefused(run.status, "over")
+    if step_id is None or run.meta.get("screen") != step_id:
+        raise ActionRefused("stale", "stale click")
+
+
+def multi_selection(action: ActionInput) -> list[str]:
+    """The options ticked in a multi-choice question's checkboxes, read from the message state."""
+    for block in action.state_values.values():
+        if not isinstance(block, Mapping):
+            continue
+        for element_id, element in block.items():
+            if ids.base_action(str(element_id)) == ids.MULTI_TOGGLE and isinstance(element, Mapping):
+                selected = element.get("selected_options") or []
+                return [o.get("value") for o in selected if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
+    return []

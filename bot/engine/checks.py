@@ -23,7 +23,8 @@ TEMPLATE_NAMES = {
 }
 
 # Names every expression may read besides step ids: supplied by the run's surroundings.
-ENVIRONMENT_NAMES = {"today", "settings"}
+# ``from_crm``: the run was started from a deal the CRM sent (its facts are prefilled).
+ENVIRONMENT_NAMES = {"today", "settings", "from_crm"}
 
 _syntax_env = Environment()
 
@@ -77,6 +78,8 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
             check_expression(loc + ("when",), step.when, index, "`when`")
         if step.compute is not None:
             check_expression(loc + ("compute",), step.compute, index, "`compute`")
+        if step.suggest is not None:
+            check_expression(loc + ("suggest",), step.suggest, index, "`suggest`")
         if step.ask is not None:
             check_template(loc + ("ask",), step.ask, index, "`ask`")
         if step.help is not None:

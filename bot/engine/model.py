@@ -124,6 +124,10 @@ class Step(Strict):
     section: Literal["core", "detail"] = Field(
         default="core", description="`detail` steps are optional depth offered after the core ones."
     )
+    suggest: str | None = Field(
+        default=None,
+        description="Jinja2 expression over earlier answers; its value is offered, and Enter or its button accepts it.",
+    )
 
     _snake = field_validator("id")(must_match(SNAKE_ID, SNAKE_ID_MESSAGE))
 

@@ -180,8 +180,9 @@ def answer(
     step = current(playbook, state)
     if step is None:
         raise ActionRefused("at_review", "All questions are answered. Review your answers, then submit.")
-    if (raw is None or (isinstance(raw, str) and not raw.strip())) and step.default is not None:
-        raw = step.default
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        offered = suggestion(playbook, state, step)
+        raw = offered if offered is not None else raw
     earlier = walk(playbook, state)[1]
     value = answers.parse_answer(step, raw, today=today, earlier=earlier, default_currency=default_currency)
     warnings = answers.answer_warnings(step, value, earlier=earlier)
@@ -189,6 +190,40 @@ def answer(
     new_answers[step.id] = value
     new_state = RunState(answers=new_answers, skipped=state.skipped - {step.id}, cursor=step.id, env=state.env)
     return Answered(_advance(playbook, new_state), step.id, value, warnings)
+
+
+def suggestion(playbook: Playbook, state: RunState, step: Step) -> Any:
+    """What an empty answer stands for: the step's ``default``, else its ``suggest:`` over earlier
+    answers ("Usually Pepper Potts"), else None. The person sees it offered, so Enter accepts it."""
+    if step.default is not None:
+        return step.default
+    if step.suggest is None:
+        return None
+    offered = _safe_compute(step.suggest, walk(playbook, state)[1])
+    if offered is None or isinstance(offered, (dict, list)) or (isinstance(offered, str) and not offered.strip()):
+        return None
+    return offered
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a question sits: the core questions are counted on their own (``[2/5]``), then the
+    optional ones (``optional 1/11``), so the counter never jumps when a `when:` opens more."""
+
+    core: bool
+    position: int
+    total: int
+
+
+def is_core(step: Step) -> bool:
+    return step.required and step.section == "core"
+
+
+def progress(playbook: Playbook, state: RunState, step: Step) -> Progress:
+    core = is_core(step)
+    group = [q for q in visible_questions(playbook, state) if is_core(q) == core]
+    position = next((i for i, q in enumerate(group, 1) if q.id == step.id), 1)
+    return Progress(core, position, len(group))
 
 
 def skip(playbook: Playbook, state: RunState) -> RunState:

@@ -6,11 +6,14 @@ one validated model.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.errors import ConfigFilesInvalid, Problem
 from bot.files.fields import must_match
@@ -18,7 +21,10 @@ from bot.files.yaml_source import YamlSource, load_yaml, validate_source
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 DEFAULT_SCHEDULE = "monday 09:00"
+
+log = logging.getLogger("rebound.teams")
 
 
 class _Strict(BaseModel):
@@ -58,6 +64,8 @@ class Team(_Strict):
     coverage_multiple: float = Field(default=3.0, gt=0, le=20)
     post_empty_weeks: bool = Field(default=True, description="Post a short 'no losses this week' note.")
     max_pilot_days: int = Field(default=90, ge=1)
+    debrief_reminder_days: int = Field(default=2, ge=1, le=20, description=(
+        "Business days after the CRM nudge before the one reminder; after it the deal is overdue."))
 
     _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
                                            "team id {value!r} must be lower case letters, digits, - or _"))
@@ -98,6 +106,30 @@ class TeamsFile(_Strict):
     teams: list[Team] = Field(default_factory=list)
     routing: Routing = Field(default_factory=Routing)
     leadership: Leadership = Field(default_factory=Leadership)
+    # CRM owner emails Slack can't find (a different address in the CRM): email -> Slack user id.
+    emails: dict[str, str] = Field(default_factory=dict)
+    # The CRM's loss reasons on Rebound's taxonomy, e.g. {"Went dark": no_decision}.
+    crm_reasons: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: dict[str, str]) -> dict[str, str]:
+        for email, user in value.items():
+            if not EMAIL.match(email):
+                raise ValueError(f"{email!r} is not an email address (the CRM owner's, e.g. jane@acme.com)")
+            _users([user])
+        return {email.strip().lower(): user for email, user in value.items()}
+
+    @field_validator("crm_reasons")
+    @classmethod
+    def _crm_reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        from bot.domain.taxonomy import LOSS_REASON_KEYS
+
+        for reason, key in value.items():
+            if key not in LOSS_REASON_KEYS:
+                raise ValueError(f"{reason!r} maps to {key!r}, which is not a loss reason; use one of "
+                                 + ", ".join(LOSS_REASON_KEYS))
+        return value
 
     @model_validator(mode="after")
     def _unique(self) -> TeamsFile:
@@ -109,12 +141,49 @@ class TeamsFile(_Strict):
         return self
 
 
-class Teams:
-    """Lookups over a validated teams file."""
+# The settings a team's managers may change in Slack (App Home → Settings), layered over the file.
+SLACK_SETTINGS = ("summary_channel", "summary_schedule", "managers", "members", "coverage_multiple", "max_pilot_days")
 
-    def __init__(self, data: TeamsFile | None = None):
-        self.data = data or TeamsFile()
-        self._member_team = {m: t for t in self.data.teams for m in t.members}
+# Reads the overrides stored in Slack: () -> {team id: {setting name: value}}.
+OverridesSource = Callable[[], Mapping[str, Mapping[str, Any]]]
+
+
+class Teams:
+    """Lookups over a validated teams file, with the settings managers changed in Slack on top.
+
+    The merged view is built once and kept until :meth:`invalidate` (the settings modal calls it
+    after every save), so a lookup costs no query and a change takes effect without a restart.
+    """
+
+    def __init__(self, data: TeamsFile | None = None, overrides: OverridesSource | None = None):
+        self.file = data or TeamsFile()
+        self._overrides = overrides
+        self._merged: tuple[TeamsFile, dict[str, Team]] | None = None
+
+    def use_overrides(self, overrides: OverridesSource | None) -> None:
+        self._overrides = overrides
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self._merged = None
+
+    def _view(self) -> tuple[TeamsFile, dict[str, Team]]:
+        merged = self._merged
+        if merged is None:
+            data = self.file
+            stored = self._overrides() if self._overrides is not None else {}
+            if stored:
+                data = self.file.model_copy(update={"teams": [merge(team, stored.get(team.id, {})) for team in self.file.teams]})
+            merged = self._merged = (data, {m: t for t in data.teams for m in t.members})
+        return merged
+
+    @property
+    def data(self) -> TeamsFile:
+        return self._view()[0]
+
+    @property
+    def _member_team(self) -> dict[str, Team]:
+        return self._view()[1]
 
     @property
     def teams(self) -> list[Team]:
@@ -131,6 +200,10 @@ class Teams:
     def get(self, team_id: str) -> Team | None:
         return next((t for t in self.data.teams if t.id == team_id), None)
 
+    def from_file(self, team_id: str) -> Team | None:
+        """The team as the teams file has it, before any change made in Slack."""
+        return next((t for t in self.file.teams if t.id == team_id), None)
+
     def team_of(self, user_id: str) -> Team | None:
         """The team a rep belongs to, or the first team a manager manages."""
         if user_id in self._member_team:
@@ -141,6 +214,10 @@ class Teams:
     def managed_by(self, user_id: str) -> list[Team]:
         return [t for t in self.data.teams if user_id in t.managers]
 
+    def user_for_email(self, email: str | None) -> str | None:
+        """The Slack user the teams file's ``emails:`` map gives a CRM owner's email."""
+        return self.data.emails.get(email.strip().lower()) if email else None
+
     def is_head(self, user_id: str) -> bool:
         return user_id in self.data.leadership.heads
 
@@ -149,6 +226,26 @@ class Teams:
         if viewer == owner or self.is_head(viewer):
             return True
         return owner_team is not None and any(t.id == owner_team for t in self.managed_by(viewer))
+
+
+def merge(team: Team, changes: Mapping[str, Any]) -> Team:
+    """``team`` with the settings changed in Slack; a stored value the model refuses (a file edited
+    since) is left out, so the file's value stands rather than the team failing to load."""
+    usable = {name: value for name, value in changes.items() if name in SLACK_SETTINGS}
+    if not usable:
+        return team
+    try:
+        return Team.model_validate({**team.model_dump(), **usable})
+    except ValidationError:
+        log.warning("ignored team settings of %s stored in Slack that no longer validate", team.id)
+        good = {}
+        for name, value in usable.items():
+            try:
+                Team.model_validate({**team.model_dump(), name: value})
+            except ValidationError:
+                continue
+            good[name] = value
+        return Team.model_validate({**team.model_dump(), **good})
 
 
 def _rule_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from bot.conversation.chat import ActionHandler, AfterSummary, ModalView, PrefillProvider, SubcommandHandler, ViewHandler
+from bot.conversation.chat import (ActionHandler, AfterSummary, CommandOffer, ModalView, PrefillProvider,
+                                    SubcommandHandler, ViewHandler)
 from bot.conversation.conversations import Conversations
-from bot.conversation.home import HomeProvider
+from bot.conversation.home import HomeProvider, OpenItemsProvider
 from bot.conversation.screens import ReviewNote, Screens
 from bot.conversation.slack_calls import SlackCalls
 from bot.conversation.submissions import AfterSubmit, Submissions
@@ -73,6 +74,15 @@ class PrefillHook:
 
 
 @dataclass(frozen=True)
+class OfferHook:
+    """What ``/<command> [words]`` of ``playbook`` offers before starting a new run (a deal the CRM
+    already sent, matched by the words); the offer returns None to let the run start as usual."""
+
+    playbook: str
+    offer: CommandOffer
+
+
+@dataclass(frozen=True)
 class ReviewNoteHook:
     """Extra text on ``playbook``'s review card, just above Submit."""
 
@@ -104,6 +114,15 @@ class ModalHook:
 
 
 @dataclass(frozen=True)
+class HomeStartHook:
+    """A button at the top of App Home that starts ``playbook`` in the DM, as its bare slash command would."""
+
+    playbook: str
+    label: str  # "Debrief a loss"
+    order: int = 50  # buttons are shown by ascending order
+
+
+@dataclass(frozen=True)
 class FlowExtensions:
     """Everything one flow adds beyond asking its playbook's questions. Every field is optional."""
 
@@ -118,6 +137,9 @@ class FlowExtensions:
     tick_tasks: tuple[TickTask, ...] = ()  # called with the UTC time on every scheduler tick
     reminders: tuple[ReminderHook, ...] = ()
     modals: tuple[ModalHook, ...] = ()
+    home_starts: tuple[HomeStartHook, ...] = ()  # App Home's start buttons
+    open_items: tuple[OpenItemsProvider, ...] = ()  # lines of a person's "Your open items" in App Home
+    offers: tuple[OfferHook, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +189,9 @@ class Hooks:
     tick_tasks: list[TickTask] = field(default_factory=list)
     reminders: dict[str, ReminderHandler] = field(default_factory=dict)
     modals: dict[str, ModalHook] = field(default_factory=dict)  # callback id -> hook
+    home_starts: dict[str, HomeStartHook] = field(default_factory=dict)  # playbook id -> its button
+    open_items: list[OpenItemsProvider] = field(default_factory=list)
+    offers: dict[str, CommandOffer] = field(default_factory=dict)
 
     def add(self, extensions: FlowExtensions, *, flow: str = "a flow") -> None:
         """Merge one flow's records; a key another flow already claimed raises :class:`HookClash`."""
@@ -182,11 +207,16 @@ class Hooks:
             _claim(self.reminders, hook.kind, hook.handler, flow, "reminder kind")
         for hook in extensions.modals:
             _claim(self.modals, hook.callback_id, hook, flow, "modal")
+        for hook in extensions.offers:
+            _claim(self.offers, hook.playbook, hook.offer, flow, "command offer")
         self.after_submit.extend(extensions.after_submit)
         self.after_summary.extend(extensions.after_summary)
         self.home_sections.extend(extensions.home_sections)
         self.summary_sections.extend(extensions.summary_sections)
         self.tick_tasks.extend(extensions.tick_tasks)
+        for start in extensions.home_starts:
+            _claim(self.home_starts, start.playbook, start, flow, "App Home start button")
+        self.open_items.extend(extensions.open_items)
 
 
 def _claim(registry: dict, key: Any, value: Any, flow: str, what: str) -> None:

@@ -51,7 +51,7 @@ PERMANENT_ERRORS = frozenset(
         "account_inactive",
         "msg_too_long",
         "no_text",
-        "user_not_found",
+        "user_not_found", "users_not_found",  # the second: users.lookupByEmail knows nobody with that email
         "cannot_dm_bot",
         "missing_scope",
         "message_not_found",
@@ -145,6 +145,8 @@ def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
         keep["file_ids"] = [f.get("id") for f in files if isinstance(f, dict)]
     if method == "conversations.open" and isinstance(data.get("channel"), dict):
         keep["channel"] = data["channel"].get("id")
+    if method == "users.lookupByEmail" and isinstance(data.get("user"), dict):
+        keep["user_id"] = data["user"].get("id")  # a CRM owner's Slack id (bot/flows/crm_intake)
     if isinstance(data.get("view"), dict):  # views.publish / views.update
         keep["view_id"] = data["view"].get("id")
     return keep

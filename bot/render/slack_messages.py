@@ -7,6 +7,7 @@ entities there literally. Text that reaches ``mrkdwn`` comes from the escaping e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.render.mrkdwn import escape
 
 MAX_BUTTON_OPTIONS = 5
 MAX_CHECKBOX_OPTIONS = 10
+MAX_BUTTON_VALUE = 2000  # Slack's limit on a button's value; a longer suggestion is typed instead
 
 
 def plain(text: str, limit: int = bk.MAX_OPTION_TEXT) -> dict[str, Any]:
@@ -56,6 +58,8 @@ class QuestionView:
     current: str | None = None  # display text of the existing answer (after back / edit)
     can_go_back: bool = True
     today: str | None = None
+    core: bool = True  # counted among the core questions ("2/5"), or the optional ones ("Optional 1/11")
+    suggestion: tuple[str, str] | None = None  # (value a click sends, what it shows): "Usually Pepper Potts"
 
 
 def _block_id(run_id: str, step_id: str, tag: str) -> str:
@@ -89,7 +93,8 @@ def _input_elements(view: QuestionView) -> list[dict[str, Any]]:
 
 def question_blocks(view: QuestionView) -> list[dict[str, Any]]:
     step = view.step
-    blocks: list[dict[str, Any]] = [bk.section(f"*{view.position}/{view.total}* {view.ask}")]
+    counter = f"{view.position}/{view.total}" if view.core else f"Optional {view.position}/{view.total}"
+    blocks: list[dict[str, Any]] = [bk.section(f"*{counter}* {view.ask}")]
     if view.help:
         blocks.append(bk.context(view.help))
     if view.current:
@@ -99,12 +104,13 @@ def question_blocks(view: QuestionView) -> list[dict[str, Any]]:
         blocks.append({"type": "actions", "block_id": _block_id(view.run_id, step.id, "in"), "elements": elements})
     if step.type not in ("choice", "multi_choice", "yes_no", "user"):
         how = "Reply here with your answer" if step.type != "date" else "Pick a date, or reply with one"
-        blocks.append(bk.context(f"{how}: {escape(view.expected)}."))
+        skip = ", or type skip to leave it out" if not step.required else ""
+        blocks.append(bk.context(f"{how}: {escape(view.expected)}{skip}."))
     nav = []
     if view.can_go_back:
         nav.append(button("Back", ids.BACK, "back"))
-    if step.default is not None:
-        nav.append(button(f"Use {step.default}", f"{ids.ANSWER}:0", str(step.default)))
+    if view.suggestion is not None and len(view.suggestion[0]) <= MAX_BUTTON_VALUE:
+        nav.append(button(f"Use {view.suggestion[1]}", f"{ids.ANSWER}:0", view.suggestion[0]))
     if not step.required:
         nav.append(button("Skip", ids.SKIP, "skip"))
     nav.append(button("Cancel", ids.CANCEL, "cancel", "danger", confirm={
@@ -152,9 +158,21 @@ def resume_blocks(run_id: str, text: str) -> list[dict[str, Any]]:
         button("Resume", ids.RESUME, value, "primary"), button("Start over", ids.START_OVER, value)]}]
 
 
-def home_view(sections: list[tuple[str, list[tuple[str, str | None]]]]) -> dict[str, Any]:
-    """App Home: titled sections of (mrkdwn line, run id to resume or None)."""
+def home_view(sections: list[tuple[str, list[tuple[str, str | None]]]], *,
+              starts: Sequence[tuple[str, str]] = (), settings: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """App Home: a row of start buttons ((label, playbook id)), a team-settings button for each
+    team the person manages ((team name, team id)), then titled sections of (mrkdwn line, run id
+    to resume or None)."""
     blocks: list[dict[str, Any]] = [bk.header("Rebound")]
+    if starts:  # an actions block holds at most 25 elements
+        blocks.append({"type": "actions", "block_id": "rb_home_starts", "elements": [
+            button(label, f"{ids.START}:{index}", playbook, "primary" if index == 0 else None)
+            for index, (label, playbook) in enumerate(starts[:25])]})
+    if settings:
+        blocks.append({"type": "actions", "block_id": "rb_home_settings", "elements": [
+            button(f"Settings: {name}", f"{ids.SETTINGS}:{index}", team) for index, (name, team) in enumerate(settings[:25])]})
+    if starts or settings:
+        blocks.append(bk.divider())
     for title, rows in sections:
         if len(blocks) >= bk.MAX_VIEW_BLOCKS - 3:
             break

@@ -269,7 +269,39 @@ def unfinished(store: Store, team: str | None, before: str, playbook: str = "deb
     ]
 
 
+def awaiting_review(store: Store, team: str, limit: int = 10, playbook: str = "debrief") -> list[dict[str, Any]]:
+    """The team's submitted debriefs nobody has marked reviewed yet, oldest first (App Home)."""
+    rows = store.db.execute(
+        "SELECT r.id, r.user_id, r.submitted_at, a.value FROM runs r"
+        " LEFT JOIN answers a ON a.run_id = r.id AND a.step_id = 'deal'"
+        " LEFT JOIN debrief_reviews v ON v.run_id = r.id"
+        " WHERE r.team = ? AND r.playbook = ? AND r.status = 'submitted' AND v.reviewed_by IS NULL"
+        " ORDER BY r.submitted_at, r.id LIMIT ?",
+        [team, playbook, limit],
+    ).fetchall()
+    return [{"run_id": run_id, "user_id": user_id, "submitted_at": submitted, "deal": json.loads(deal) if deal else None}
+            for run_id, user_id, submitted, deal in rows]
+
+
+def last_summary_post(store: Store, team: str) -> dict[str, Any] | None:
+    """The first page of the team's latest weekly summary Slack accepted: its week, channel and ts
+    (from the outbox's record of the post, since a permalink can't be asked for before posting)."""
+    row = store.db.execute(
+        "SELECT key, result FROM outbox WHERE (key GLOB ? OR key GLOB ?) AND status = 'sent'"
+        " AND method = 'chat.postMessage' ORDER BY sent_at DESC, id DESC LIMIT 1",
+        [f"weekly:{team}:*:1", f"weekly:{team}:*:1:force-*"],  # page 1 (of a forced re-post too), never page 10
+    ).fetchone()
+    if row is None or not row[1]:
+        return None
+    result = json.loads(row[1])
+    if not isinstance(result.get("channel"), str) or not isinstance(result.get("ts"), str):
+        return None
+    week = row[0].split(":")[2]
+    return {"week": week, "channel": result["channel"], "ts": result["ts"]}
+
+
 __all__ = [
+    "awaiting_review", "last_summary_post",
     "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals", "insights",
     "plain_week_aggregate", "record_review", "retained_by_currency", "review_of", "runs_missing_facts", "save_fact",
     "totals_by_week", "unfinished",

@@ -75,6 +75,8 @@ class SlackApiStandIn:
         self.invalid: list[str] = []
         # users.info answers: users[uid] is merged over a default user (tz America/Los_Angeles).
         self.users: dict[str, dict[str, Any]] = {}
+        # users.lookupByEmail answers: email -> user id; any other email is users_not_found.
+        self.emails: dict[str, str] = {}
         # Latest state, for assertions: messages by (channel, ts), views by id, uploaded bytes.
         self.messages: dict[tuple[str, str], dict] = {}
         self.views: dict[str, dict] = {}
@@ -100,6 +102,7 @@ class SlackApiStandIn:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
@@ -484,6 +487,12 @@ class SlackApiStandIn:
         }
         user.update(self.users.get(uid, {}))
         return {"user": user}
+
+    def _users_lookup_by_email(self, params: dict) -> dict:
+        uid = self.emails.get(str(params.get("email") or "").lower())
+        if uid is None:
+            raise ApiError("users_not_found")
+        return self._users_info({"user": uid})
 
     def _get_upload_url(self, params: dict) -> dict:
         if not params.get("filename") or not str(params.get("length", "")).isdigit():

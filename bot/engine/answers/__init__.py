@@ -25,13 +25,13 @@ from typing import Any
 from bot.engine.answers.choices import parse_choice, parse_multi_choice, parse_yes_no
 from bot.engine.answers.common import Ctx, Spec, bounds_hint, clean, fmt_number, label
 from bot.engine.answers.dates import answer_warnings, format_date_answer, parse_date
-from bot.engine.answers.lists import layout, parse_list
+from bot.engine.answers.lists import layout, parse_item, parse_list
 from bot.engine.answers.numbers import format_number_answer, parse_currency, parse_number, parse_percent
 from bot.engine.answers.text import DEFAULT_MAX_LENGTH, parse_text, parse_user
 from bot.engine.model import Step
 from bot.errors import AnswerRejected
 
-__all__ = ["answer_warnings", "expected", "format_answer", "parse_answer"]
+__all__ = ["answer_warnings", "expected", "format_answer", "parse_answer", "parse_list_item"]
 
 
 def parse_answer(
@@ -50,6 +50,21 @@ def parse_answer(
         raise AnswerRejected(step.id, f"Please type an answer: {expected(step)}.")
     ctx = Ctx(step, today, earlier or {}, (default_currency or "USD").upper())
     return parser(ctx, raw)
+
+
+def parse_list_item(
+    step: Step,
+    raw: Any,
+    number: int,
+    *,
+    today: date,
+    earlier: Mapping[str, Any] | None = None,
+    default_currency: str = "USD",
+) -> dict[str, Any]:
+    """One item of a list step, checked as it is typed (the terminal reports a bad field at once,
+    keeping the items before it); the whole list is still parsed by ``parse_answer``."""
+    ctx = Ctx(step, today, earlier or {}, (default_currency or "USD").upper())
+    return parse_item(ctx, number, raw, parse_answer)
 
 
 def expected(step: Spec) -> str:

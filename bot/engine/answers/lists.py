@@ -45,6 +45,33 @@ def _item_values(ctx: Ctx, number: int, item: Any) -> dict[str, Any]:
     return {field.id: part for field, part in zip(fields, parts)}
 
 
+def parse_item(ctx: Ctx, number: int, item: Any, parse_field: FieldParser) -> dict[str, Any]:
+    """One item (a "|" line, a list of parts or a dict) with every field parsed; the first misfit
+    is rejected naming the item and the field, so the terminal can re-ask just that item."""
+    step = ctx.step
+    if not isinstance(step, Step) or not step.fields:
+        raise ctx.reject("This question can't take a list.")
+    if isinstance(item, str):
+        item = _BULLET.sub("", clean(item))
+    values = _item_values(ctx, number, item)
+    row: dict[str, Any] = {}
+    for field in step.fields:
+        value = values.get(field.id)
+        if value is None or (isinstance(value, str) and not clean(value)):
+            if field.required:
+                tip = f" Separate the parts with |: {layout(step)}." if isinstance(item, str) else ""
+                raise ctx.reject(f"Item {number}, {field.label}: please fill this in.{tip}")
+            row[field.id] = None
+            continue
+        try:
+            row[field.id] = parse_field(
+                field, value, today=ctx.today, earlier=ctx.earlier, default_currency=ctx.default_currency
+            )
+        except AnswerRejected as err:
+            raise ctx.reject(f"Item {number}, {field.label}: {err.message}") from None
+    return row
+
+
 def parse_list(ctx: Ctx, raw: Any, parse_field: FieldParser) -> list[dict[str, Any]]:
     """Every item's fields through ``parse_field`` (``parse_answer``, handed in to avoid an import cycle)."""
     step = ctx.step
@@ -61,25 +88,7 @@ def parse_list(ctx: Ctx, raw: Any, parse_field: FieldParser) -> list[dict[str, A
         raise ctx.reject(f"Please give one item per line: {layout(step)}.")
     if len(items) > MAX_ITEMS:
         raise ctx.reject(f"That's more than {MAX_ITEMS} items; please keep the list shorter.")
-    parsed = []
-    for number, item in enumerate(items, 1):
-        values = _item_values(ctx, number, item)
-        row: dict[str, Any] = {}
-        for field in step.fields:
-            value = values.get(field.id)
-            if value is None or (isinstance(value, str) and not clean(value)):
-                if field.required:
-                    tip = f" Separate the parts with |: {layout(step)}." if isinstance(item, str) else ""
-                    raise ctx.reject(f"Item {number}, {field.label}: please fill this in.{tip}")
-                row[field.id] = None
-                continue
-            try:
-                row[field.id] = parse_field(
-                    field, value, today=ctx.today, earlier=ctx.earlier, default_currency=ctx.default_currency
-                )
-            except AnswerRejected as err:
-                raise ctx.reject(f"Item {number}, {field.label}: {err.message}") from None
-        parsed.append(row)
+    parsed = [parse_item(ctx, number, item, parse_field) for number, item in enumerate(items, 1)]
     rules = step.validation
     least = max(1, rules.min_items or 0)
     if len(parsed) < least:

@@ -3,19 +3,21 @@
 * :mod:`~bot.flows.debrief.service`: the managers' review DM on submit, their buttons, ``/debrief show``.
 * :mod:`~bot.flows.debrief.messages`: the Block Kit of the review DM.
 * :mod:`~bot.flows.debrief.facts`: the facts of each debrief the weekly numbers add up.
+* :mod:`~bot.flows.debrief.home`: managers' App Home: reviews waiting, the last summary's link.
 * :mod:`~bot.flows.debrief.reports`: a team's weekly summary (with every flow's sections);
   :mod:`~bot.flows.debrief.digests`: the head of sales' roll-up and the product and enablement digests.
 """
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, ModalHook, SubcommandHook
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook, ModalHook, SubcommandHook
 
 PLAYBOOK = "debrief"
 
 
 def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.debrief.digests import InsightDigests, Rollup
+    from bot.flows.debrief.home import DebriefHome
     from bot.flows.debrief.messages import REVIEW_DONE, REVIEW_SCHEDULE
     from bot.flows.debrief.reports import WeeklySummaries
     from bot.flows.debrief.review_notes import CALLBACK_ID, NOTES_ACTION, ReviewNotes
@@ -30,4 +32,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         subcommands=(SubcommandHook(command, "show", flow.show),),
         modals=(ModalHook(CALLBACK_ID, notes.view, notes.submit, action_id=NOTES_ACTION),),
         tick_tasks=(WeeklySummaries(tools).tick, Rollup(tools).tick, InsightDigests(tools).tick),
+        home_starts=(HomeStartHook(PLAYBOOK, "Debrief a loss", order=10),),
+        home_sections=(DebriefHome(tools.store, tools.teams, tools.renderer).home_sections,),
     )

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook
 
 PLAYBOOK = "graceful-no"
 
@@ -24,4 +24,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         actions=(ActionHook(START_DEBRIEF, flow.on_start_debrief),),
         home_sections=(checkbacks.home_sections,),
         summary_sections=(checkbacks.summary_section,),
+        home_starts=(HomeStartHook(PLAYBOOK, "Graceful no", order=30),),
+        open_items=(checkbacks.open_items,),
     )

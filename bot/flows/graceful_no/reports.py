@@ -18,6 +18,7 @@ from bot.store import graceful as graceful_store
 from bot.store.db import Store
 
 HOME_DAYS = 120  # check-backs shown in App Home
+OPEN_ITEM_DAYS = 7  # check-backs listed among the rep's open items ("this week")
 
 
 class Checkbacks:
@@ -60,6 +61,15 @@ class Checkbacks:
             return []
         text = self.renderer.render("graceful-no/home.md.j2", {"checkbacks": checkbacks[:10]})
         return [("Check-backs coming up", [(line, None) for line in text.splitlines() if line.strip()])]
+
+    def open_items(self, user_id: str) -> list[str]:
+        now = clock.now().replace(microsecond=0)
+        checkbacks = self._checkbacks(user_id=user_id, start=now.isoformat(),
+                                      end=(now + timedelta(days=OPEN_ITEM_DAYS)).isoformat())
+        if not checkbacks:
+            return []
+        text = self.renderer.render("graceful-no/home_open.md.j2", {"checkbacks": checkbacks[:10]})
+        return [line for line in text.splitlines() if line.strip()]
 
 
 def _local_day(due_at: str, tz: str | None) -> str:

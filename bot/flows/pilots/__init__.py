@@ -10,8 +10,16 @@
 
 from __future__ import annotations
 
-from bot.flows.hooks import (ActionHook, FlowExtensions, FlowTools, ModalHook, ReminderHook, ReviewNoteHook,
-                             SubcommandHook)
+from bot.flows.hooks import (
+    ActionHook,
+    FlowExtensions,
+    FlowTools,
+    HomeStartHook,
+    ModalHook,
+    ReminderHook,
+    ReviewNoteHook,
+    SubcommandHook,
+)
 
 PLAYBOOK = "pilot-plan"
 
@@ -39,11 +47,13 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     * on the review card: the open items, named before the rep submits;
     * `/pilot-plan edit | cancel | outcome | list`;
     * the outcome, action, cost and debrief buttons;
-    * the pilots section of the weekly summary.
+    * the pilots section of the weekly summary;
+    * App Home: the "Plan a pilot" button, outcomes due and debriefs owed.
     """
     if PLAYBOOK not in tools.playbooks:
         return FlowExtensions()  # a playbooks folder without the pilot plan (tests, a trimmed install)
     from bot.flows.pilots import messages
+    from bot.flows.pilots.home import PilotHome
     from bot.flows.pilots.outcomes import OutcomeRecorder
     from bot.flows.pilots.reports import weekly_provider
     from bot.flows.pilots.service import OUTCOME_KIND, SUBCOMMANDS, PilotFlow
@@ -63,4 +73,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
                 ModalHook(messages.COST_MODAL, recorder.cost_view, recorder.on_cost, action_id=messages.COST)),
         reminders=(ReminderHook(OUTCOME_KIND, flow.on_outcome_due),),
         summary_sections=(weekly_provider(tools.store, tools.playbooks[PLAYBOOK]),),
+        home_starts=(HomeStartHook(PLAYBOOK, "Plan a pilot", order=20),),
+        open_items=(PilotHome(tools.store, tools.teams, tools.renderer).open_items,),
     )

@@ -11,7 +11,8 @@ weights, the ranked action plan and progress.
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, ModalHook, PrefillHook, SubcommandHook
+from bot.flows.hooks import (ActionHook, FlowExtensions, FlowTools, HomeStartHook, ModalHook, PrefillHook,
+                             SubcommandHook)
 
 PLAYBOOK = "recover"
 COMMAND = "/recover"
@@ -47,4 +48,6 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         # A bare `/recover import` opens a file upload (the CSV export); a paste after it still works.
         modals=(ModalHook(weights_modal.CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),
                 ModalHook(import_modal.CALLBACK_ID, upload.view, upload.submit, command=COMMAND, verb="import")),
+        home_starts=(HomeStartHook(PLAYBOOK, "Recovery plan", order=40),),
+        open_items=(reports.open_items,),
     )

@@ -32,6 +32,13 @@ class RecoveryReports:
                 sections.append((f"{team.name}: recovery", [(line, None) for line in text.splitlines() if line.strip()]))
         return sections
 
+    def open_items(self, user_id: str) -> list[str]:
+        view = self.recovery.view(user_id)
+        if view.progress is None:
+            return []
+        text = self.renderer.render("recover/home_open.md.j2", messages.context(view))
+        return [line for line in text.splitlines() if line.strip()]
+
     def summary_section(self, team: Team, week_start: date, next_monday: date) -> SummarySection | None:
         rows = self.recovery.team_progress(team, week_start, next_monday)
         if not rows:

@@ -63,6 +63,17 @@ def register(app: App, services) -> None:
         if action is not None:
             services.chat.action(action)
 
+    @app.view(ids.TEAM_SETTINGS_VIEW)
+    def on_team_settings(ack: Ack, body: dict) -> None:
+        # Validated and saved before the ack: Slack shows errors beside the fields only in the ack.
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        errors = services.team_settings.submit(_text(user.get("id")) or "", view)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
     @app.action(re.compile(".*"))
     def on_unknown_action(ack: Ack) -> None:
         # Not ours (an old message, a forged payload): acknowledge quietly so Slack shows no error.

@@ -41,7 +41,7 @@ def register(app: App, services) -> None:
     @app.view(re.compile(r"^rb_(?!form$)[a-z_]+$"))
     def on_flow_modal(ack: Ack, body: dict) -> None:
         view = to_view_input(body)
-        ack(**(services.chat.submit_view(view).body() if view is not None else {}))
+        ack(**(services.chat.flow_modals.submit(view).body() if view is not None else {}))
 
     @app.view_closed(FORM_CALLBACK)
     def on_form_closed(ack: Ack, body: dict) -> None:
