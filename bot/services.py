@@ -53,10 +53,12 @@ def template_globals() -> dict:
 
 def expression_functions() -> dict:
     """Domain maths playbooks' ``when:`` and ``compute:`` may call (the engine knows no sales words):
-    /recover's arithmetic, and /graceful-no's category suggested from the customer's words."""
-    from bot.domain import graceful, recovery
+    /recover's arithmetic, and /graceful-no's category suggested from the customer's words and
+    its check-back read from their timing."""
+    from bot.domain import checkback, graceful, recovery
 
-    return {"recovery_plan": recovery.plan_values, "suggest_reason": graceful.suggest_reason}
+    return {"recovery_plan": recovery.plan_values, "suggest_reason": graceful.suggest_reason,
+            "check_back_from_timing": checkback.check_back_iso}
 
 
 def provide_expression_functions() -> None:

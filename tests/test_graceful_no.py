@@ -17,6 +17,7 @@ from bot.domain.taxonomy import GRACEFUL_NO_KEYS
 from bot.engine.conditions import next_quarter_start
 from bot.render.templates import Renderer
 from bot.services import build_services, template_globals
+from bot.values.dates import format_date
 from bot.store import reminders
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver
@@ -30,11 +31,15 @@ ANSWERS = {
     "contact_name": "Dana",
     "their_reasons": '"The board froze all new software spend until the Epic migration is done. It\'s not about you."',
     "reason_category": "Budget",
+    "their_situation": "the Epic migration",
     "obstacle_found": "yes",
     "obstacle": "Dana thought onboarding needed their IT team for six weeks. It's two, run by us.",
+    "obstacle_answer": "Onboarding takes two weeks, and our team runs it.",
     "obstacle_owner": "<@U0SE01>",
     "useful_offer": "a copy of the readmission benchmark for your three hospitals",
     "tone": "Warm",
+    "your_name": "Priya Rao",
+    "their_timing": None,
     "check_back": "2027-04-01",
     "offer_debrief": "yes",
 }
@@ -67,6 +72,9 @@ def renderer():
     return Renderer(PROJECT_ROOT / "prompts", extra_globals=template_globals())
 
 
+# What a run's context holds for the reply's other names when the rep skipped them.
+REPLY_CONTEXT = {"their_situation": None, "obstacle_answer": None, "your_name": "Priya Rao", "their_timing": None,
+                 "timing_check_back": None, "check_back": "2027-04-01", "check_back_on": "2027-04-01"}
 REALISTIC_OFFERS = [None, "a copy of the readmission benchmark for your three hospitals", "our notes from the pilot"]
 NAMES = ["Dana", "Dr. María-José O'Neil"]
 
@@ -74,8 +82,8 @@ NAMES = ["Dana", "Dr. María-José O'Neil"]
 @pytest.mark.parametrize(("tone", "reason", "obstacle_found", "offer", "name", "plain"), list(itertools.product(
     ["brief", "warm", "formal"], list(GRACEFUL_NO_KEYS), [True, False], REALISTIC_OFFERS, NAMES, [True, False])))
 def test_reply_on_every_tone_passes_the_lint(renderer, tone, reason, obstacle_found, offer, name, plain):
-    ctx = {"tone": tone, "contact_name": name, "reason_category": reason, "obstacle_found": obstacle_found,
-           "useful_offer": offer, "check_back": "2027-04-01"}
+    ctx = {**REPLY_CONTEXT, "tone": tone, "contact_name": name, "reason_category": reason,
+           "obstacle_found": obstacle_found, "useful_offer": offer}
     reply = renderer.render("graceful-no/reply.md.j2", ctx, plain=plain)
     assert graceful.lint_reply(reply) == []
     # the five moves the issue asks for: thanks, acceptance, an open door, something useful, a check-back
@@ -88,6 +96,38 @@ def test_reply_on_every_tone_passes_the_lint(renderer, tone, reason, obstacle_fo
     assert name.split()[0].lower() in lowered
 
 
+@pytest.mark.parametrize("tone", ["brief", "warm", "formal"])
+@pytest.mark.parametrize("reason", ["budget", "timing", "priority_changed"])
+def test_reply_names_their_situation_clears_the_obstacle_and_is_signed(renderer, tone, reason):
+    ctx = {**REPLY_CONTEXT, "tone": tone, "contact_name": "Dana", "reason_category": reason, "obstacle_found": True,
+           "useful_offer": None, "their_situation": "the Epic migration",
+           "obstacle_answer": "Onboarding takes two weeks, and our team runs it.",
+           "their_timing": "after Q3", "timing_check_back": "2027-10-01", "check_back": None,
+           "check_back_on": "2027-10-01"}
+    reply = renderer.render("graceful-no/reply.md.j2", ctx, plain=True)
+    assert graceful.lint_reply(reply) == []
+    assert "the Epic migration" in reply  # their situation, in their words
+    assert "under pressure everywhere" not in reply
+    lines = [line for line in reply.splitlines() if line.strip()]
+    # the obstacle is cleared in one plain line, the rep's own sentence, and nothing vaguer beside it
+    (cleared,) = [line for line in lines if "Onboarding takes two weeks" in line]
+    assert cleared.endswith(": Onboarding takes two weeks, and our team runs it.")
+    assert "any question" not in reply and "open question" not in reply
+    assert "October" in reply and "as you suggested" in reply  # their timing, not next quarter
+    assert lines[-1] == "Priya Rao" and lines[-2] in ("Best,", "All the best,", "Kind regards,")
+
+
+@pytest.mark.parametrize("tone", ["brief", "warm", "formal"])
+def test_reply_without_their_situation_or_timing_falls_back_kindly(renderer, tone):
+    ctx = {**REPLY_CONTEXT, "tone": tone, "contact_name": "Dana", "reason_category": "budget",
+           "obstacle_found": True, "useful_offer": None}
+    reply = renderer.render("graceful-no/reply.md.j2", ctx, plain=True)
+    assert graceful.lint_reply(reply) == []
+    assert "as you suggested" not in reply and "April" in reply
+    assert "under pressure everywhere" not in reply
+    assert [line for line in reply.splitlines() if line.strip()][-1] == "Priya Rao"
+
+
 HOSTILE = {
     "their_reasons": "But you said this was the priority! You promised a decision. What changed? Quota's due.",
     "obstacle": "You promised us the budget, I'm disappointed and this was a waste of the quarter.",
@@ -97,7 +137,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("tone", ["brief", "warm", "formal"])
 def test_reply_never_repeats_hostile_notes_back_to_the_customer(renderer, tone):
-    ctx = {"tone": tone, "reason_category": "other", "obstacle_found": True, "useful_offer": None,
+    ctx = {**REPLY_CONTEXT, "tone": tone, "reason_category": "other", "obstacle_found": True, "useful_offer": None,
            "check_back": "2027-01-01", **HOSTILE}
     reply = renderer.render("graceful-no/reply.md.j2", ctx, plain=True)
     assert graceful.lint_reply(reply) == []
@@ -120,7 +160,10 @@ def test_hostile_offer_is_flagged_in_the_summary_on_every_tone(services, tone):
     given = {**ANSWERS, "useful_offer": "a last chance discount before our quarter-end", "tone": tone}
     turn = started.turn
     while turn.question is not None:
-        turn = services.conversations.answer(run_id, REP, given[turn.question.id], step_id=turn.question.id)
+        if given[turn.question.id] is None:
+            turn = services.conversations.skip(run_id, REP)
+        else:
+            turn = services.conversations.answer(run_id, REP, given[turn.question.id], step_id=turn.question.id)
     summary = services.submissions.submit(run_id, REP, deliver=False).summary
     assert "Before you send it" in summary
     for phrase in ("last chance", "discount", "quarter-end"):
@@ -131,7 +174,10 @@ def test_summary_has_no_warning_for_a_kind_reply(services):
     started = services.conversations.start(PLAYBOOK, REP, source="terminal")
     turn = started.turn
     while turn.question is not None:
-        turn = services.conversations.answer(turn.run.id, REP, ANSWERS[turn.question.id], step_id=turn.question.id)
+        if ANSWERS[turn.question.id] is None:
+            turn = services.conversations.skip(turn.run.id, REP)
+        else:
+            turn = services.conversations.answer(turn.run.id, REP, ANSWERS[turn.question.id], step_id=turn.question.id)
     summary = services.submissions.submit(turn.run.id, REP, deliver=False).summary
     assert "Before you send it" not in summary and "Hi Dana," in summary
 
@@ -178,12 +224,46 @@ def test_default_check_back_is_next_quarter(app, dm):
             break
         if screen.step_id == "check_back":
             dm.click(REP, "Use next quarter")
+        elif given[screen.step_id] is None:
+            dm.click(REP, "Skip")
         else:
             dm.type(REP, given[screen.step_id])
     dm.click(REP, "Submit")
     run = run_store.list_runs(app.services.store, user_id=REP, playbook=PLAYBOOK)[0]
     assert run.answers["check_back"] == next_quarter_start(clock.today_in("America/Los_Angeles"))
     assert not any("Start the debrief" in t for t in dm.dm_texts(REP))
+
+
+def test_customers_timing_sets_the_check_back_instead_of_asking_a_date(app, dm, slack_api):
+    today = clock.today_in("America/Los_Angeles")
+    # "after Q3": 1 October of this year while Q3 is not over, else next year's; a weekend moves to Monday
+    october = date(today.year if today <= date(today.year, 9, 30) else today.year + 1, 10, 1)
+    expected = october + timedelta(days=(7 - october.weekday()) % 7 if october.weekday() >= 5 else 0)
+    dm.command(REP, "/graceful-no")
+    walk(dm, REP, {**ANSWERS, "their_timing": "after Q3", "check_back": None, "offer_debrief": "no"})
+    dm.click(REP, "Submit")
+    run = run_store.list_runs(app.services.store, user_id=REP, playbook=PLAYBOOK)[0]
+    assert "check_back" not in run.answers  # never asked: their timing answered it
+    assert run.answers["their_timing"] == "after Q3"
+    summary = next(t for t in dm.dm_texts(REP) if "Draft reply to Dana" in t)
+    assert f"*Check-back:* {format_date(expected)}, the first business day of their timing" in summary
+    assert "around October, as you suggested" in summary
+    assert "With the Epic migration, it makes sense" in summary
+    assert "One thing I'd like to clear up, in case it helps: Onboarding takes two weeks, and our team runs it." in summary
+    assert "All the best,\\nPriya Rao" in summary  # JSON text: the signature is the last line
+    # 09:30 in Los Angeles (PDT in October)
+    reminder = reminders.get(app.services.store, f"reminder:{run.id}:check_back")
+    assert reminder.due_at == f"{expected.isoformat()}T16:30:00+00:00"
+
+
+def test_unreadable_timing_asks_for_the_date_and_says_why(app, dm):
+    dm.command(REP, "/graceful-no")
+    given = {**ANSWERS, "their_timing": "when the stars align"}
+    while dm.screen(REP).step_id != "check_back":
+        step_id = dm.screen(REP).step_id
+        assert step_id in given, f"passed the check-back: {step_id}"
+        dm.type(REP, given[step_id]) if given[step_id] is not None else dm.click(REP, "Skip")
+    assert "couldn't read a date from \\\"when the stars align\\\"" in dm.screen(REP).text()  # JSON text
 
 
 def test_check_back_reminder_is_sent_once_at_its_time_with_the_context(app, dm, slack_api):
