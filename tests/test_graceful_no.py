@@ -371,3 +371,23 @@ def test_outbox_never_addresses_anyone_outside_rebound_users(app, dm):
         assert method in ("chat.postMessage", "chat.update", "views.publish", "response_url"), key
         assert channel in (None, REP, "D" + REP) or (method == "response_url" and channel.startswith(
             app.services.settings.slack_api_url.split("/api")[0])), key
+
+
+def test_reps_name_is_asked_once_and_signs_the_next_reply(app, dm):
+    dm.command(REP, "/graceful-no")
+    walk(dm, REP, {**ANSWERS, "offer_debrief": "no"})
+    dm.click(REP, "Submit")
+    dm.command(REP, "/graceful-no")
+    assert any("I'll sign the reply *Priya Rao*, as last time" in t for t in dm.dm_texts(REP))
+    seen = []
+    given = {**ANSWERS, "account": "Northwind", "your_name": None, "offer_debrief": "no"}
+    while dm.screen(REP).step_id != "review":
+        step_id = dm.screen(REP).step_id
+        seen.append(step_id)
+        dm.type(REP, given[step_id]) if given[step_id] is not None else dm.click(REP, "Skip")
+    assert "your_name" not in seen and "tone" in seen
+    dm.click(REP, "Submit")
+    latest = run_store.list_runs(app.services.store, user_id=REP, playbook=PLAYBOOK)[0]
+    assert latest.answers["account"] == "Northwind" and latest.answers["your_name"] == "Priya Rao"
+    summary = next(t for t in dm.dm_texts(REP) if "Graceful no: Northwind" in t)
+    assert "All the best,\\nPriya Rao" in summary

@@ -1,13 +1,14 @@
 """The graceful no: the rep's notes of a customer's no, a draft reply and the check-back.
 
-* :mod:`~bot.flows.graceful_no.service`: the offer to debrief after the summary, and its button.
+* :mod:`~bot.flows.graceful_no.service`: the rep's name from their last reply, and the offer to debrief
+  after the summary, with its button.
 * :mod:`~bot.flows.graceful_no.messages`: the Block Kit of that offer.
 * :mod:`~bot.flows.graceful_no.reports`: upcoming check-backs in App Home and the weekly summary.
 """
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook, PrefillHook
 
 PLAYBOOK = "graceful-no"
 
@@ -22,6 +23,7 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     return FlowExtensions(
         after_summary=(flow.offer_debrief,),
         actions=(ActionHook(START_DEBRIEF, flow.on_start_debrief),),
+        prefills=(PrefillHook(PLAYBOOK, flow.prefill),),
         home_sections=(checkbacks.home_sections,),
         summary_sections=(checkbacks.summary_section,),
         home_starts=(HomeStartHook(PLAYBOOK, "Graceful no", order=30),),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.conversation.inputs import ActionInput
+from bot.conversation.inputs import ActionInput, Prefill
 from bot.domain.graceful import debrief_reason
 from bot.errors import ActionRefused
 from bot.flows.graceful_no import PLAYBOOK, messages
@@ -16,7 +16,6 @@ from bot.render import slack_messages as sm
 from bot.store import outbox
 from bot.store import runs as run_store
 from bot.store.runs import Run
-
 
 
 class GracefulNoFlow:
@@ -30,6 +29,19 @@ class GracefulNoFlow:
         payload = {"channel": channel, "text": bk.fallback_text(text) or "Rebound", "blocks": blocks,
                    "unfurl_links": False}
         outbox.enqueue(self.store, key, "chat.postMessage", payload, run_id=run.id, team=run.team)
+
+    # -- the rep's name, asked once ----------------------------------------------------------------
+
+    def prefill(self, user_id: str) -> Prefill | None:
+        """A bare /graceful-no starts with the name the rep signed their last reply with, so it is
+        asked once and changed on the review card. Asking (rather than Slack's users.info) needs
+        no users:read scope and no extra Web API call, and the rep chooses how they sign."""
+        last = run_store.list_runs(self.store, playbook=PLAYBOOK, user_id=user_id, status=run_store.SUBMITTED, limit=1)
+        name = last[0].answers.get("your_name") if last else None
+        if not isinstance(name, str) or not name.strip():
+            return None
+        note = self.renderer.render("graceful-no/name_prefilled.md.j2", {"your_name": name})
+        return Prefill(answers={"your_name": name}, note=note)
 
     # -- the debrief offer -------------------------------------------------------------------------
 
