@@ -115,7 +115,11 @@ def _send(services, keys: list[str], channel: str) -> None:
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(keys)} message(s) failed: {failed[0].last_error}. "
                                    f"Is @rebound invited to {channel}?")
-    click.echo(f"Posted {len(keys)} message(s) to {channel}.")
+    team_posts = [row for row in rows if not row.key.startswith("coaching:")]
+    click.echo(f"Posted {len(team_posts)} message(s) to {channel}.")
+    managers = sorted({row.payload.get("channel") for row in rows if row.key.startswith("coaching:")})
+    if managers:  # coaching is private: the per-seller view went to the managers only
+        click.echo(f"The per-seller coaching view went to {', '.join(managers)} (managers only).")
 
 
 COMMANDS = (summary,)

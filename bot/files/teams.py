@@ -56,6 +56,8 @@ class Team(_Strict):
     id: str = Field(description="snake_case id used by `rebound summary --team`.")
     name: str
     summary_channel: str = Field(description="Channel id where the team's summaries are posted.")
+    # Coaching is private: the per-seller view goes here when set, else to each manager's DM.
+    managers_channel: str | None = Field(default=None, description="Channel id for the per-seller coaching view.")
     managers: list[str] = Field(default_factory=list)
     members: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
@@ -69,7 +71,7 @@ class Team(_Strict):
 
     _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
                                            "team id {value!r} must be lower case letters, digits, - or _"))
-    _summary_channel = field_validator("summary_channel")(classmethod(lambda cls, v: _channel(v)))
+    _summary_channel = field_validator("summary_channel", "managers_channel")(classmethod(lambda cls, v: _channel(v)))
     _people = field_validator("managers", "members")(classmethod(lambda cls, v: _users(v)))
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _timezone(v)))
 
@@ -80,6 +82,11 @@ class Team(_Strict):
 
         WeeklySchedule.parse(value, "UTC")  # raises ValueError with a clear message
         return value
+
+    @property
+    def coaching_targets(self) -> list[str]:
+        """Where the per-seller coaching view goes: the managers' channel, or each manager's DM."""
+        return [self.managers_channel] if self.managers_channel else list(self.managers)
 
 
 class Routing(_Strict):

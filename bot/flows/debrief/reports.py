@@ -56,6 +56,9 @@ class Summary:
     unfinished: list[dict[str, Any]]
     posts: list[Page] = field(default_factory=list)
     text: str = ""
+    # The managers' private half: per seller, the skill to coach and the avoidable losses.
+    coaching_posts: list[Page] = field(default_factory=list)
+    coaching_text: str = ""
     skip_reason: str | None = None
 
     @property
@@ -106,6 +109,9 @@ class WeeklySummaries:
                 return [], summary.skip_reason
             keys = enqueue_pages(self.store, f"weekly:{team.id}:{week}", team.summary_channel, summary.posts,
                                  team=team.id, suffix=suffix)
+            for target in team.coaching_targets if summary.coaching_posts else []:
+                keys += enqueue_pages(self.store, f"coaching:{team.id}:{week}:{target}", target,
+                                      summary.coaching_posts, team=team.id, suffix=suffix)
             return keys, None
 
         return run_once(self.store, f"{job_name(team)}:{week}", build, force=force, now=now)
@@ -153,7 +159,20 @@ class WeeklySummaries:
                     groups.extend(blocks_of(text))
             summary.posts = pages(summary.title, groups, self.fallback(summary),
                                   continued=f"{team.name} · {report.label}")
+        if not report.empty:
+            self.render_coaching(summary, plain=plain)
         return summary
+
+    def render_coaching(self, summary: Summary, *, plain: bool = False) -> None:
+        """The per-seller view for the team's managers only (coaching is private)."""
+        team, report = summary.team, summary.report
+        ctx = {"team": {"id": team.id, "name": team.name}, "report": report, "week": summary.week}
+        text = self.tools.renderer.render("summary/coaching.md.j2", ctx, plain=plain)
+        summary.coaching_text = "\n\n".join(split_parts(text))
+        if not plain:
+            title = f"Coaching · {team.name} · {report.label} ({summary.week})"
+            fallback = f"{team.name}: the week's losses by seller, for managers only"
+            summary.coaching_posts = pages(title, blocks_of(text), fallback, continued=title)
 
     def render_parts(self, summary: Summary, *, plain: bool = False) -> list[tuple[str, str]]:
         """(kind, text) in the order they are shown: overview, sections, unfinished, deals."""
