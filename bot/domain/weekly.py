@@ -128,6 +128,7 @@ class Deal:
     submitted_at: str
     reviewed_by: str | None = None
     one_on_one_by: str | None = None
+    competitor_showed: str | None = None  # what the competitor showed that we didn't (product, enablement)
 
     @property
     def crm_url(self) -> str | None:
@@ -166,6 +167,7 @@ def deal_from_fact(fact: Mapping[str, Any]) -> Deal:
         submitted_at=fact["submitted_at"],
         reviewed_by=fact.get("reviewed_by"),
         one_on_one_by=fact.get("one_on_one_by"),
+        competitor_showed=detail.get("competitor_showed"),
     )
 
 

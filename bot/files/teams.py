@@ -92,6 +92,9 @@ class Team(_Strict):
 class Routing(_Strict):
     product_channel: str | None = None
     enablement_channel: str | None = None
+    # Loss reason -> who hears about it (product, enablement, manager); rows given here replace
+    # the default table's (bot.domain.routing.DEFAULT_TABLE). Checked in _rule_problems.
+    by_reason: dict[str, list[str]] = Field(default_factory=dict)
 
     _channels = field_validator("product_channel", "enablement_channel")(classmethod(lambda cls, v: _channel(v)))
 
@@ -201,6 +204,13 @@ class Teams:
         return self.data.routing
 
     @property
+    def routing_table(self) -> dict[str, tuple[str, ...]]:
+        """The company's routing table: the shipped default with the file's rows over it."""
+        from bot.domain.routing import table_with
+
+        return table_with(self.data.routing.by_reason)
+
+    @property
     def leadership(self) -> Leadership:
         return self.data.leadership
 
@@ -268,6 +278,23 @@ def _rule_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:
                     )
                 )
             first_team.setdefault(member, team.id)
+    return problems + _routing_problems(source, data)
+
+
+def _routing_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:
+    """Every row of ``routing.by_reason`` names a loss reason (or single_handed) and known owners."""
+    from bot.domain.routing import ROUTE_KEYS
+    from bot.domain.taxonomy import OWNERS
+
+    problems = []
+    for key, owners in data.routing.by_reason.items():
+        where = ("routing", "by_reason", key)
+        if key not in ROUTE_KEYS:
+            problems.append(source.problem(where, f"{key!r} is not a loss reason; use one of: {', '.join(ROUTE_KEYS)}"))
+        for index, owner in enumerate(owners):
+            if owner not in OWNERS:
+                problems.append(source.problem((*where, index),
+                                               f"{owner!r} is not someone a loss goes to; use one of: {', '.join(OWNERS)}"))
     return problems
 
 

@@ -241,17 +241,6 @@ def plain_week_aggregate(store: Store, team: str, week: str) -> list[tuple[str, 
     ).fetchall()
 
 
-def insights(store: Store, owner: str, week: str) -> list[dict[str, Any]]:
-    """The week's debriefs with a lesson for ``owner`` (``product`` or ``enablement``), all teams."""
-    column = {"product": "to_product", "enablement": "to_enablement"}[owner]
-    rows = store.db.execute(
-        f"SELECT {_FACT_SELECT} FROM debrief_facts f WHERE f.week = ? AND f.{column} = 1"
-        " ORDER BY f.amount_cents DESC, f.run_id",
-        [week],
-    ).fetchall()
-    return [_decode(row, FACT_COLUMNS) for row in rows]
-
-
 def unfinished(store: Store, team: str | None, before: str, playbook: str = "debrief") -> list[dict[str, Any]]:
     """Debriefs started before ``before`` (UTC ISO) and still neither submitted nor cancelled."""
     where = "r.team = ? AND " if team is not None else ""
@@ -302,7 +291,7 @@ def last_summary_post(store: Store, team: str) -> dict[str, Any] | None:
 
 __all__ = [
     "awaiting_review", "last_summary_post",
-    "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals", "insights",
+    "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals",
     "plain_week_aggregate", "record_review", "retained_by_currency", "review_of", "runs_missing_facts", "save_fact",
     "totals_by_week", "unfinished",
 ]

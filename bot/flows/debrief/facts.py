@@ -26,7 +26,8 @@ from bot.values.money import cents_and_currency
 log = logging.getLogger("rebound.jobs")
 
 # Free text kept for display only (stories, quotes, lessons): never grouped by.
-DETAIL_STEPS = ("what_happened", "customer_words", "do_differently", "product_lesson", "enablement_lesson", "crm_ref")
+DETAIL_STEPS = ("what_happened", "customer_words", "do_differently", "product_lesson", "enablement_lesson", "crm_ref",
+                "competitor_showed")
 
 
 def week_of(submitted_at: str, tz: str | None) -> str:
