@@ -31,8 +31,15 @@ def test_each_reason_routes_by_the_default_table(reason, owners):
 
 
 def test_a_deal_lost_single_handed_goes_to_enablement():
-    assert routing.owners_of(fact("timing", single_handed=True), routing.DEFAULT_TABLE) == ("enablement", "manager")
-    assert routing.owners_of(fact("timing", single_handed=False), routing.DEFAULT_TABLE) == ("manager",)
+    assert routing.owners_of(fact("timing", involved=["nobody"]), routing.DEFAULT_TABLE) == ("enablement", "manager")
+    assert routing.owners_of(fact("timing", involved=["sales_engineer"]), routing.DEFAULT_TABLE) == ("manager",)
+    assert routing.owners_of(fact("timing", involved=None), routing.DEFAULT_TABLE) == ("manager",)  # not said
+
+
+def test_lost_alone_only_when_the_seller_said_nobody():
+    assert routing.lost_alone(["nobody"]) is True
+    assert routing.lost_alone(["nobody", "manager"]) is False
+    assert routing.lost_alone([]) is False and routing.lost_alone(None) is False
 
 
 def test_other_reasons_add_their_owners_in_owner_order():
@@ -62,7 +69,7 @@ def test_routed_keeps_the_order_given_and_only_the_owners_losses():
 
 
 def test_topics_count_each_loss_once_per_topic_most_frequent_first():
-    facts = [fact("price"), fact("price", "competitor"), fact("relationship", single_handed=True),
+    facts = [fact("price"), fact("price", "competitor"), fact("relationship", involved=["nobody"]),
              fact("competitor"), fact("price"), fact("product_gap")]
     # negotiation: 3 (the three price losses); differentiation: 2; multi-threading 1; bringing in the team 1
     assert routing.topics(facts, routing.DEFAULT_TABLE) == [

@@ -43,11 +43,16 @@ def table_with(overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str
     return table
 
 
+def lost_alone(involved: Sequence[str] | None) -> bool:
+    """The seller said nobody else worked the deal (not merely left the question unanswered)."""
+    return bool(involved) and set(involved) == {"nobody"}
+
+
 def route_keys_of(fact: Mapping[str, Any]) -> list[str]:
     """The table rows a loss matches: its main reason, its other reasons, and ``single_handed``
     when the seller said nobody else was involved."""
     keys = [fact.get("primary_reason"), *(fact.get("other_reasons") or ())]
-    if fact.get("single_handed"):
+    if lost_alone(fact.get("involved")):
         keys.append(SINGLE_HANDED)
     unique: list[str] = []
     for key in keys:
@@ -82,5 +87,5 @@ def topics(facts: Iterable[Mapping[str, Any]], table: Mapping[str, Sequence[str]
     return sorted(counts.items(), key=lambda item: (-item[1], first[item[0]]))
 
 
-__all__ = ["DEFAULT_TABLE", "DIGEST_OWNERS", "ENABLEMENT_TOPICS", "ROUTE_KEYS", "SINGLE_HANDED", "owners_of",
+__all__ = ["DEFAULT_TABLE", "DIGEST_OWNERS", "ENABLEMENT_TOPICS", "ROUTE_KEYS", "SINGLE_HANDED", "lost_alone", "owners_of",
            "route_keys_of", "routed", "table_with", "topics"]

@@ -592,6 +592,14 @@ def m0013_debrief_review_notes(db: Database) -> None:
     db.execute("CREATE INDEX debrief_review_notes_by_run ON debrief_review_notes (run_id, id)")
 
 
+def m0016_debrief_involvement_hours(db: Database) -> None:
+    """Who else worked a lost deal (JSON list of roles, ``["nobody"]`` when the seller was
+    alone, NULL when not said) and roughly how many hours the team put in (NULL when not said):
+    the weekly summary counts deals lost single-handed, `rebound costs` prices the hours."""
+    db.execute("ALTER TABLE debrief_facts ADD COLUMN involved TEXT")
+    db.execute("ALTER TABLE debrief_facts ADD COLUMN team_hours REAL")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -604,5 +612,6 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0009_inbox", m0009_inbox),
     ("0013_debrief_review_notes", m0013_debrief_review_notes),
     ("0014_team_settings", m0014_team_settings),
+    ("0016_debrief_involvement_hours", m0016_debrief_involvement_hours),
     ("0017_account_map", m0017_account_map),
 ]

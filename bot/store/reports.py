@@ -18,8 +18,9 @@ FACT_COLUMNS = (
     "run_id", "team", "user_id", "week", "submitted_at", "deal", "account", "amount_cents", "currency",
     "retained_cents", "retained_currency", "unrecovered_cents", "primary_reason", "other_reasons", "competitor",
     "gap", "avoidable", "stage_lost", "close_date", "to_product", "to_enablement", "detail",
+    "involved", "team_hours",  # 0016
 )
-_JSON_COLUMNS = ("other_reasons", "detail")
+_JSON_COLUMNS = ("other_reasons", "detail", "involved")
 _FACT_SELECT = ", ".join(f"f.{c}" for c in FACT_COLUMNS)
 _REVIEW_SELECT = "v.reviewed_by, v.reviewed_at, v.one_on_one_by, v.one_on_one_at"
 
@@ -29,6 +30,9 @@ def _encode(fact: Mapping[str, Any]) -> list[Any]:
     for column in FACT_COLUMNS:
         value = fact.get(column)
         if column in _JSON_COLUMNS:
+            if value is None and column == "involved":
+                values.append(None)  # not said: neither alone nor with the team
+                continue
             value = json.dumps(value if value is not None else ({} if column == "detail" else []), ensure_ascii=False)
         elif isinstance(value, bool):
             value = int(value)
