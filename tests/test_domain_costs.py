@@ -75,3 +75,44 @@ def test_pilot_conversion_mixed_currencies_refused():
     with pytest.raises(CurrencyMismatch) as caught:
         pilot_conversion([{"pilot_fee": usd(1), "deal_value": {"amount": 10, "currency": "EUR"}}])
     assert caught.value.field == "pilots[0].pilot_fee"
+
+
+def test_loss_costs_price_hours_at_the_rate_and_keep_currencies_apart():
+    from bot.domain.costs import loss_costs
+
+    rate = {"amount": 150, "currency": "USD"}
+    costs = loss_costs([
+        {"amount": {"amount": 120000, "currency": "USD"}, "hours": 40, "hourly_cost": rate, "avoidable": True},
+        {"amount": {"amount": 10000, "currency": "EUR"}, "hours": 0, "hourly_cost": rate, "avoidable": False},
+        {"amount": None, "hours": 2.5, "hourly_cost": None, "avoidable": True},
+        {"amount": {"amount": 5000, "currency": "USD"}, "hours": None, "hourly_cost": rate, "avoidable": None},
+    ], first="USD")
+    assert costs.to_dict() == {
+        "deals": 4, "deals_with_hours": 3, "hours": 42.5, "unpriced_hours": 2.5,
+        "effort": [{"amount": 6000, "currency": "USD"}],  # 40 x 150 + 0 x 150
+        "value_lost": [{"amount": 125000, "currency": "USD"}, {"amount": 10000, "currency": "EUR"}],
+        "avoidable_deals": 2, "avoidable_value": [{"amount": 120000, "currency": "USD"}],
+        "avoidable_effort": [{"amount": 6000, "currency": "USD"}],
+    }
+
+
+def test_loss_costs_refuse_negative_hours():
+    from bot.domain.costs import loss_costs
+
+    with pytest.raises(InvalidValue) as caught:
+        loss_costs([{"amount": None, "hours": -1, "hourly_cost": None}])
+    assert caught.value.field == "losses[0].hours"
+
+
+def test_pilot_funnel_counts_started_bought_and_should_have_bought():
+    from bot.domain.costs import pilot_funnel
+
+    funnel = pilot_funnel([
+        {"outcome": "all_met", "action": "buy", "hours": 5},  # bought: its hours don't count
+        {"outcome": "all_met", "action": "stop", "hours": 20},  # should have bought
+        {"outcome": "all_met", "action": None, "hours": None},  # met, still to decide: running
+        {"outcome": "not_met", "action": "re_scope", "hours": 7.5},
+        {"outcome": None, "action": None, "hours": None},
+    ])
+    assert funnel.to_dict() == {"started": 5, "decided": 3, "bought": 1, "should_have_bought": 3,
+                                "met_but_not_bought": 1, "running": 2, "hours_not_bought": 27.5}

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.domain.money import plain_number
 from bot.errors import ConfigFilesInvalid, Problem
 from bot.files.fields import must_match
 from bot.files.yaml_source import YamlSource, load_yaml, validate_source
@@ -52,6 +54,16 @@ def _timezone(value: str) -> str:
     return value
 
 
+class HourlyCost(_Strict):
+    """What an hour of the team's time costs, for `rebound costs` (hours put into lost deals)."""
+
+    amount: Decimal = Field(gt=0, description="Per hour, e.g. 150.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    def as_amount(self) -> dict[str, Any]:
+        return {"amount": plain_number(self.amount), "currency": self.currency}
+
+
 class Team(_Strict):
     id: str = Field(description="snake_case id used by `rebound summary --team`.")
     name: str
@@ -68,6 +80,7 @@ class Team(_Strict):
     max_pilot_days: int = Field(default=90, ge=1)
     debrief_reminder_days: int = Field(default=2, ge=1, le=20, description=(
         "Business days after the CRM nudge before the one reminder; after it the deal is overdue."))
+    hourly_cost: HourlyCost | None = Field(default=None, description="`{amount: 150, currency: USD}`: prices the hours.")
 
     _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
                                            "team id {value!r} must be lower case letters, digits, - or _"))

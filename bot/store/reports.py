@@ -174,6 +174,19 @@ def deals(store: Store, team: str | None, week: str) -> list[dict[str, Any]]:
     return [_decode(row, names) for row in rows]
 
 
+def losses_between(store: Store, team: str | None, first: str, after: str) -> list[dict[str, Any]]:
+    """Debriefed losses dated ``first`` <= day < ``after`` (ISO dates): by the close date the
+    seller gave, else by the day the debrief was submitted (UTC)."""
+    where, params = _where(team)
+    rows = store.db.execute(
+        f"SELECT {_FACT_SELECT} FROM debrief_facts f"
+        f" WHERE {where}coalesce(f.close_date, substr(f.submitted_at, 1, 10)) >= ?"
+        f" AND coalesce(f.close_date, substr(f.submitted_at, 1, 10)) < ? ORDER BY f.submitted_at, f.run_id",
+        [*params, first, after],
+    ).fetchall()
+    return [_decode(row, FACT_COLUMNS) for row in rows]
+
+
 def totals_by_week(store: Store, team: str | None, weeks: Sequence[str]) -> list[dict[str, Any]]:
     """(week, currency, deals, amount_cents, unrecovered_cents, retained_cents, avoidable) for the trend."""
     if not weeks:
@@ -295,7 +308,7 @@ def last_summary_post(store: Store, team: str) -> dict[str, Any] | None:
 
 __all__ = [
     "awaiting_review", "last_summary_post",
-    "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals",
+    "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals", "losses_between",
     "plain_week_aggregate", "record_review", "retained_by_currency", "review_of", "runs_missing_facts", "save_fact",
     "totals_by_week", "unfinished",
 ]
