@@ -146,3 +146,17 @@ def test_a_managers_channel_that_is_not_a_channel_id_is_refused_with_its_line(tm
     assert teams is None
     [problem] = problems
     assert problem.line == 6 and "not a Slack channel id" in problem.message
+
+
+def test_the_per_debrief_channel_post_keeps_coaching_private(services, slack_api):
+    with freeze_time("2026-11-17T18:00:00Z"):
+        debriefs.submit(services, "U0REP1", deal="Northwind", amount="$120k", primary_reason="price", avoidable="yes")
+    services.sender.drain(now=LATER, limit=200)
+    [post] = [c.params for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == "C0WEST"]
+    text = texts(post)
+    assert text.startswith("*Closed-lost: Northwind* · USD 120,000\nDebriefed by <@U0REP1>\n\n*Why we lost it:* Price"
+                           "\n\n*What happened*\n> They chose a cheaper tool.")
+    for private in ("Avoidable", "Skill to practise", "negotiating", "What your manager is likely to ask"):
+        assert private not in text
+    [review] = [c.params for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == "U0MGR1"]
+    assert "*Skill worth coaching:* negotiating, closing, building value before price" in texts(review)
