@@ -6,7 +6,7 @@ Q4 2026 losses (by close date, else the debrief's day):
   Contoso   USD  30,000, 12.5 h            -> USD 1,875
   Globex    USD  50,000, avoidable, no hours said
   Berlin    EUR  10,000, avoidable, 8 h (EMEA: not priced)
-  (Closed in January: Q1; debriefed 30 Sep with no close date: Q3. Neither counts.)
+  (Closed 5 January: Q1; debriefed 2 Oct but closed 30 Sep: Q3. Neither counts.)
   => 4 deals, 60.5 h on 3 of them, USD 7,875; lost USD 200,000 + EUR 10,000;
      avoidable 3 deals, USD 170,000 + EUR 10,000 lost, USD 6,000 of time.
 Q4 pilots: bought (all met), re-scoped although all met (20 h, USD 10,000), stopped
@@ -55,13 +55,14 @@ def add_pilot(store, account, outcome=None, action=None, cost=None):
 def env(tmp_path):
     services = debriefs.build(tmp_path, teams=TEAMS)
     try:
-        with freeze_time("2026-09-30T23:00:00Z"):
-            debriefs.submit(services, "U0REP1", deal="Q3 loss", amount="$99k", team_hours="99")
+        with freeze_time("2026-10-02T18:00:00Z"):  # debriefed in Q4, closed in Q3: a Q3 loss
+            debriefs.submit(services, "U0REP1", deal="Q3 loss", amount="$99k", team_hours="99", close_date="2026-09-30")
         with freeze_time("2026-11-17T18:00:00Z"):
             debriefs.submit(services, "U0REP1", deal="Northwind", amount="$120k", avoidable="yes", team_hours="40")
             debriefs.submit(services, "U0REP2", deal="Contoso", amount="$30k", team_hours="12.5")
             debriefs.submit(services, "U0REP3", deal="Globex", amount="$50k", avoidable="yes")
             debriefs.submit(services, "U0REP4", deal="Berlin", amount="EUR 10k", avoidable="yes", team_hours="8")
+        with freeze_time("2027-01-06T18:00:00Z"):
             debriefs.submit(services, "U0REP1", deal="January", amount="$70k", close_date="2027-01-05",
                             team_hours="10")
         add_pilot(services.store, "Bought", "all_met", "buy")
@@ -116,7 +117,7 @@ def test_costs_of_one_team_and_the_quarter_boundaries(env):
     q1 = json.loads(run(env, "costs", "--quarter", "2027-Q1", "--format", "json").output)
     assert (q1["losses"]["deals"], q1["losses"]["effort"]) == (1, [usd(1500)])  # closed 5 Jan: 10 h x 150
     q3 = json.loads(run(env, "costs", "--quarter", "2026-Q3", "--format", "json").output)
-    assert (q3["losses"]["deals"], q3["losses"]["effort"]) == (1, [usd(14850)])  # 23:00 UTC on 30 Sep
+    assert (q3["losses"]["deals"], q3["losses"]["effort"]) == (1, [usd(14850)])  # closed 30 Sep: 99 h x 150
 
 
 def test_pilots_is_a_deprecated_alias_that_says_so(env):
