@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.domain.errors import CurrencyMismatch, InvalidValue, UnknownFactor
-from bot.domain.ranking import DEFAULT_FACTORS, Factor, rank, score_opportunities, team_weights
+from bot.domain.ranking import DEFAULT_FACTORS, Factor, member_shares, rank, score_opportunities, team_weights
 from tests.helpers import usd
 
 
@@ -22,22 +22,41 @@ def test_default_factors_sum_to_one_in_order():
                                 "strategic_fit": 0.15, "relationship": 0.1, "effort": 0.1}
 
 
-def test_team_weights_average_three_members_missing_factors_at_default():
+def test_team_weights_each_member_counts_equally_after_normalising_to_100_percent():
+    # raw points averaged would give revenue 10 / 11 = 91%; each member's shares first gives 50/50
+    members = {"U1": {"revenue": 10, "probability": 0, "time_to_close": 0, "strategic_fit": 0, "relationship": 0,
+                      "effort": 0},
+               "U2": {"revenue": 0, "probability": 1, "time_to_close": 0, "strategic_fit": 0, "relationship": 0,
+                      "effort": 0}}
+    assert team_weights(members) == {"revenue": 0.5, "probability": 0.5, "time_to_close": 0.0,
+                                     "strategic_fit": 0.0, "relationship": 0.0, "effort": 0.0}
+
+
+def test_team_weights_factors_a_member_leaves_out_count_as_zero():
+    # "revenue 10" alone is revenue 100% for that member, not 10 / (10 + 15 of defaults) = 40%
+    assert team_weights({"U1": {"revenue": 10}}) == {"revenue": 1.0, "probability": 0.0, "time_to_close": 0.0,
+                                                     "strategic_fit": 0.0, "relationship": 0.0, "effort": 0.0}
+    assert member_shares({"revenue": 10}) == {"revenue": 1, "probability": 0, "time_to_close": 0,
+                                              "strategic_fit": 0, "relationship": 0, "effort": 0}
+
+
+def test_team_weights_average_four_members_hand_checked():
     members = {
-        "U1": {"revenue": 9, "probability": 6, "time_to_close": 0, "strategic_fit": 3, "relationship": 1, "effort": 1},
-        "U2": {"revenue": 3, "probability": 4, "time_to_close": 6, "strategic_fit": 0, "relationship": 3, "effort": 4},
-        "U3": {"revenue": 3, "effort": 4},  # probability 5, time_to_close 3, strategic_fit 3, relationship 2 by default
+        "U1": {"revenue": 3, "probability": 1},  # .75 .25
+        "U2": {"revenue": 1, "effort": 1},  # .5 .5
+        "U3": {"time_to_close": 2, "strategic_fit": 2},  # .5 .5
+        "U4": {"probability": 4},  # 1
     }
-    # averages 5, 5, 3, 2, 2, 3 -> out of 20
-    assert team_weights(members) == {"revenue": 0.25, "probability": 0.25, "time_to_close": 0.15,
-                                     "strategic_fit": 0.1, "relationship": 0.1, "effort": 0.15}
+    # (.75 + .5) / 4, (.25 + 1) / 4, .5 / 4, .5 / 4, 0, .5 / 4
+    assert team_weights(members) == {"revenue": 0.3125, "probability": 0.3125, "time_to_close": 0.125,
+                                     "strategic_fit": 0.125, "relationship": 0.0, "effort": 0.125}
 
 
 def test_team_weights_locked_by_manager_ignore_members():
     members = {"U1": {"revenue": 0, "probability": 10}}
-    locked = {"revenue": 10, "probability": 5, "time_to_close": 0, "strategic_fit": 0, "relationship": 3}  # effort 2 by default
+    locked = {"revenue": 10, "probability": 5, "time_to_close": 0, "relationship": 5}  # fit and effort left out: 0
     assert team_weights(members, locked=locked) == {"revenue": 0.5, "probability": 0.25, "time_to_close": 0.0,
-                                                    "strategic_fit": 0.0, "relationship": 0.15, "effort": 0.1}
+                                                    "strategic_fit": 0.0, "relationship": 0.25, "effort": 0.0}
 
 
 def test_team_weights_unknown_factor_refused():
@@ -62,8 +81,8 @@ def test_team_weights_negative_weight_refused():
 
 def test_team_weights_custom_factor_added_by_a_team():
     factors = (*DEFAULT_FACTORS, Factor("expansion", "Expansion potential", 5))
-    weights = team_weights({"U1": {"expansion": 5}}, factors=factors)
-    assert weights["expansion"] == 0.2 and weights["revenue"] == 0.2
+    weights = team_weights({"U1": {"expansion": 5, "revenue": 15}}, factors=factors)
+    assert weights["expansion"] == 0.25 and weights["revenue"] == 0.75 and weights["effort"] == 0.0
 
 
 def test_score_opportunities_hand_checked_with_default_weights():

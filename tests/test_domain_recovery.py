@@ -184,6 +184,11 @@ def test_parse_weights_refuses_bad_points(text, field):
 def test_parse_weights_all_zero_is_refused():
     with pytest.raises(InvalidValue):
         parse_weights("revenue 0 probability 0 time 0 fit 0 relationship 0 effort 0")
+    # factors left out count as 0, so one factor at 0 is all zero too
+    with pytest.raises(InvalidValue) as caught:
+        parse_weights("revenue 0")
+    assert caught.value.field == "weights"
+    assert parse_weights("revenue 0 effort 1") == {"revenue": 0, "effort": 1}
 
 
 def test_parse_weights_refuses_long_text_quickly():

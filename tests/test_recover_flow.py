@@ -166,6 +166,18 @@ def test_weights_subcommand_average_lock_and_refusals(app, dm):
     assert run_store.list_runs(app.services.store) == []  # none of this starts a conversation
 
 
+def test_weights_each_member_counts_equally_and_sees_their_own_percentages(app, dm):
+    # raw points averaged would give revenue 10 / 11 = 91%; shares of 100% first give 50/50
+    mine = dm.command(REP, "/recover", "weights revenue 10").json()["text"]
+    # factors left out count as 0 for the member: "revenue 10" alone is revenue 100%, not 40%
+    assert "which count as revenue 100% · probability 0% · time to close 0% · fit 0% · relationship 0% · effort 0%" in mine
+    assert "• revenue: 100%" in mine and "• probability: 0%" in mine
+    theirs = dm.command(REP2, "/recover", "weights probability 1").json()["text"]
+    assert "which count as revenue 0% · probability 100%" in theirs
+    assert "the average of 2 members" in theirs
+    assert "• revenue: 50%" in theirs and "• probability: 50%" in theirs and "• effort: 0%" in theirs
+
+
 def test_import_subcommand_keeps_good_rows_and_lists_bad_ones(app, dm):
     reply = dm.command(REP, "/recover", "import\n" + CSV).json()["text"]
     assert "Imported 2 opportunities (2 new, 0 updated) in USD" in reply

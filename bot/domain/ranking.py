@@ -85,6 +85,15 @@ def _points(weights: Mapping[str, Any], factors: Sequence[Factor], field: str, *
     return points
 
 
+def member_shares(weights: Mapping[str, Any], *, factors: Sequence[Factor] = DEFAULT_FACTORS,
+                  field: str = "weights") -> dict[str, Decimal]:
+    """One person's points as exact shares of 100%, in factor order: a factor they left out is 0.
+
+    "revenue 10" is revenue 100%, whatever the defaults; all zero is refused (``InvalidValue``).
+    """
+    return _shares(_points(weights, factors, field, missing_as_default=False), field)
+
+
 def team_weights(
     member_weights: Mapping[str, Mapping[str, Any]],
     *,
@@ -93,21 +102,22 @@ def team_weights(
 ) -> dict[str, float]:
     """The team's weights, summing to 1, in factor order.
 
-    The average of every member's points (a factor a member left out counts at its default),
-    or the manager's ``locked`` weights when they locked them (missing ones at their default
-    too). With no members and no lock, the defaults.
+    Each member counts equally: their points are first taken as shares of 100% (a factor
+    they left out is 0 for them), then the shares are averaged. "revenue 10" against
+    "probability 1" is 50/50, not 91/9. The manager's ``locked`` points, when they locked
+    them, are read the same way. With no members and no lock, the defaults.
     """
     if locked is not None:
-        return _normalised(_points(locked, factors, "locked", missing_as_default=True), "locked")
+        return {key: float(value) for key, value in member_shares(locked, factors=factors, field="locked").items()}
     if not member_weights:
         defaults = {factor.key: _weight(factor.default_weight, f"{factor.key}.default_weight") for factor in factors}
         return _normalised(defaults, "default_weight")
     sums = {factor.key: Decimal(0) for factor in factors}
     for user, weights in member_weights.items():
-        for key, points in _points(weights, factors, f"member_weights[{user}]", missing_as_default=True).items():
-            sums[key] += points
+        for key, share in member_shares(weights, factors=factors, field=f"member_weights[{user}]").items():
+            sums[key] += share
     count = Decimal(len(member_weights))
-    return _normalised({key: total / count for key, total in sums.items()}, "member_weights")
+    return {key: float(total / count) for key, total in sums.items()}
 
 
 @dataclass(frozen=True)
@@ -309,6 +319,6 @@ def rank(
 
 
 __all__ = [
-    "Factor", "DEFAULT_FACTORS", "team_weights", "score_opportunities", "rank",
+    "Factor", "DEFAULT_FACTORS", "member_shares", "team_weights", "score_opportunities", "rank",
     "ScoredOpportunity", "RankedOpportunity", "Ranking",
 ]

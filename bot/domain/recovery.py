@@ -218,8 +218,8 @@ _PAIR = re.compile(r"([A-Za-z_]+(?:[ -][A-Za-z_]+)*)\s*[:=]?\s*(-?\d+(?:\.\d+)?)
 def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dict[str, int | float]:
     """``"revenue 5, probability 4 fit=2"`` -> ``{"revenue": 5, "probability": 4, "strategic_fit": 2}``.
 
-    Points run from 0 to 10 per factor. Factors left out keep their default when the team
-    averages (see ``ranking.team_weights``). Unknown names raise ``UnknownFactor``; a
+    Points run from 0 to 10 per factor. Factors left out count as 0 for this person (see
+    ``ranking.member_shares``), so at least one factor needs points above 0. Unknown names raise ``UnknownFactor``; a
     missing or out-of-range number raises ``InvalidValue`` naming the factor.
     """
     keys = tuple(factor.key for factor in factors)
@@ -253,7 +253,7 @@ def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dic
         raise InvalidValue("weights", word, "expected a factor name followed by its points, e.g. fit 3")
     if not weights:
         raise InvalidValue("weights", text, "give at least one factor and its points, e.g. revenue 5")
-    if not any(weights.values()) and len(weights) == len(keys):
+    if not any(weights.values()):
         raise InvalidValue("weights", text, "at least one factor needs more than 0 points")
     return weights
 

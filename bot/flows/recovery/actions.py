@@ -148,7 +148,7 @@ class RecoveryActions:
         managed = [t.id for t in self.teams.managed_by(user_id)]
         return Reply(self.say("weights", team=team.name, info={
             "source": info.source, "members": info.members, "locked_by": info.locked_by, "own": info.own,
-            "percents": info.percents()}, changed=changed, is_manager=team.id in managed))
+            "percents": info.percents(), "own_percents": info.own_percents()}, changed=changed, is_manager=team.id in managed))
 
     def import_command(self, user_id: str, rest: str) -> Reply:
         if not rest.strip():

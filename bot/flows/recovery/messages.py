@@ -55,7 +55,8 @@ def context(view: PlanView, *, menus: bool = True) -> dict[str, Any]:
         "target_shortfall": ranking.target_shortfall if ranking else None,
         "to_target": ranking.opportunities_to_target if ranking else None,
         "weights": {"source": view.weights.source, "members": view.weights.members,
-                    "locked_by": view.weights.locked_by, "percents": view.weights.percents()},
+                    "locked_by": view.weights.locked_by, "percents": view.weights.percents(),
+                    "member_ids": list(view.weights.member_ids)},
         "concentration": None if concentration is None or not concentration.flagged else {
             "threshold": concentration.threshold, "seller": _group(concentration.seller),
             "accounts": [_group(group) for group in concentration.accounts]},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bot import clock
@@ -27,6 +28,7 @@ from bot.store import runs as run_store
 from bot.store.db import Store
 from bot.store.runs import Run
 from bot.files.teams import Team, Teams
+from bot.values.money import round_to
 
 TOP_N = 5
 SHORT_LABELS = {"revenue": "revenue", "probability": "probability", "time_to_close": "time to close",
@@ -43,9 +45,21 @@ class WeightsInfo:
     members: int  # how many members gave weights
     locked_by: str | None = None
     own: dict[str, Any] | None = None  # the asking person's own points, when known
+    member_ids: tuple[str, ...] = ()  # whose weights the average is (source "average")
 
     def percents(self) -> list[tuple[str, int]]:
-        return [(SHORT_LABELS.get(key, key), round(share * 100)) for key, share in self.shares.items()]
+        return _percents(self.shares)
+
+    def own_percents(self) -> list[tuple[str, int]] | None:
+        """The asking person's points as the shares of 100% they count with (left-out factors at 0)."""
+        if not self.own:
+            return None
+        return _percents({key: float(share) for key, share in ranking.member_shares(self.own).items()})
+
+
+def _percents(shares: Mapping[str, float]) -> list[tuple[str, int]]:
+    """Whole percents, rounded half-up like every figure Rebound shows (12.5% -> 13%)."""
+    return [(SHORT_LABELS.get(key, key), int(round_to(Decimal(repr(share)) * 100, 0))) for key, share in shares.items()]
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,7 @@ class Recovery:
             return WeightsInfo(team_id, ranking.team_weights(members, locked=settings.locked_weights), "locked",
                                len(members), settings.locked_by, own)
         return WeightsInfo(team_id, ranking.team_weights(members), "average" if members else "default", len(members),
-                           None, own)
+                           None, own, tuple(members))
 
     def set_own_weights(self, user_id: str, weights: Mapping[str, Any]) -> WeightsInfo:
         team = self._team_or_refuse(user_id)
