@@ -145,7 +145,7 @@ def test_view_ranks_open_opportunities_against_the_pipeline_still_to_build(recov
     assert view.ranking.reaches_target and view.ranking.opportunities_to_target == 2
     assert [o.name for o in view.other_currency] == ["Warehouse"]
     text = messages.plan_text(view, services.renderer)
-    assert "Pipeline still to build: *USD 80,000* (2x the gap)" in text
+    assert "Pipeline still to build for the loss: *USD 80,000* (2x the gap left)" in text
     assert "Not ranked, not in USD: Warehouse (EUR 20,000)" in text
     assert "⋯" not in text  # no menus in the terminal
 

@@ -122,9 +122,16 @@ def save_plan(store: Store, *, run_id: str, user_id: str, team: str | None, plan
             f"INSERT OR IGNORE INTO recovery_plans ({_PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [run_id, user_id, team, plan["currency"],
              *(_cents_in(plan[name], plan["currency"]) for name in ("lost", "retained", "unrecovered", "pipeline_to_add")),
-             float(plan["multiple"]), source_run_id, submitted_at],
+             _exact_multiple(plan), source_run_id, submitted_at],
         )
         return cursor.rowcount == 1
+
+
+def _exact_multiple(plan: Mapping[str, Any]) -> float:
+    """The multiple the plan's amounts used, not its 2-place display: 100 / 30 stored as
+    3.3333333333333335 (a REAL keeps 16 digits, so multiplying a gap up to a trillion by it
+    is off by far less than a cent, where 3.33 is off by USD 11,000 on USD 3.3M)."""
+    return float(plan.get("exact_multiple") or plan["multiple"])
 
 
 def set_plan_message(store: Store, run_id: str, message_key: str) -> None:

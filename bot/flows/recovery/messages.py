@@ -47,6 +47,7 @@ def context(view: PlanView, *, menus: bool = True) -> dict[str, Any]:
         "currency": view.currency,
         "has_plan": view.plan is not None,
         "progress": view.progress.to_dict() if view.progress else None,
+        "at_plan": view.at_plan,
         "entries": entries,
         "top_n": ranking.top_n if ranking else 0,
         "top_total": ranking.top_total if ranking else None,

@@ -20,6 +20,7 @@ from bot.domain.opportunities_csv import RowError, parse_opportunities_csv
 from bot.domain.account_map import UNIT_STATUSES, as_opportunity
 from bot.domain.recovery import (
     DEFAULT_THRESHOLD, STATUSES, STILL_OPEN, WON, BookConcentration, Progress, account_of, book_concentration, ledger,
+    plan_values,
 )
 from bot.errors import ActionRefused, Forbidden, NotFound
 from bot.store import account_map as account_store
@@ -84,6 +85,7 @@ class PlanView:
     weights: WeightsInfo
     concentration: BookConcentration | None
     threshold: float
+    at_plan: dict[str, Any] | None = None  # the plan's own arithmetic (coverage.RecoveryPlan), as its summary showed it
     won: list[rs.Opportunity] = field(default_factory=list)
     lost: list[rs.Opportunity] = field(default_factory=list)
     other_currency: list[rs.Opportunity] = field(default_factory=list)
@@ -263,6 +265,7 @@ class Recovery:
         if ranked:
             view.ranking = ranking.rank(ranked, weights.shares, target=target, top_n=min(top_n, len(ranked)),
                                         today=today)
+        view.at_plan = self._at_plan(plan)
         lost_contract = self._lost_contract(plan)
         contracts = [o.as_dict() for o in open_here]
         if contracts or lost_contract:
@@ -304,6 +307,18 @@ class Recovery:
             raise Forbidden(user_id, f"account unit {unit_id}")
         changed = account_store.set_unit_status(self.store, unit_id, status)
         return account_store.get_unit(self.store, unit_id), changed
+
+    def _at_plan(self, plan: rs.PlanRecord | None) -> dict[str, Any] | None:
+        """The plan's arithmetic again, from its run's answers and the exact multiple it used,
+        so the action plan quotes the very pipeline shortfall the summary showed."""
+        if plan is None:
+            return None
+        try:
+            answers = run_store.get_run(self.store, plan.run_id).answers
+        except NotFound:
+            return None
+        return plan_values(plan.lost, plan.retained, multiple=plan.multiple, quota=answers.get("quota"),
+                           current_pipeline=answers.get("current_pipeline"))
 
     def _lost_contract(self, plan: rs.PlanRecord | None) -> dict[str, Any] | None:
         """The deal the plan's loss came from, as a contract of the rep's book (when a debrief named it)."""
