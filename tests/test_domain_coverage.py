@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from bot.domain.coverage import recovery_plan
@@ -173,3 +175,40 @@ def test_recovery_plan_coverage_ratio_hand_checked():
     plan = recovery_plan(usd(80000), usd(30000), quota=usd(200000), current_pipeline=usd(100000))
     assert plan.current_coverage == 0.4
     assert plan.pipeline_needed_total == usd(750000)  # 3 x 200,000 + 3 x 50,000
+
+
+def test_recovery_plan_echoes_its_inputs_as_money_dicts():
+    plan = recovery_plan(usd(1000.5), usd(200), quota=usd(5000), current_pipeline=usd(9000))
+    assert plan.currency == "USD"
+    assert (plan.lost, plan.retained, plan.quota, plan.current_pipeline) == (usd(1000.5), usd(200), usd(5000), usd(9000))
+    bare = recovery_plan(usd(1000), None)
+    assert bare.quota is None and bare.current_pipeline is None and bare.retained == usd(0) and bare.win_rate is None
+
+
+def test_coverage_multiple_defaults_to_three():
+    from bot.domain.coverage import coverage_multiple
+
+    assert coverage_multiple() == (3, "default")
+    assert coverage_multiple(win_rate=40) == (Decimal("2.5"), "win_rate")
+
+
+@pytest.mark.parametrize("kwargs, field, value, words", [
+    ({"win_rate": 0}, "win_rate", 0, "above 0 and at most 100"),
+    ({"win_rate": "a lot"}, "win_rate", "a lot", "expected a number"),
+    ({"multiple": 0.5}, "multiple", 0.5, "at least 1"),
+    ({"multiple": "x"}, "multiple", "x", "expected a number"),
+    ({"default_multiple": 0}, "default_multiple", 0, "at least 1"),
+])
+def test_coverage_multiple_errors_name_field_value_and_fix(kwargs, field, value, words):
+    with pytest.raises(InvalidValue) as caught:
+        recovery_plan(usd(1000), usd(0), **kwargs)
+    assert (caught.value.field, caught.value.value) == (field, value)
+    assert words in caught.value.message
+
+
+@pytest.mark.parametrize("lost, words", [({"amount": -1, "currency": "USD"}, "must not be negative"),
+                                         ({"amount": "x", "currency": "USD"}, "expected a number")])
+def test_recovery_plan_lost_errors_name_the_field(lost, words):
+    with pytest.raises(InvalidAmount) as caught:
+        recovery_plan(lost, None)
+    assert caught.value.field == "lost" and words in caught.value.message
