@@ -571,6 +571,12 @@ def m0017_account_map(db: Database) -> None:
     db.execute("CREATE INDEX signed_contracts_by_team ON signed_contracts (team)")
 
 
+def m0015_team_factors(db: Database) -> None:
+    """The ratings of the ranking factors a team adds in its teams file (``factors:``), per
+    opportunity: a JSON object ``{"partner_influence": 4}``, NULL when none are known."""
+    db.execute("ALTER TABLE recovery_opportunities ADD COLUMN factors TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -582,5 +588,6 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0008_crm_deals", m0008_crm_deals),
     ("0009_inbox", m0009_inbox),
     ("0014_team_settings", m0014_team_settings),
+    ("0015_team_factors", m0015_team_factors),
     ("0017_account_map", m0017_account_map),
 ]

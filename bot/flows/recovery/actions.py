@@ -135,14 +135,14 @@ class RecoveryActions:
             self.recovery.clear_own_weights(user_id)
             changed = "cleared"
         elif verb == "lock":
-            weights = parse_weights(after) if after.strip() else None
+            weights = parse_weights(after, self.recovery.factors(team.id)) if after.strip() else None
             self.recovery.lock_weights(user_id, weights)
             changed = "locked"
         elif verb == "unlock":
             self.recovery.unlock_weights(user_id)
             changed = "unlocked"
         else:
-            self.recovery.set_own_weights(user_id, parse_weights(words))
+            self.recovery.set_own_weights(user_id, parse_weights(words, self.recovery.factors(team.id)))
             changed = "saved"
         info = self.recovery.weights(team.id, user_id)
         managed = [t.id for t in self.teams.managed_by(user_id)]
