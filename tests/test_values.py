@@ -106,5 +106,6 @@ def test_format_percent_half_up_and_places():
     assert percent.format_percent(40) == "40%" and percent.format_percent(0) == "0%"
     assert percent.format_percent(Decimal("-0.001")) == "0%"
     assert percent.format_percent(None) == "" and percent.format_percent("") == "" and percent.format_percent("n/a") == "n/a"
-    assert percent.json_points(Decimal("40.0")) == 40 and percent.json_points(Decimal("12.5")) == 12.5
+    assert percent.json_points(Decimal("40.0")) == 40 and isinstance(percent.json_points(Decimal("40.0")), int)
+    assert percent.json_points(Decimal("12.5")) == 12.5
     assert percent.share(Decimal(40)) == Decimal("0.4")
