@@ -176,3 +176,15 @@ def test_rank_top_n_must_be_positive():
     with pytest.raises(InvalidValue) as caught:
         rank([opp("A", 100)], top_n=0)
     assert caught.value.field == "top_n"
+
+
+def test_a_crm_stage_stands_in_for_a_missing_probability():
+    scored = score_opportunities([
+        {"name": "A", "amount": usd(100), "stage": "Negotiation/Review"},
+        {"name": "B", "amount": usd(100), "stage": "Prospecting", "probability": 40},  # the probability wins
+        {"name": "C", "amount": usd(100), "stage": "Closed Lost"},
+        {"name": "D", "amount": usd(100), "stage": "Our own stage"},
+    ], {"probability": 1})
+    assert [s.factors["probability"] for s in scored] == [0.9, 0.4, 0.0, 0.5]
+    assert [s.score for s in scored] == [90, 40, 0, 50]
+    assert "probability" not in scored[0].missing and "probability" in scored[3].missing

@@ -3,7 +3,8 @@
 Each factor is normalised to 0..1 where 1 is best, weighted, and summed into a 0-100 score:
 
 - revenue: amount / the largest amount in the set;
-- probability: percent / 100;
+- probability: percent / 100 (without one, the probability the CRM stage implies, see
+  ``STAGE_PROBABILITY``);
 - time_to_close: 1 - days / the longest days-to-close in the set (sooner is better; a close
   date already past counts as 0 days);
 - a 1-5 rating (strategic_fit, relationship, and any factor a team adds): (r - 1) / 4;
@@ -26,6 +27,22 @@ from bot.domain.money import Money, Number, common_currency, plain_number, to_de
 
 REVENUE, PROBABILITY, TIME_TO_CLOSE, RATING = "revenue", "probability", "time_to_close", "rating"
 NEUTRAL = Decimal("0.5")
+
+# A CRM stage stands in for a missing probability: Salesforce's default stage probabilities,
+# the ones most exports carry (case, spacing and punctuation ignored).
+STAGE_PROBABILITY = {
+    "prospecting": 10, "qualification": 10, "needsanalysis": 20, "valueproposition": 50,
+    "iddecisionmakers": 60, "perceptionanalysis": 70, "proposalpricequote": 75, "proposal": 75,
+    "negotiationreview": 90, "negotiation": 90, "closedwon": 100, "closedlost": 0,
+}
+
+
+def stage_probability(stage: Any) -> Decimal | None:
+    """The probability a CRM stage implies ("Negotiation/Review" -> 90), or None for a stage we don't know."""
+    if not isinstance(stage, str):
+        return None
+    points = STAGE_PROBABILITY.get("".join(ch for ch in stage.lower() if ch.isalnum()))
+    return None if points is None else Decimal(points)
 
 
 @dataclass(frozen=True)
@@ -198,6 +215,8 @@ def _scores(opps: Sequence[Mapping[str, Any]], weights: Mapping[str, Any] | None
             probability = to_decimal(opp["probability"], f"{where}.probability")
             if not 0 <= probability <= 100:
                 raise InvalidValue(f"{where}.probability", opp["probability"], "expected a percent from 0 to 100")
+        else:
+            probability = stage_probability(opp.get("stage"))
         days = _days_to_close(opp, where, today) if TIME_TO_CLOSE in {f.kind for f in factors} else None
         ratings = {f.key: _rating(opp[f.key], f"{where}.{f.key}") for f in factors
                    if f.kind == RATING and opp.get(f.key) is not None}
@@ -319,6 +338,6 @@ def rank(
 
 
 __all__ = [
-    "Factor", "DEFAULT_FACTORS", "member_shares", "team_weights", "score_opportunities", "rank",
+    "Factor", "DEFAULT_FACTORS", "STAGE_PROBABILITY", "stage_probability", "member_shares", "team_weights", "score_opportunities", "rank",
     "ScoredOpportunity", "RankedOpportunity", "Ranking",
 ]
