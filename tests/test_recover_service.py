@@ -326,3 +326,16 @@ def test_weights_name_a_teams_own_factor_in_slack_words(tmp_path):
     team = load_teams(write_teams(tmp_path, FACTOR_TEAMS), required=True).get("west")
     assert parse_weights("partner influence 6 revenue 2", team_factors(team)) == {"partner_influence": 6, "revenue": 2}
     assert team_factors(team)[-1].inverse is True  # legal risk: higher is worse
+
+
+def test_the_plan_says_whose_weights_ranked_it(recovery, services):
+    recovery.import_csv(REP, CSV)
+    text = messages.plan_text(recovery.view(REP, today=TODAY), services.renderer)
+    assert "Ranked by the default weights (nobody on your team has given theirs yet)" in text
+    recovery.set_own_weights(REP, {"revenue": 10})
+    recovery.set_own_weights(REP2, {"probability": 1})
+    text = messages.plan_text(recovery.view(REP, today=TODAY), services.renderer)
+    assert "Ranked by your team’s average weights, from @U0REP1, @U0REP2: revenue 50% · probability 50% ·" in text
+    recovery.lock_weights(MGR, {"revenue": 1})
+    text = messages.plan_text(recovery.view(REP, today=TODAY), services.renderer)
+    assert "Ranked by the weights @U0MGR1 locked: revenue 100% · probability 0%" in text
