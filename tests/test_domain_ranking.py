@@ -188,3 +188,89 @@ def test_a_crm_stage_stands_in_for_a_missing_probability():
     assert [s.factors["probability"] for s in scored] == [0.9, 0.4, 0.0, 0.5]
     assert [s.score for s in scored] == [90, 40, 0, 50]
     assert "probability" not in scored[0].missing and "probability" in scored[3].missing
+
+
+# -- boundaries and the errors' fields (cases a mutation run found untested) -----------------
+
+
+def test_rank_top_n_exactly_reaching_the_target_reaches_it():
+    opps = [opp("A", 200, probability=90), opp("B", 100, probability=60)]
+    exact = rank(opps, {"probability": 1}, target=usd(200), top_n=1)
+    assert exact.reaches_target is True and exact.target_shortfall == usd(0) and exact.opportunities_to_target == 1
+    assert exact.currency == "USD" and exact.target == usd(200) and exact.top_n == 1
+    short = rank(opps, {"probability": 1}, target=usd(200.01), top_n=1)
+    assert short.reaches_target is False and short.target_shortfall == usd(0.01) and short.opportunities_to_target == 2
+    over = rank(opps, {"probability": 1}, target=usd(150), top_n=1)
+    assert over.target_shortfall == usd(0)
+
+
+def test_rank_without_target_or_opportunities_has_none_of_their_figures():
+    bare = rank([opp("A", 100)])
+    assert bare.target is None and bare.reaches_target is None and bare.target_shortfall is None
+    assert bare.opportunities_to_target is None and bare.top_total == usd(100)
+    empty = rank([])
+    assert empty.currency is None and empty.top_total is None and empty.entries == () and empty.top_n == 0
+
+
+def test_rank_reads_close_dates_with_today_and_a_timestamp():
+    today = date(2026, 11, 23)
+    ranking = rank([{"name": "Soon", "amount": usd(100), "close_date": "2026-11-24T09:00:00Z"},
+                    {"name": "Later", "amount": usd(100), "close_date": date(2026, 12, 3)}],
+                   {"time_to_close": 1}, today=today)
+    assert [(e.name, e.score) for e in ranking.entries] == [("Soon", 90), ("Later", 0)]  # 1 - 1/10, 1 - 10/10
+
+
+@pytest.mark.parametrize("top_n", [True, 0, "2", 1.5])
+def test_rank_top_n_must_be_a_whole_number_of_one_or_more(top_n):
+    with pytest.raises(InvalidValue) as caught:
+        rank([opp("A", 100)], top_n=top_n)
+    assert (caught.value.field, caught.value.value, caught.value.message) == (
+        "top_n", top_n, "expected a whole number of 1 or more")
+
+
+def test_rank_target_errors_name_the_target():
+    with pytest.raises(InvalidValue) as caught:
+        rank([opp("A", 100)], target=usd(-1))
+    assert caught.value.field == "target" and caught.value.message.startswith("must not be negative")
+    with pytest.raises(CurrencyMismatch) as mismatch:
+        rank([opp("A", 100)], target={"amount": 5, "currency": "GBP"})
+    assert (mismatch.value.expected, mismatch.value.got) == ("USD", "GBP")
+
+
+@pytest.mark.parametrize("opps, weights, field, value, message", [
+    (["A"], None, "opportunities[0]", "A", "expected an opportunity as a mapping"),
+    ([opp("A", 1, fit=6)], None, "opportunities[0].strategic_fit", 6, "expected a rating from 1 to 5"),
+    ([opp("A", 1, fit="x")], None, "opportunities[0].strategic_fit", "x", "expected a number"),
+    ([opp("A", 1, days="x")], None, "opportunities[0].days_to_close", "x", "expected a number"),
+    ([{"name": "A", "amount": usd(1), "close_date": "soon"}], None, "opportunities[0].close_date", "soon",
+     "expected a date as YYYY-MM-DD"),
+    ([{"name": "A", "amount": usd(1), "close_date": "2026-12-01"}], None, "today", None,
+     "needed to turn close dates into days to close"),
+    ([opp("A", 1)], {"revenue": -1}, "weights.revenue", -1, "expected a weight of 0 or more"),
+    ([opp("A", 1)], {"revenue": 0}, "weights", {"revenue": 0, "probability": 0, "time_to_close": 0,
+                                                "strategic_fit": 0, "relationship": 0, "effort": 0},
+     "at least one weight must be above 0"),
+])
+def test_scoring_errors_name_field_value_and_fix(opps, weights, field, value, message):
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities(opps, weights)
+    assert (caught.value.field, caught.value.value, caught.value.message) == (field, value, message)
+
+
+def test_weights_errors_name_where_they_come_from():
+    zero = (Factor("expansion", "Expansion", 0),)
+    with pytest.raises(InvalidValue) as caught:
+        team_weights({}, factors=zero)
+    assert caught.value.field == "default_weight"
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([opp("A", 1)], None, factors=zero)
+    assert caught.value.field == "default_weight"
+    with pytest.raises(InvalidValue) as caught:
+        team_weights({}, factors=(Factor("expansion", "Expansion", -1),))
+    assert caught.value.field == "expansion.default_weight"
+    with pytest.raises(InvalidValue) as caught:
+        member_shares({"revenue": 0})
+    assert caught.value.field == "weights"
+    custom = (*DEFAULT_FACTORS, Factor("expansion", "Expansion", 5))
+    assert team_weights({}, locked={"expansion": 2}, factors=custom)["expansion"] == 1.0
+    assert member_shares({"expansion": 1}, factors=custom)["expansion"] == 1
