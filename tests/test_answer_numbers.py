@@ -116,3 +116,14 @@ def test_format_answer_for_numbers_percents_and_amounts():
     assert format_answer(step("percent"), 12.5) == "12.5%"
     assert format_answer(step("currency"), {"amount": 1250.5, "currency": "EUR"}) == "EUR 1,250.50"
     assert format_answer(step("currency"), {"amount": 5, "currency": None}) == "5"
+
+
+def test_the_longest_input_is_still_read_and_one_more_character_is_not():
+    # 200 characters are read (and then refused for what they say); 201 are not read at all
+    assert refused(step("number"), "1" * 200) == "The number is too large to be right."
+    assert refused(step("percent"), "1" * 200) == "A percentage must be between 0 and 100."
+
+
+def test_format_answer_never_shows_an_amount_as_a_percent_or_a_bad_code():
+    assert "%" not in str(format_answer(step("currency"), 5))
+    assert format_answer(step("currency"), {"amount": 5, "currency": 7}) == "5"

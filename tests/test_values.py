@@ -109,3 +109,10 @@ def test_format_percent_half_up_and_places():
     assert percent.json_points(Decimal("40.0")) == 40 and isinstance(percent.json_points(Decimal("40.0")), int)
     assert percent.json_points(Decimal("12.5")) == 12.5
     assert percent.share(Decimal(40)) == Decimal("0.4")
+
+
+def test_read_money_signs_and_accounting_parentheses():
+    assert money.read_money("\u22125").amount == -5  # a typographic minus
+    assert money.read_money("-+5").amount is None and money.read_money("-\u22125").amount is None
+    assert money.read_money("(50").amount is None and money.read_money("50)").amount is None
+    assert money.read_money("(50)").amount == -50
