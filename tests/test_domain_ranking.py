@@ -274,3 +274,56 @@ def test_weights_errors_name_where_they_come_from():
     custom = (*DEFAULT_FACTORS, Factor("expansion", "Expansion", 5))
     assert team_weights({}, locked={"expansion": 2}, factors=custom)["expansion"] == 1.0
     assert member_shares({"expansion": 1}, factors=custom)["expansion"] == 1
+
+
+@pytest.mark.parametrize("probability, points", [(0, 0.0), (100, 1.0), (0.5, 0.005)])
+def test_a_probability_from_0_to_100_inclusive_is_accepted(probability, points):
+    [scored] = score_opportunities([opp("A", 1, probability=probability)], {"probability": 1})
+    assert scored.factors["probability"] == points and "probability" not in scored.missing
+
+
+@pytest.mark.parametrize("probability", [-0.01, 100.01, "x"])
+def test_a_probability_outside_0_to_100_is_refused_with_its_field(probability):
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([opp("A", 1, probability=probability)])
+    assert (caught.value.field, caught.value.value) == ("opportunities[0].probability", probability)
+    if probability != "x":
+        assert caught.value.message == "expected a percent from 0 to 100"
+
+
+@pytest.mark.parametrize("name", [None, "", "   ", 5])
+def test_every_opportunity_needs_a_name(name):
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([{"name": name, "amount": usd(1)}])
+    assert (caught.value.field, caught.value.value, caught.value.message) == (
+        "opportunities[0].name", name, "every opportunity needs a name")
+
+
+def test_an_amount_is_required_and_not_negative():
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([{"name": "A", "amount": usd(-1)}])
+    assert caught.value.field == "opportunities[0].amount"
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([{"name": "A"}])
+    assert caught.value.field == "opportunities[0].amount"
+
+
+def test_all_amounts_zero_and_all_closing_today_score_as_they_should():
+    scored = score_opportunities([{"name": "A", "amount": usd(0), "days_to_close": 0},
+                                  {"name": "B", "amount": usd(0), "days_to_close": 0}],
+                                 {"revenue": 1, "time_to_close": 1})
+    # no amount to compare: revenue 0; everything closes today: as soon as it gets (1)
+    assert [(s.factors["revenue"], s.factors["time_to_close"], s.score) for s in scored] == [(0.0, 1.0, 50), (0.0, 1.0, 50)]
+
+
+def test_scores_and_factors_round_half_up_and_keep_the_opportunity():
+    # probability 0.125 -> score 12.5 exactly; factor 0.00005 -> 0.0001 (half-up), not 0.0
+    [a] = score_opportunities([opp("A", 100, probability=12.5)], {"probability": 1})
+    assert a.score == 12.5
+    [b] = score_opportunities([opp("B", 100, probability=0.005)], {"probability": 1})
+    assert b.factors["probability"] == 0.0001 and b.score == 0.01  # 0.005 rounds half-up to 0.01
+    assert b.amount == usd(100) and b.opportunity["name"] == "B"
+    # without a time factor, a close date needs no today
+    factors = tuple(f for f in DEFAULT_FACTORS if f.kind != "time_to_close")
+    [c] = score_opportunities([{"name": "C", "amount": usd(1), "close_date": "2026-12-01"}], factors=factors)
+    assert c.score > 0
