@@ -122,6 +122,7 @@ def test_the_longest_input_is_still_read_and_one_more_character_is_not():
     # 200 characters are read (and then refused for what they say); 201 are not read at all
     assert refused(step("number"), "1" * 200) == "The number is too large to be right."
     assert refused(step("percent"), "1" * 200) == "A percentage must be between 0 and 100."
+    assert refused(step("currency"), "9" * 200) == "The amount is too large to be right."
 
 
 def test_format_answer_never_shows_an_amount_as_a_percent_or_a_bad_code():
