@@ -327,3 +327,9 @@ def test_scores_and_factors_round_half_up_and_keep_the_opportunity():
     factors = tuple(f for f in DEFAULT_FACTORS if f.kind != "time_to_close")
     [c] = score_opportunities([{"name": "C", "amount": usd(1), "close_date": "2026-12-01"}], factors=factors)
     assert c.score > 0
+
+
+def test_no_close_date_anywhere_is_neutral_not_soonest():
+    [scored] = score_opportunities([{"name": "A", "amount": usd(1)}], {"time_to_close": 1})
+    assert scored.factors["time_to_close"] == 0.5 and scored.missing == (
+        "probability", "time_to_close", "strategic_fit", "relationship", "effort")
