@@ -15,6 +15,8 @@ the only alternative would be to lose the message.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import logging
 import random
@@ -150,6 +152,38 @@ def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
     return keep
 
 
+def _upload_args(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
+    """``files_upload_v2``'s arguments from a stored payload.
+
+    The outbox stores JSON, so binary files (the weekly chart's PNG) are kept as base64 text
+    under ``content_base64`` and become bytes here. Files are shared to a channel id, so a
+    person's id (a head of sales without a roll-up channel) is turned into their DM's id with
+    ``conversations.open``, which answers the same DM every time.
+    """
+    args = dict(payload)
+    uploads = args.get("file_uploads")
+    if isinstance(uploads, list):
+        args["file_uploads"] = [_decoded(item) if isinstance(item, dict) else item for item in uploads]
+    if "content_base64" in args:
+        args = _decoded(args)
+    channel = args.get("channel")
+    if isinstance(channel, str) and channel[:1] in ("U", "W"):
+        opened = client.api_call("conversations.open", json={"users": channel}).data
+        args["channel"] = (opened.get("channel") or {}).get("id") if isinstance(opened, dict) else None
+    return args
+
+
+def _decoded(item: dict[str, Any]) -> dict[str, Any]:
+    item = dict(item)
+    encoded = item.pop("content_base64", None)
+    if encoded is not None:
+        try:
+            item["content"] = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise _Permanent("invalid_payload", f"content_base64 is not base64: {error}") from error
+    return item
+
+
 class OutboxSender:
     """Drains due outbox rows to Slack.
 
@@ -215,7 +249,7 @@ class OutboxSender:
         try:
             if method == UPLOAD_V2:
                 try:
-                    response = self.client.files_upload_v2(**payload)
+                    response = self.client.files_upload_v2(**_upload_args(self.client, payload))
                 except TypeError as error:  # a payload key files_upload_v2 does not take
                     raise _Permanent("invalid_payload", str(error)) from error
             else:
