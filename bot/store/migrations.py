@@ -524,6 +524,14 @@ def m0017_account_map(db: Database) -> None:
     db.execute("CREATE INDEX signed_contracts_by_team ON signed_contracts (team)")
 
 
+def m0010_views(db: Database) -> None:
+    """Views for people reading the database (``rebound browse``, any SQLite client): amounts as
+    numbers, a debrief's free text as columns, no ``json_extract`` needed. See ``views_0010``."""
+    from bot.store.views_0010 import create_views
+
+    create_views(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -533,6 +541,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0006_outbox_lanes", m0006_outbox_lanes),
     ("0007_money_cents", m0007_money_cents),
     ("0009_inbox", m0009_inbox),
+    ("0010_views", m0010_views),
     ("0014_team_settings", m0014_team_settings),
     ("0017_account_map", m0017_account_map),
 ]

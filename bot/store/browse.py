@@ -1,0 +1,373 @@
+"""What ``rebound browse`` shows in Datasette: titles and descriptions, hidden internals, canned queries.
+
+A sales ops person opens the database to slice the numbers themselves. They see the tables
+and views people read, each with a title and every column described; the machinery (inbox,
+outbox, job claims, delivery keys, reminder state) is hidden; and the questions managers ask
+most are canned queries with a date range. The queries read the views of migration
+``0010_views``, so none of them digs into JSON.
+
+Datasette's metadata format (0.65): ``databases.<name>.tables.<table>`` with ``title``,
+``description``, ``hidden`` and ``columns`` (column -> description), and
+``databases.<name>.queries.<name>`` with ``sql``, ``title`` and ``description``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from bot.store.db import Store
+
+# Tables of the machinery, not of the business: hidden from the table list.
+HIDDEN = ("inbox", "outbox", "job_runs", "deliveries", "reminders", "answer_history", "schema_migrations",
+          "crm_owner_emails")
+
+# Columns that mean the same wherever they appear.
+COMMON_COLUMNS = {
+    "run_id": "The conversation (run) this row comes from.",
+    "team": "The team's id in the teams file.",
+    "user_id": "The person's Slack member id.",
+    "seller": "The seller's Slack member id.",
+    "currency": "ISO currency code of the amounts beside it; amounts in different currencies are never added up.",
+    "account": "The customer account.",
+    "deal": "The deal's name as the seller gave it.",
+    "status": "Where it stands now.",
+    "created_at": "When it was first recorded (UTC).",
+    "updated_at": "When it last changed (UTC).",
+    "submitted_at": "When it was submitted (UTC).",
+    "submitted_on": "The day it was submitted (UTC).",
+    "lost_on": "The day the deal was lost: its close date, or the day it was debriefed when none was given.",
+    "amount": "The amount, as a number (in currency).",
+    "close_date": "The close date (YYYY-MM-DD).",
+}
+
+TABLES: dict[str, dict[str, Any]] = {
+    "losses": {
+        "title": "Losses (one row per debriefed deal)",
+        "description": "Every debriefed closed-lost deal with its amount, reason, the seller's story and the "
+                       "manager's review. A view over debrief_facts and debrief_reviews.",
+        "columns": {
+            "week": "The ISO week of the weekly summary that counts it (e.g. 2026-W47).",
+            "debriefed_on": "The day the debrief was submitted.",
+            "amount_cents": "The amount in cents (exact; divide by 100).",
+            "retained": "What a lost renewal kept, as a number.",
+            "unrecovered": "Lost minus retained, as a number.",
+            "reason": "The main loss reason (price, competitor, no_decision, budget_gone, timing, product_gap, "
+                      "relationship, pilot_failed, incumbent_stayed, other, unknown).",
+            "competitor": "The competitor the deal went to, if any.",
+            "gap": "The missing capability, for product gaps.",
+            "avoidable": "1 when the seller thinks the loss was avoidable, 0 when not, empty if not said.",
+            "stage_lost": "The sales stage the deal died at.",
+            "to_product": "1 when its lesson was routed to product.",
+            "to_enablement": "1 when its lesson was routed to enablement.",
+            "reviewed_by": "The manager who marked the debrief reviewed.",
+            "reviewed_at": "When it was marked reviewed (UTC).",
+            "one_on_one_by": "The manager who planned a one-to-one review of it.",
+            "what_happened": "The seller's account of what happened.",
+            "customer_words": "What the customer said, in their words.",
+            "do_differently": "What we could have done differently.",
+            "product_lesson": "The lesson for product.",
+            "enablement_lesson": "The lesson for enablement.",
+            "crm_ref": "The CRM link or id.",
+        },
+    },
+    "loss_reasons": {
+        "title": "Loss reasons (main and other)",
+        "description": "Every reason a debrief names, one row each: the main reason (is_primary = 1) and the others.",
+        "columns": {"reason": "A loss reason from the taxonomy.", "is_primary": "1 for the main reason, 0 for another."},
+    },
+    "debrief_runs": {
+        "title": "Debriefs started",
+        "description": "Every debrief a seller started: submitted, still open or cancelled.",
+        "columns": {"started_on": "The day it was started.", "cancelled_on": "The day it was cancelled."},
+    },
+    "closed_lost": {
+        "title": "Closed-lost deals (CRM and debriefs)",
+        "description": "The CRM's closed-lost deals still in the loop, and debriefs no CRM deal answers: what "
+                       "debrief coverage counts.",
+        "columns": {"source": "crm (imported) or debrief (a loss the seller brought on their own).",
+                    "crm_id": "The deal's id in the CRM.", "debriefed": "1 when a debrief covers it."},
+    },
+    "pilot_results": {
+        "title": "Pilots: conversion and cost",
+        "description": "One row per pilot: its money as numbers, the outcome, whether it converted to the full "
+                       "deal, and what a mistake cost.",
+        "columns": {
+            "pilot_id": "The pilot's id.", "version": "How many times the agreement was edited, plus one.",
+            "start_date": "The pilot's first day.", "end_date": "The pilot's last day (moved by an extension).",
+            "deal_value": "The full deal at stake.", "pilot_fee": "What the customer pays for the pilot.",
+            "open_items": "Gaps left open in the agreement.",
+            "outcome": "all_met, partly_met, not_met, inconclusive or blocked.",
+            "action": "What happened next: buy, extend, re_scope or stop.",
+            "converted": "1 when the customer bought the full deal, 0 when decided otherwise, empty while undecided.",
+            "cost_hours": "Hours the team put into a pilot that went wrong.",
+            "cost_effort": "Those hours at their hourly cost.", "cost_value_lost": "Full value minus what was saved.",
+            "cost_net": "What was saved minus the effort (negative: the rescue cost more).",
+            "cost_currency": "Currency of the cost figures.", "closed_on": "The day the pilot closed.",
+        },
+    },
+    "recovery_plan_amounts": {
+        "title": "Recovery plans",
+        "description": "Each submitted /recover plan: what was lost, kept and left to replace, and the pipeline to add.",
+        "columns": {"lost": "The lost revenue.", "retained": "What the customer kept.",
+                    "unrecovered": "Lost minus retained: what the plan replaces.",
+                    "pipeline_to_add": "The multiple times the unrecovered loss: pipeline to build.",
+                    "multiple": "The coverage multiple used (3 means 3x)."},
+    },
+    "recovery_opportunity_amounts": {
+        "title": "Recovery opportunities",
+        "description": "The opportunities reps work to win a loss back, typed in a plan or imported from the CRM.",
+        "columns": {"id": "The opportunity's id.", "name": "The opportunity.",
+                    "probability": "Chance to win, 0 to 1.", "stage": "Its sales stage.",
+                    "source": "typed (in a plan) or csv (imported).",
+                    "won_on": "The day it was marked won.", "won_at": "When it was marked won (UTC)."},
+    },
+    "runs": {
+        "title": "Conversations (runs)",
+        "description": "Every guided conversation: which playbook, whose, and where it stands.",
+        "columns": {"id": "The run's id.", "playbook": "debrief, graceful-no, pilot-plan or recover.",
+                    "playbook_version": "The playbook's version when it started.",
+                    "cursor": "The step it is at (for one in progress).", "skipped": "Steps skipped (JSON list).",
+                    "source": "Where it was answered: slack, terminal or import.", "meta": "Bookkeeping (JSON).",
+                    "started_at": "When it started (UTC).", "cancelled_at": "When it was cancelled (UTC)."},
+    },
+    "answers": {
+        "title": "Answers",
+        "description": "The latest answer to each question of each conversation, as JSON (the views above read "
+                       "them typed).",
+        "columns": {"step_id": "The question's id in the playbook.", "value": "The answer (JSON).",
+                    "answered_at": "When it was answered (UTC)."},
+    },
+    "debrief_facts": {
+        "title": "Debrief facts",
+        "description": "Each submitted debrief reduced to the typed columns the weekly numbers group by (the "
+                       "losses view reads it with amounts as numbers).",
+        "columns": {"week": "The ISO week of the summary that counts it.", "amount_cents": "Lost amount in cents.",
+                    "retained_cents": "Kept on a lost renewal, in cents.",
+                    "retained_currency": "Currency of the retained amount.",
+                    "unrecovered_cents": "Lost minus retained, in cents.", "primary_reason": "The main loss reason.",
+                    "other_reasons": "Other reasons (JSON list).", "competitor": "The competitor, if any.",
+                    "gap": "The missing capability.", "avoidable": "1 avoidable, 0 not, empty if not said.",
+                    "stage_lost": "The stage it died at.", "to_product": "1 when routed to product.",
+                    "to_enablement": "1 when routed to enablement.", "detail": "The seller's free text (JSON)."},
+    },
+    "debrief_reviews": {
+        "title": "Debrief reviews",
+        "description": "Managers' reviews of debriefs.",
+        "columns": {"reviewed_by": "Manager who marked it reviewed.", "reviewed_at": "When (UTC).",
+                    "one_on_one_by": "Manager who planned a 1:1 review.", "one_on_one_at": "When (UTC)."},
+    },
+    "pilots": {
+        "title": "Pilots",
+        "description": "Pilots agreed with /pilot-plan (pilot_results shows them with numbers).",
+        "columns": {"id": "The pilot's id.", "version": "The agreement's version.",
+                    "current_run_id": "The run of the current version.", "start_date": "First day.",
+                    "end_date": "Last day.", "deal_value": "Full deal at stake (JSON amount).",
+                    "pilot_fee": "Pilot fee (JSON amount).", "gap_count": "Open items in the agreement.",
+                    "outcome_round": "How many outcomes were recorded.", "outcome": "The latest outcome.",
+                    "action": "The action agreed after it.", "cost": "The cost of a mistake (JSON).",
+                    "debrief_run_id": "The debrief of the lost deal, if any.", "meta": "Bookkeeping (JSON).",
+                    "closed_at": "When it closed (UTC)."},
+    },
+    "pilot_versions": {
+        "title": "Pilot agreement versions",
+        "description": "Every version of each pilot's agreement.",
+        "columns": {"pilot_id": "The pilot.", "version": "Version number.", "submitted_by": "Who submitted it.",
+                    "gaps": "Open items (JSON list).", "changed": "What changed since the last version (JSON list)."},
+    },
+    "pilot_outcomes": {
+        "title": "Pilot outcomes",
+        "description": "Each outcome recorded for a pilot and what was done about it.",
+        "columns": {"id": "Row id.", "pilot_id": "The pilot.", "round": "1 for the first outcome, 2 after an "
+                    "extension ...", "outcome": "all_met, partly_met, not_met, inconclusive or blocked.",
+                    "agreed_action": "What the agreement said to do.", "action": "What was done.",
+                    "decided_by": "Who decided.", "measurements": "The criteria as measured (JSON).",
+                    "recorded_by": "Who recorded it.", "recorded_at": "When (UTC).",
+                    "action_at": "When the action was recorded (UTC)."},
+    },
+    "recovery_plans": {
+        "title": "Recovery plans (raw)",
+        "description": "Each submitted /recover plan, amounts as JSON (recovery_plan_amounts shows numbers).",
+        "columns": {"lost": "Lost revenue (JSON amount).", "retained": "Kept (JSON amount).",
+                    "unrecovered": "Left to replace (JSON amount).", "pipeline_to_add": "Pipeline to add (JSON amount).",
+                    "multiple": "Coverage multiple.", "source_run_id": "The debrief it started from.",
+                    "message_key": "Bookkeeping: the plan's message."},
+    },
+    "recovery_opportunities": {
+        "title": "Recovery opportunities (raw)",
+        "description": "Opportunities reps work to win losses back (recovery_opportunity_amounts shows numbers).",
+        "columns": {"id": "Row id.", "key": "Normalised account and name (one row each).", "name": "The opportunity.",
+                    "probability": "Chance to win, 0 to 1.", "stage": "Sales stage.",
+                    "strategic_fit": "Rating 1-5.", "relationship": "Rating 1-5.", "effort": "Rating 1-5 (effort needed).",
+                    "source": "typed or csv.", "status_at": "When the status last changed (UTC).",
+                    "won_at": "When it was won (UTC)."},
+    },
+    "recovery_weights": {
+        "title": "Recovery factor weights",
+        "description": "Each member's weights for ranking opportunities; the team's are their average.",
+        "columns": {"weights": "Factor -> points (JSON)."},
+    },
+    "recovery_team_settings": {
+        "title": "Recovery team settings",
+        "description": "Weights a manager locked for the team, and the concentration threshold.",
+        "columns": {"locked_weights": "Weights in force for everyone (JSON), if locked.",
+                    "locked_by": "Who locked them.", "locked_at": "When (UTC).",
+                    "concentration_threshold": "Share of revenue in one contract that counts as concentrated.",
+                    "updated_by": "Who last changed a setting."},
+    },
+}
+
+# -- canned queries --------------------------------------------------------------------------------
+# :since and :until are dates (YYYY-MM-DD, both included), :team a team id; left empty, they
+# do not narrow anything.
+
+_RANGE = "(:since = '' OR lost_on >= :since) AND (:until = '' OR lost_on <= :until) AND (:team = '' OR team = :team)"
+_LOSS_TOTALS = ("COUNT(*) AS deals, ROUND(COALESCE(SUM(amount_cents), 0) / 100.0, 2) AS lost,"
+                " COALESCE(SUM(avoidable), 0) AS avoidable")
+# The Monday of a day's week (SQLite's %w counts from Sunday = 0).
+_WEEK_OF = "date({day}, '-' || ((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7) || ' days')"
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "losses_by_reason": {
+        "title": "Losses by reason",
+        "description": "Deals lost and value lost per main reason and currency, between two dates (lost_on).",
+        "sql": f"SELECT reason, currency, {_LOSS_TOTALS} FROM losses WHERE {_RANGE}"
+               " GROUP BY reason, currency ORDER BY lost DESC, deals DESC, reason",
+    },
+    "losses_by_competitor": {
+        "title": "Losses by competitor",
+        "description": "Deals lost to each competitor (spelling and case folded together), between two dates.",
+        "sql": f"SELECT MIN(competitor) AS competitor, currency, {_LOSS_TOTALS} FROM losses"
+               f" WHERE competitor IS NOT NULL AND competitor != '' AND {_RANGE}"
+               " GROUP BY lower(competitor), currency ORDER BY lost DESC, deals DESC, lower(competitor)",
+    },
+    "losses_by_seller": {
+        "title": "Losses by seller",
+        "description": "Deals lost per seller, how many were avoidable in their view and how many a manager "
+                       "reviewed, between two dates.",
+        "sql": f"SELECT seller, team, currency, {_LOSS_TOTALS}, COUNT(reviewed_by) AS reviewed FROM losses"
+               f" WHERE {_RANGE} GROUP BY seller, team, currency ORDER BY lost DESC, deals DESC, seller",
+    },
+    "avoidable_losses": {
+        "title": "Avoidable losses",
+        "description": "The losses sellers called avoidable, biggest first: where coaching pays off.",
+        "sql": "SELECT lost_on, team, seller, deal, account, amount, currency, reason, competitor, what_happened,"
+               f" do_differently, reviewed_by FROM losses WHERE avoidable = 1 AND {_RANGE}"
+               " ORDER BY amount_cents DESC, lost_on, run_id",
+    },
+    "pilot_conversion": {
+        "title": "Pilot conversion",
+        "description": "Pilots ending between two dates (cancelled ones left out): how many were decided, how "
+                       "many bought the full deal, by count and by value.",
+        "sql": "SELECT team, currency, COUNT(*) AS pilots, COUNT(converted) AS decided,"
+               " COALESCE(SUM(converted), 0) AS converted,"
+               " ROUND(100.0 * SUM(converted) / NULLIF(COUNT(converted), 0), 1) AS conversion_percent,"
+               " SUM(pilot_fee) AS pilot_fees, SUM(deal_value) AS value_at_stake,"
+               " SUM(CASE WHEN converted = 1 THEN deal_value ELSE 0 END) AS converted_value"
+               " FROM pilot_results WHERE status != 'cancelled' AND (:since = '' OR end_date >= :since)"
+               " AND (:until = '' OR end_date <= :until) AND (:team = '' OR team = :team)"
+               " GROUP BY team, currency ORDER BY team, currency",
+    },
+    "cost_of_mistakes": {
+        "title": "The cost of mistakes",
+        "description": "Pilots that went wrong and what they cost: hours, effort at hourly cost, value lost and "
+                       "the net result, biggest loss first.",
+        "sql": "SELECT closed_on, team, seller, account, outcome, action, cost_hours, cost_effort, cost_value_lost,"
+               " cost_net, cost_currency FROM pilot_results WHERE cost_currency IS NOT NULL"
+               " AND (:since = '' OR closed_on >= :since) AND (:until = '' OR closed_on <= :until)"
+               " AND (:team = '' OR team = :team) ORDER BY cost_value_lost DESC, pilot_id",
+    },
+    "recovery_by_rep": {
+        "title": "Recovery progress per rep",
+        "description": "Per rep and currency: lost, kept and left to replace over their plans, won back since "
+                       "their first plan, the gap left and the open pipeline.",
+        "sql": "WITH plans AS (SELECT seller, MIN(team) AS team, currency, COUNT(*) AS plans, SUM(lost) AS lost,"
+               " SUM(retained) AS retained, SUM(unrecovered) AS unrecovered, MIN(submitted_at) AS first_plan"
+               " FROM recovery_plan_amounts WHERE :team = '' OR team = :team GROUP BY seller, currency),"
+               " progress AS (SELECT p.*, COALESCE((SELECT SUM(o.amount) FROM recovery_opportunity_amounts o"
+               " WHERE o.seller = p.seller AND o.currency = p.currency AND o.status = 'won'"
+               " AND o.won_at >= p.first_plan), 0) AS recovered, COALESCE((SELECT SUM(o.amount)"
+               " FROM recovery_opportunity_amounts o WHERE o.seller = p.seller AND o.currency = p.currency"
+               " AND o.status IN ('open', 'moved')), 0) AS open_pipeline FROM plans p)"
+               " SELECT seller, team, currency, plans, lost, retained, unrecovered, recovered,"
+               " MAX(unrecovered - recovered, 0) AS gap,"
+               " ROUND(100.0 * MIN(recovered, unrecovered) / NULLIF(unrecovered, 0), 1) AS recovered_percent,"
+               " open_pipeline FROM progress ORDER BY gap DESC, seller, currency",
+    },
+    "recovery_by_account": {
+        "title": "Recovery progress per account",
+        "description": "Per rep, account and currency: the opportunities worked to win the account back, what "
+                       "was won and what is still open, beside the loss the rep's plans left to replace there.",
+        "sql": "SELECT o.seller, MIN(COALESCE(o.account, o.name)) AS account, o.currency, COUNT(*) AS opportunities,"
+               " SUM(o.status = 'won') AS won, COALESCE(SUM(CASE WHEN o.status = 'won' THEN o.amount END), 0)"
+               " AS won_back, COALESCE(SUM(CASE WHEN o.status IN ('open', 'moved') THEN o.amount END), 0)"
+               " AS open_pipeline, (SELECT SUM(p.unrecovered) FROM recovery_plan_amounts p WHERE p.seller = o.seller"
+               " AND p.currency = o.currency AND lower(p.account) = lower(COALESCE(o.account, o.name)))"
+               " AS unrecovered_loss FROM recovery_opportunity_amounts o WHERE :team = '' OR o.team = :team"
+               " GROUP BY o.seller, lower(COALESCE(o.account, o.name)), o.currency"
+               " ORDER BY won_back DESC, open_pipeline DESC, o.seller, account",
+    },
+}
+
+# Debrief coverage: with the CRM intake, closed-lost deals debriefed per team and week (by
+# count and by value); without it, the debriefs finished of those started.
+COVERAGE_WITH_CRM = {
+    "title": "Debrief coverage",
+    "description": "Closed-lost deals per team, week (its Monday) and currency, and the share debriefed, by "
+                   "count and by value.",
+    "sql": f"SELECT team, {_WEEK_OF.format(day='lost_on')} AS week_of, currency, COUNT(*) AS closed_lost,"
+           " SUM(debriefed) AS debriefed, ROUND(100.0 * SUM(debriefed) / COUNT(*), 1) AS coverage_percent,"
+           " SUM(amount) AS value, SUM(CASE WHEN debriefed THEN amount ELSE 0 END) AS value_debriefed,"
+           " ROUND(100.0 * SUM(CASE WHEN debriefed THEN amount ELSE 0 END) / NULLIF(SUM(amount), 0), 1)"
+           f" AS value_coverage_percent FROM closed_lost WHERE {_RANGE}"
+           " GROUP BY team, week_of, currency ORDER BY week_of DESC, team, currency",
+}
+COVERAGE_WITHOUT_CRM = {
+    "title": "Debrief coverage (debriefs finished)",
+    "description": "Without the CRM intake Rebound cannot know every closed-lost deal: this counts debriefs "
+                   "started per team and week (its Monday), and how many were submitted, are still open or "
+                   "were cancelled.",
+    "sql": f"SELECT team, {_WEEK_OF.format(day='started_on')} AS week_of, COUNT(*) AS started,"
+           " SUM(status = 'submitted') AS submitted, SUM(status = 'active') AS still_open,"
+           " SUM(status = 'cancelled') AS cancelled,"
+           " ROUND(100.0 * SUM(status = 'submitted') / COUNT(*), 1) AS submitted_percent FROM debrief_runs"
+           " WHERE (:since = '' OR started_on >= :since) AND (:until = '' OR started_on <= :until)"
+           " AND (:team = '' OR team = :team) GROUP BY team, week_of ORDER BY week_of DESC, team",
+}
+
+
+def described_columns(table: str, columns: Iterable[str]) -> dict[str, str]:
+    """``table``'s columns with their descriptions (its own, else the common ones); undescribed ones left out."""
+    own = TABLES.get(table, {}).get("columns", {})
+    return {c: own.get(c) or COMMON_COLUMNS[c] for c in columns if c in own or c in COMMON_COLUMNS}
+
+
+def metadata(database: str, columns_by_table: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Datasette metadata for the database named ``database``, given its tables and views with their columns."""
+    described: dict[str, Any] = {}
+    for name in sorted(columns_by_table):
+        if name in HIDDEN:
+            described[name] = {"hidden": True}
+        elif name in TABLES:
+            entry = {key: value for key, value in TABLES[name].items() if key != "columns"}
+            entry["columns"] = described_columns(name, columns_by_table[name])
+            described[name] = entry
+    queries = dict(QUERIES)
+    queries["debrief_coverage"] = COVERAGE_WITH_CRM if "closed_lost" in columns_by_table else COVERAGE_WITHOUT_CRM
+    return {
+        "title": "Rebound: lost deals, pilots and recovery",
+        "description": "Read-only. Start with the canned queries, or the losses, pilot_results and recovery views. "
+                       "Amounts are never added across currencies.",
+        "databases": {database: {"tables": described, "queries": queries}},
+    }
+
+
+def columns_by_table(store: Store) -> dict[str, list[str]]:
+    """Every table and view of the database with its columns, in order."""
+    names = [row[0] for row in store.db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {name: [row[1] for row in store.db.execute(f"PRAGMA table_info('{name}')")] for name in names}
+
+
+__all__ = ["COMMON_COLUMNS", "COVERAGE_WITHOUT_CRM", "COVERAGE_WITH_CRM", "HIDDEN", "QUERIES", "TABLES", "columns_by_table",
+           "described_columns", "metadata"]
