@@ -186,6 +186,12 @@ def services(history, tmp_path, slack_api):
     services.close()
 
 
+def first_start(services) -> None:
+    """The scheduler's first tick, Monday 23 Nov before any post is due (the roll-up is due at
+    14:00 UTC, West's summary at 17:00): posts are made only for fire times after it."""
+    tick_and_send(services, "2026-11-23T12:00:00")
+
+
 def tick_and_send(services, at: str) -> None:
     with freeze_time(at):
         assert services.tick(utc(at)) == []
@@ -241,6 +247,7 @@ def test_the_summary_still_goes_out_when_drawing_fails(services, slack_api, monk
         raise ValueError("font cache is corrupt")
 
     monkeypatch.setattr(render_charts, "draw_png", broken)
+    first_start(services)
     with caplog.at_level(logging.WARNING, logger="rebound.jobs"):
         tick_and_send(services, "2026-11-23T17:00:00")
     assert outbox.get(services.store, f"weekly:west:{WEEK}:1").status == "sent"
@@ -269,6 +276,7 @@ def test_the_rollup_gets_one_chart_per_team_with_enough_data(services, slack_api
         with freeze_time(f"{day}T12:00:00Z"):
             debriefs.submit(services, "U0REP4", deliver=False, deal=f"EMEA {day}", amount="EUR 7k")
     # The roll-up is due at the leadership schedule (New York, Monday 09:00 by default).
+    first_start(services)
     tick_and_send(services, "2026-11-23T17:00:00")
     keys = [r[0] for r in services.store.db.execute(
         "SELECT key FROM outbox WHERE key LIKE 'rollup:%:chart:%' ORDER BY key").fetchall()]
@@ -285,6 +293,7 @@ def test_a_rollup_to_heads_without_a_channel_shares_each_chart_in_their_dm(tmp_p
     teams = debriefs.TEAMS.replace("  rollup_channel: C0LEAD\n", "")
     services = debriefs.build(tmp_path, teams=teams, slack_api=slack_api)
     try:
+        first_start(services)
         tick_and_send(services, "2026-11-23T17:00:00")
         row = outbox.get(services.store, f"rollup:{WEEK}:U0HEAD:chart:west")
         assert row.status == "sent", row.last_error
