@@ -31,6 +31,7 @@ from freezegun import freeze_time
 from bot.domain.charts import LeftOut, ReasonSeries, chart_weeks, loss_chart
 from bot.flows.debrief import charts as debrief_charts
 from bot.flows.debrief.charts import WeeklyCharts
+from bot.render import chart_process
 from bot.render import charts as render_charts
 from bot.render.charts import HEIGHT, WIDTH, png_size
 from bot.store import outbox
@@ -126,6 +127,15 @@ def test_the_png_has_the_stated_size_with_and_without_the_coverage_line():
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and png.endswith(b"IEND\xaeB`\x82")
         assert png_size(png) == (WIDTH, HEIGHT) == (1200, 675)
     assert plain != lined
+
+
+def test_the_child_process_draws_several_charts_in_one_run():
+    crm = [{"close_date": "2026-11-17", "status": "waiting", "deals": 2}]
+    charts = [loss_chart(WEEKS, HAND_ROWS, currency="USD"), loss_chart(WEEKS, HAND_ROWS, currency="USD", crm_closed=crm)]
+    assert chart_process.chart_from_dict(chart_process.chart_to_dict(charts[1])) == charts[1]
+    images = chart_process.draw_in_child([(charts[0], "West"), (charts[1], "West")])
+    assert [png_size(png) for png in images] == [(1200, 675), (1200, 675)]
+    assert images[0] != images[1]
 
 
 def test_palette_is_okabe_ito():
@@ -243,29 +253,34 @@ def test_a_second_tick_or_restart_uploads_nothing_again(services, slack_api):
 
 
 def test_the_summary_still_goes_out_when_drawing_fails(services, slack_api, monkeypatch, caplog):
-    def broken(chart, title):
-        raise ValueError("font cache is corrupt")
-
-    monkeypatch.setattr(render_charts, "draw_png", broken)
+    broken = [sys.executable, "-c", "import sys; sys.stderr.write('OSError: font cache is corrupt\\n'); sys.exit(1)"]
+    monkeypatch.setattr(chart_process, "child_command", lambda: broken)
     first_start(services)
     with caplog.at_level(logging.WARNING, logger="rebound.jobs"):
         tick_and_send(services, "2026-11-23T17:00:00")
     assert outbox.get(services.store, f"weekly:west:{WEEK}:1").status == "sent"
     assert outbox.get(services.store, f"weekly:west:{WEEK}:chart") is None
     assert slack_api.calls_to("files.completeUploadExternal") == []
-    failures = [r for r in caplog.records if "weekly chart" in r.getMessage()]
-    assert len(failures) == 2  # once for West's summary, once for its chart in the roll-up
-    assert all("team=west" in r.getMessage() and r.exc_info for r in failures)
+    failures = [r.getMessage() for r in caplog.records if "weekly chart" in r.getMessage()]
+    assert failures == [  # once for West's summary, once for the roll-up's charts
+        "weekly chart teams=west week=2026-W47 failed to draw; the posts go out without it: the chart process"
+        " exited with status 1: OSError: font cache is corrupt"] * 2
 
 
 def test_without_matplotlib_the_summary_goes_out_and_the_missing_extra_is_logged_once(services, slack_api,
                                                                                         monkeypatch, caplog):
-    for name in ("matplotlib.backends.backend_agg", "matplotlib.figure", "matplotlib.ticker"):
-        monkeypatch.setitem(sys.modules, name, None)  # what `import` sees when the extra is not installed
+    # The real child, with matplotlib's modules unimportable (what `import` sees without the extra).
+    child = ("import runpy, sys\n"
+             "for name in ('matplotlib', 'matplotlib.figure', 'matplotlib.backends.backend_agg', 'matplotlib.ticker'):\n"
+             "    sys.modules[name] = None\n"
+             "runpy.run_module('bot.render.chart_process', run_name='__main__')\n")
+    monkeypatch.setattr(chart_process, "child_command", lambda: [sys.executable, "-c", child])
     monkeypatch.setattr(debrief_charts, "_missing_extra_logged", False)
+    first_start(services)
     with caplog.at_level(logging.WARNING, logger="rebound.jobs"):
         tick_and_send(services, "2026-11-23T17:00:00")
     assert outbox.get(services.store, f"weekly:west:{WEEK}:1").status == "sent"
+    assert outbox.get(services.store, f"rollup:{WEEK}:C0LEAD:1").status == "sent"
     assert slack_api.calls_to("files.completeUploadExternal") == []
     notes = [r.getMessage() for r in caplog.records if "charts are off" in r.getMessage()]
     assert notes == ["weekly charts are off: charts need matplotlib: pip install 'rebound[charts]'"]
@@ -334,22 +349,30 @@ def test_summary_chart_flag_writes_the_png_locally(history, tmp_path):
 # -- start-up stays lean ------------------------------------------------------------------------------
 
 
-def test_the_server_starts_without_importing_matplotlib(tmp_path):
+def test_the_server_never_imports_matplotlib_even_when_it_posts_a_chart(history, tmp_path):
     # (numpy, which the charts extra brings, is imported by sqlite-utils itself whenever it is
     # installed: sqlite_utils.utils tries it for its own type mapping. That is not ours to avoid.)
-    (tmp_path / "teams.yml").write_text(textwrap.dedent(debriefs.TEAMS))
+    import shutil
+
+    for name in ("rebound.db", "teams.yml"):
+        shutil.copy(history / name, tmp_path / name)
     code = textwrap.dedent(f"""
         import sys
         import bot.app
         from bot.config import load_settings
+        from bot.flows.debrief.reports import WeeklySummaries
         from bot.services import build_services
-        settings = load_settings({{"REBOUND_DB": {str(tmp_path / "r.db")!r}, "REBOUND_TEAMS": {str(tmp_path / "teams.yml")!r}}})
+        settings = load_settings({{"REBOUND_DB": {str(tmp_path / "rebound.db")!r},
+                                   "REBOUND_TEAMS": {str(tmp_path / "teams.yml")!r}}})
         services = build_services(settings, teams_required=True)
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "PIL", "datasette", "uvicorn"))
+        posting = WeeklySummaries(services.tools).post(services.teams.get("west"), {WEEK!r})
+        loaded += sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "PIL"))
         services.close()
-        print(sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "PIL", "datasette", "uvicorn")))
+        print(loaded, posting.keys[-1])
     """)
     from bot.config import PROJECT_ROOT
 
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=180)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == f"[] weekly:west:{WEEK}:chart"  # drawn, and in a child process

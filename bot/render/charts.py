@@ -1,9 +1,9 @@
 """The weekly chart as a PNG, drawn with matplotlib's Agg canvas (``pip install 'rebound[charts]'``).
 
 matplotlib is imported here, inside :func:`draw_png`, and nowhere else: the server starts
-and runs without it, and only the weekly job (or ``rebound summary --chart``) pays for it.
-No pyplot: a ``Figure`` on its own Agg canvas keeps no global state, so the ticker thread
-can draw while the server answers Slack.
+and runs without it. The weekly job calls it in a child process (:mod:`bot.render.chart_process`),
+``rebound summary --chart`` in its own. No pyplot: a ``Figure`` on its own Agg canvas keeps no
+global state.
 
 Colours are the Okabe-Ito palette, which people with any common colour-vision deficiency
 tell apart; the coverage line is black with markers, so it reads in greyscale too.

@@ -1,6 +1,7 @@
 """The chart beside each weekly summary: the series from the store, the PNG, its words, its upload.
 
-Drawn by the weekly job (and ``rebound summary --chart``), never while answering Slack. The
+Drawn by the weekly job in a child process (:mod:`bot.render.chart_process`: the server
+never loads matplotlib), or here by ``rebound summary --chart``; never while answering Slack. The
 picture is a bonus on top of the text summary: when it cannot be drawn (matplotlib missing,
 a bug in drawing) the summary goes out without it and the failure is logged once, and with
 fewer than two weeks of losses there is no chart at all (one bar is not a trend).
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,36 +105,49 @@ class WeeklyCharts:
                "has_coverage": chart.coverage is not None}
         return self.tools.renderer.render("summary/chart_comment.md.j2", ctx)
 
+    def image(self, team: Team, week: str, chart: LossChart, png: bytes) -> ChartImage:
+        stem = re.sub(r"[^a-z0-9]+", "-", team.id.lower()).strip("-") or "team"
+        return ChartImage(png, self.title(team, chart), self.alt_text(team, chart), self.comment(team, week, chart),
+                          f"rebound-{stem}-{week}.png")
+
     def draw(self, team: Team, week: str, chart: LossChart | None = None) -> ChartImage:
-        """Draw the chart (raises :class:`bot.render.charts.ChartsUnavailable` without matplotlib)."""
+        """Draw here, in this process (``rebound summary --chart``); raises
+        :class:`bot.render.charts.ChartsUnavailable` without matplotlib."""
         from bot.render.charts import draw_png
 
         chart = chart or self.series(team, week)
-        title = self.title(team, chart)
-        stem = re.sub(r"[^a-z0-9]+", "-", team.id.lower()).strip("-") or "team"
-        return ChartImage(draw_png(chart, title), title, self.alt_text(team, chart), self.comment(team, week, chart),
-                          f"rebound-{stem}-{week}.png")
+        return self.image(team, week, chart, draw_png(chart, self.title(team, chart)))
 
-    def for_post(self, team: Team, week: str) -> ChartImage | None:
-        """The chart to share beside the summary, or None: too little data, or drawing failed
-        (logged once; the text summary goes out all the same)."""
+    def for_posts(self, teams: Sequence[Team], week: str) -> list[tuple[Team, ChartImage]]:
+        """The charts to share beside ``week``'s posts of ``teams``: those with enough data, drawn
+        together in one child process (:mod:`bot.render.chart_process`), so the server never
+        loads matplotlib. When drawing fails there are none, the failure is logged once and the
+        text posts go out all the same."""
         global _missing_extra_logged
+        from bot.render.chart_process import ChartFailed, draw_in_child
         from bot.render.charts import ChartsUnavailable
 
-        chart = self.series(team, week)
-        if not chart.drawable:
-            return None
+        found = [(team, self.series(team, week)) for team in teams]
+        drawable = [(team, chart) for team, chart in found if chart.drawable]
+        if not drawable:
+            return []
         try:
-            return self.draw(team, week, chart)
+            images = draw_in_child([(chart, self.title(team, chart)) for team, chart in drawable])
         except ChartsUnavailable as error:
             if not _missing_extra_logged:  # once per process, not once per team and week
                 _missing_extra_logged = True
                 log.warning("weekly charts are off: %s", error)
-            return None
-        except Exception:  # noqa: BLE001 - the picture is optional; the summary must not fail with it
-            log.warning("weekly chart team=%s week=%s failed to draw; the summary goes out without it", team.id,
-                        week, exc_info=True)
-            return None
+            return []
+        except ChartFailed as error:
+            log.warning("weekly chart teams=%s week=%s failed to draw; the posts go out without it: %s",
+                        ",".join(team.id for team, _ in drawable), week, error)
+            return []
+        return [(team, self.image(team, week, chart, png)) for (team, chart), png in zip(drawable, images)]
+
+    def for_post(self, team: Team, week: str) -> ChartImage | None:
+        """The chart beside ``team``'s summary of ``week``, or None (see :meth:`for_posts`)."""
+        found = self.for_posts([team], week)
+        return found[0][1] if found else None
 
 
 __all__ = ["ChartImage", "MAX_ALT_TEXT", "WeeklyCharts"]

@@ -103,9 +103,7 @@ class Rollup:
 
     def charts(self, week: str) -> list[tuple[str, ChartImage]]:
         """One chart per team (those with two weeks of losses or more), drawn outside any transaction."""
-        drawer = WeeklyCharts(self.tools)
-        found = ((team.id, drawer.for_post(team, week)) for team in self.tools.teams.teams)
-        return [(team_id, chart) for team_id, chart in found if chart is not None]
+        return [(team.id, chart) for team, chart in WeeklyCharts(self.tools).for_posts(self.tools.teams.teams, week)]
 
     def post(self, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
         facts.ensure_facts(self.tools, week)
