@@ -84,7 +84,7 @@ VIEWS: dict[str, str] = {
 # no CRM deal answers (a loss the rep brought on their own). Only with the CRM intake (0008).
 CLOSED_LOST = f"""
     SELECT 'crm' AS source, d.crm_id, d.team, d.user_id AS seller, d.name AS deal, d.account,
-           substr(d.close_date, 1, 10) AS lost_on, CAST(d.amount AS REAL) AS amount, d.currency,
+           substr(d.close_date, 1, 10) AS lost_on, d.amount_cents / 100.0 AS amount, d.currency,
            d.status = 'debriefed' AS debriefed, d.run_id
     FROM crm_deals d WHERE d.status != 'out'
     UNION ALL
