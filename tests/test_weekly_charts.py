@@ -376,3 +376,22 @@ def test_the_server_never_imports_matplotlib_even_when_it_posts_a_chart(history,
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=180)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"[] weekly:west:{WEEK}:chart"  # drawn, and in a child process
+
+
+def test_alt_text_is_clipped_to_slacks_limit(services):
+    team = services.teams.get("west").model_copy(update={"name": "W" * 1200})
+    charts = WeeklyCharts(services.tools)
+    alt = charts.alt_text(team, charts.series(team, WEEK))
+    assert len(alt) == 1000 and alt.endswith("…")
+
+
+def test_an_upload_whose_file_is_not_base64_fails_once_with_the_reason(services, slack_api):
+    payload = {"channel": "C0WEST", "file_uploads": [{"content_base64": "not base64!", "filename": "x.png",
+                                                      "title": "x"}]}
+    with freeze_time("2026-11-23T17:00:00Z"):
+        outbox.enqueue(services.store, "broken-upload", "files.upload_v2", payload)
+        services.drain()
+    row = outbox.get(services.store, "broken-upload")
+    assert row.status == "failed" and row.attempts == 1
+    assert row.last_error.startswith("invalid_payload: content_base64 is not base64")
+    assert slack_api.calls_to("files.getUploadURLExternal") == []
