@@ -15,8 +15,6 @@ the only alternative would be to lose the message.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import logging
 import random
@@ -33,6 +31,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot import clock
 from bot.outbox import response_urls, tiers
 from bot.outbox.pacing import Pacer
+from bot.outbox.uploads import InvalidUpload, upload_args
 from bot.store import outbox
 from bot.store.db import Store
 from bot.store.outbox import COSMETIC, OutboxItem
@@ -152,38 +151,6 @@ def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
     return keep
 
 
-def _upload_args(client: WebClient, payload: dict[str, Any]) -> dict[str, Any]:
-    """``files_upload_v2``'s arguments from a stored payload.
-
-    The outbox stores JSON, so binary files (the weekly chart's PNG) are kept as base64 text
-    under ``content_base64`` and become bytes here. Files are shared to a channel id, so a
-    person's id (a head of sales without a roll-up channel) is turned into their DM's id with
-    ``conversations.open``, which answers the same DM every time.
-    """
-    args = dict(payload)
-    uploads = args.get("file_uploads")
-    if isinstance(uploads, list):
-        args["file_uploads"] = [_decoded(item) if isinstance(item, dict) else item for item in uploads]
-    if "content_base64" in args:
-        args = _decoded(args)
-    channel = args.get("channel")
-    if isinstance(channel, str) and channel[:1] in ("U", "W"):
-        opened = client.api_call("conversations.open", json={"users": channel}).data
-        args["channel"] = (opened.get("channel") or {}).get("id") if isinstance(opened, dict) else None
-    return args
-
-
-def _decoded(item: dict[str, Any]) -> dict[str, Any]:
-    item = dict(item)
-    encoded = item.pop("content_base64", None)
-    if encoded is not None:
-        try:
-            item["content"] = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise _Permanent("invalid_payload", f"content_base64 is not base64: {error}") from error
-    return item
-
-
 class OutboxSender:
     """Drains due outbox rows to Slack.
 
@@ -249,8 +216,8 @@ class OutboxSender:
         try:
             if method == UPLOAD_V2:
                 try:
-                    response = self.client.files_upload_v2(**_upload_args(self.client, payload))
-                except TypeError as error:  # a payload key files_upload_v2 does not take
+                    response = self.client.files_upload_v2(**upload_args(self.client, payload))
+                except (TypeError, InvalidUpload) as error:  # a payload files_upload_v2 does not take
                     raise _Permanent("invalid_payload", str(error)) from error
             else:
                 # JSON body: chat.postMessage, chat.update, views.publish ... take blocks as
