@@ -31,7 +31,6 @@ from bot.store import outbox
 log = logging.getLogger("rebound.jobs")
 
 MAX_ALT_TEXT = 1000  # Slack's limit for a file's alt_txt
-UPLOAD = "files.upload_v2"  # bot.outbox.sender.UPLOAD_V2 (not imported: it brings slack_sdk)
 
 _missing_extra_logged = False
 
@@ -54,7 +53,7 @@ class ChartImage:
             "file_uploads": [{"content_base64": base64.b64encode(self.png).decode("ascii"), "filename": self.filename,
                               "title": self.title, "alt_txt": self.alt_text}],
         }
-        outbox.enqueue(store, key, UPLOAD, payload, team=team)
+        outbox.enqueue(store, key, "files.upload_v2", payload, team=team)
         return key
 
 
