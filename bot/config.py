@@ -43,6 +43,8 @@ class Settings(BaseModel):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     log_level: str = "INFO"
+    # Signs POST /crm/closed-lost; without it the endpoint answers 404.
+    crm_secret: SecretStr | None = None
 
     def require_slack(self, socket_mode: bool = False) -> None:
         """Fail with one line per missing Slack setting, naming where to get it."""
@@ -101,6 +103,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_app_token=_secret(env, "SLACK_APP_TOKEN"),
         slack_api_url=api_url,
         log_level=level,
+        crm_secret=_secret(env, "REBOUND_CRM_SECRET"),
     )
 
 

@@ -77,7 +77,7 @@ class Redactor:
 def settings_secrets(settings) -> list[str]:
     """The secret values in ``settings`` (SecretStr fields), for a :class:`Redactor`."""
     found = []
-    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token"):
+    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token", "crm_secret"):
         value = getattr(settings, name, None)
         if value is not None:
             found.append(value.get_secret_value())

@@ -184,15 +184,18 @@ def test_avoidable_losses_biggest_first(datasette):
     assert rows[0]["reviewed_by"] == "U0MGR1" and rows[0]["seller"] == "U0REP1"
 
 
-def test_debrief_coverage_without_the_crm_counts_debriefs_finished(datasette):
+def test_debrief_coverage_counts_each_loss_by_the_week_it_closed(datasette):
+    # No deal came from the CRM in this seed: every loss is a debrief, so each is covered. By hand:
+    # west's week of 2 Nov holds r1 (USD 120,000) and r2 (USD 30,000); r3 (EUR 40,000) and emea's
+    # r5 (EUR 10,000) closed the week of 9 Nov; r4 closed in October, outside the range.
     rows = query(datasette, "debrief_coverage", **NOVEMBER)
     assert rows == [
-        {"team": "emea", "week_of": "2026-11-09", "started": 2, "submitted": 1, "still_open": 1, "cancelled": 0,
-         "submitted_percent": 50.0},
-        {"team": "west", "week_of": "2026-11-09", "started": 1, "submitted": 1, "still_open": 0, "cancelled": 0,
-         "submitted_percent": 100.0},
-        {"team": "west", "week_of": "2026-11-02", "started": 3, "submitted": 2, "still_open": 0, "cancelled": 1,
-         "submitted_percent": 66.7},
+        {"team": "emea", "week_of": "2026-11-09", "currency": "EUR", "closed_lost": 1, "debriefed": 1,
+         "coverage_percent": 100.0, "value": 10000.0, "value_debriefed": 10000.0, "value_coverage_percent": 100.0},
+        {"team": "west", "week_of": "2026-11-09", "currency": "EUR", "closed_lost": 1, "debriefed": 1,
+         "coverage_percent": 100.0, "value": 40000.0, "value_debriefed": 40000.0, "value_coverage_percent": 100.0},
+        {"team": "west", "week_of": "2026-11-02", "currency": "USD", "closed_lost": 2, "debriefed": 2,
+         "coverage_percent": 100.0, "value": 150000.0, "value_debriefed": 150000.0, "value_coverage_percent": 100.0},
     ]
 
 

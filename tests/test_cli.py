@@ -53,7 +53,7 @@ def test_debrief_export_has_typed_values(env):
     assert answers["amount"] == {"amount": 120000, "currency": "USD"}
     assert answers["primary_reason"] == "competitor"
     assert answers["avoidable"] is True
-    assert answers["close_date"] == "2026-11-20"
+    assert answers["close_date"] == "2026-11-17"
     assert answers["secondary_reasons"] == ["product_gap", "relationship"]
 
 

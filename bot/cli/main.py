@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import yaml
 
-from bot.cli import browse, ops, pilots, recovery, reports
+from bot.cli import browse, crm, ops, pilots, recovery, reports
 from bot.cli import outbox as outbox_commands
 from bot.cli.common import _services, _settings
 from bot.errors import NotFound, ReboundError, SettingError
@@ -200,6 +200,7 @@ def serve(port: int, host: str, socket_mode: bool, threads: int, inbox_threads: 
 
 def _serve(settings, *, host: str, port: int, socket_mode: bool, threads: int, inbox_threads: int = 2) -> None:
     from bot.app import create_app
+    from bot.flows.crm_intake.service import CrmIntake
     from bot.services import start_background
     from bot.slack import serving
     from bot.slack.http import create_wsgi_app
@@ -218,7 +219,8 @@ def _serve(settings, *, host: str, port: int, socket_mode: bool, threads: int, i
             CheckedSocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         else:
             wsgi = create_wsgi_app(app, services.store, inbox=services.inbox,
-                                   signing_secret=settings.slack_signing_secret.get_secret_value())
+                                   signing_secret=settings.slack_signing_secret.get_secret_value(),
+                                   crm=CrmIntake(services.tools, settings.crm_secret))
             server = serving.bind_http(serving.gate(wsgi, link), host=host, port=port, threads=threads)
             click.echo(f"Rebound is listening on http://{host}:{port}/slack/events", err=True)
             serving.serve_until_stopped(server, link, app.client,
@@ -241,6 +243,6 @@ def run() -> None:
         sys.exit(1)
 
 
-for _group in (ops, pilots, recovery, reports, outbox_commands, browse):
+for _group in (ops, pilots, recovery, reports, outbox_commands, crm, browse):
     for _command in _group.COMMANDS:
         main.add_command(_command)

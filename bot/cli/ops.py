@@ -22,6 +22,7 @@ MAX_LISTED = 20  # rows per section in the text view; --json has them all
 def collect_status(services, now: datetime) -> dict[str, Any]:
     """Everything ``rebound status`` shows, as plain data (the --json output)."""
     from bot.jobs.schedule import WeeklySchedule
+    from bot.store import deals as deal_store
     from bot.store import inbox, jobs, outbox, reminders
 
     settings = services.settings
@@ -69,6 +70,10 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
                        "user_id": r.user_id} for r in reminders.upcoming(services.store, limit=500)],
         "summaries": summaries,
         "rollup": {"job": rollup.key, "done_at": rollup.done_at} if rollup else None,
+        # CRM deals whose owner Slack doesn't know yet (lookup on its way) or at all.
+        "crm_unresolved": [{"crm_id": d["crm_id"], "name": d["name"], "owner_email": d["owner_email"],
+                            "owner_name": d["owner_name"], "team": d["team"], "lookup": d["owner_via"]}
+                           for d in deal_store.listed(services.store, status=deal_store.WAITING) if not d["user_id"]],
     }
 
 
@@ -134,6 +139,14 @@ def format_status(status: dict[str, Any]) -> list[str]:
             lines.extend(_setting_line(setting) for setting in entry["settings"])
     if status["rollup"]:
         lines.append(f"    roll-up for the head of sales: last {status['rollup']['job']} at {status['rollup']['done_at']}")
+    unresolved = status.get("crm_unresolved") or []
+    if unresolved:
+        lines.append("")
+        lines.append(f"CRM deal owners not found in Slack: {len(unresolved)} (add them to the teams file's emails: map)")
+        for deal in unresolved[:MAX_LISTED]:
+            who = deal["owner_email"] or deal["owner_name"] or "no owner in the CRM"
+            state = " (lookup on its way)" if deal["lookup"] == "pending" else ""
+            lines.append(f"    {deal['crm_id']} {deal['name']}: {who}{state}" + (f" team={deal['team']}" if deal["team"] else ""))
     return lines
 
 

@@ -21,6 +21,7 @@ from bot.files.yaml_source import YamlSource, load_yaml, validate_source
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 DEFAULT_SCHEDULE = "monday 09:00"
 
 log = logging.getLogger("rebound.teams")
@@ -63,6 +64,8 @@ class Team(_Strict):
     coverage_multiple: float = Field(default=3.0, gt=0, le=20)
     post_empty_weeks: bool = Field(default=True, description="Post a short 'no losses this week' note.")
     max_pilot_days: int = Field(default=90, ge=1)
+    debrief_reminder_days: int = Field(default=2, ge=1, le=20, description=(
+        "Business days after the CRM nudge before the one reminder; after it the deal is overdue."))
 
     _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
                                            "team id {value!r} must be lower case letters, digits, - or _"))
@@ -103,6 +106,30 @@ class TeamsFile(_Strict):
     teams: list[Team] = Field(default_factory=list)
     routing: Routing = Field(default_factory=Routing)
     leadership: Leadership = Field(default_factory=Leadership)
+    # CRM owner emails Slack can't find (a different address in the CRM): email -> Slack user id.
+    emails: dict[str, str] = Field(default_factory=dict)
+    # The CRM's loss reasons on Rebound's taxonomy, e.g. {"Went dark": no_decision}.
+    crm_reasons: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: dict[str, str]) -> dict[str, str]:
+        for email, user in value.items():
+            if not EMAIL.match(email):
+                raise ValueError(f"{email!r} is not an email address (the CRM owner's, e.g. jane@acme.com)")
+            _users([user])
+        return {email.strip().lower(): user for email, user in value.items()}
+
+    @field_validator("crm_reasons")
+    @classmethod
+    def _crm_reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        from bot.domain.taxonomy import LOSS_REASON_KEYS
+
+        for reason, key in value.items():
+            if key not in LOSS_REASON_KEYS:
+                raise ValueError(f"{reason!r} maps to {key!r}, which is not a loss reason; use one of "
+                                 + ", ".join(LOSS_REASON_KEYS))
+        return value
 
     @model_validator(mode="after")
     def _unique(self) -> TeamsFile:
@@ -186,6 +213,10 @@ class Teams:
 
     def managed_by(self, user_id: str) -> list[Team]:
         return [t for t in self.data.teams if user_id in t.managers]
+
+    def user_for_email(self, email: str | None) -> str | None:
+        """The Slack user the teams file's ``emails:`` map gives a CRM owner's email."""
+        return self.data.emails.get(email.strip().lower()) if email else None
 
     def is_head(self, user_id: str) -> bool:
         return user_id in self.data.leadership.heads

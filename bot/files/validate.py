@@ -70,4 +70,9 @@ def check_all(settings: Settings, *, teams_required: bool = False) -> tuple[list
                                        broken_commands=_commands_of_broken_playbooks(settings, playbooks)))
     else:
         problems.append(Problem(str(settings.manifest_path), None, "", "manifest.yml does not exist (set REBOUND_MANIFEST)"))
+    if settings.crm_secret is None:
+        notes.append("the CRM webhook POST /crm/closed-lost is off (REBOUND_CRM_SECRET is not set); "
+                     "`rebound crm import` still works")
+    else:
+        notes.append("the CRM webhook POST /crm/closed-lost is on (REBOUND_CRM_SECRET is set)")
     return problems, notes

@@ -14,7 +14,7 @@ from importlib import import_module
 from bot.flows.hooks import Flow
 
 # Order matters only for hooks that run one after the other (after a submit, after a summary).
-FLOWS = ("debrief", "pilots", "graceful_no", "recovery")
+FLOWS = ("debrief", "pilots", "graceful_no", "recovery", "crm_intake")
 
 
 def load_flows(names: tuple[str, ...] = FLOWS) -> list[Flow]:

@@ -148,3 +148,19 @@ def reminder_due_at(local_date: date, at: str, tz: str) -> datetime:
     """The UTC instant of ``at`` (``"09:00"``) on ``local_date`` in zone ``tz``."""
     local = datetime.combine(local_date, _parse_time(at)).replace(tzinfo=zone(tz))
     return local.astimezone(timezone.utc)
+
+
+def business_days_after(day: date, n: int) -> date:
+    """The date ``n`` weekdays after ``day``, skipping Saturdays and Sundays (holidays are not known)."""
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n}")
+    while n:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def next_business_day(day: date) -> date:
+    """The first weekday after ``day`` (Friday -> Monday)."""
+    return business_days_after(day, 1)

@@ -52,7 +52,7 @@ PERMANENT_ERRORS = frozenset(
         "account_inactive",
         "msg_too_long",
         "no_text",
-        "user_not_found",
+        "user_not_found", "users_not_found",  # the second: users.lookupByEmail knows nobody with that email
         "cannot_dm_bot",
         "missing_scope",
         "message_not_found",
@@ -146,6 +146,8 @@ def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
         keep["file_ids"] = [f.get("id") for f in files if isinstance(f, dict)]
     if method == "conversations.open" and isinstance(data.get("channel"), dict):
         keep["channel"] = data["channel"].get("id")
+    if method == "users.lookupByEmail" and isinstance(data.get("user"), dict):
+        keep["user_id"] = data["user"].get("id")  # a CRM owner's Slack id (bot/flows/crm_intake)
     if isinstance(data.get("view"), dict):  # views.publish / views.update
         keep["view_id"] = data["view"].get("id")
     return keep
@@ -220,8 +222,7 @@ class OutboxSender:
                 except (TypeError, InvalidUpload) as error:  # a payload files_upload_v2 does not take
                     raise _Permanent("invalid_payload", str(error)) from error
             else:
-                # JSON body: chat.postMessage, chat.update, views.publish ... take blocks as
-                # real arrays this way (form encoding would need them as JSON strings).
+                # JSON body: blocks go as real arrays (form encoding would need JSON strings).
                 response = self.client.api_call(method, json=payload)
         except SlackApiError as error:
             status = error.response.status_code

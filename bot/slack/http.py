@@ -2,7 +2,9 @@
 Bolt's single-threaded development server).
 
 Paths: ``POST /slack/events`` for every Slack request (commands, events, interactivity),
-``GET /healthz`` answering 200 while the database answers.
+``GET /healthz`` answering 200 while the database answers, and ``POST /crm/closed-lost`` for
+one closed-lost deal from a CRM workflow, signed like Slack's requests with
+``REBOUND_CRM_SECRET`` (404 while that is not set).
 
 Before Bolt sees a request, this layer refuses, in order: a body over the size limit (413,
 unread), a bad, stale or missing v0 signature (401, so nothing of a forged request is parsed
@@ -37,6 +39,8 @@ log = logging.getLogger("rebound.http")
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+CRM_PATH = "/crm/closed-lost"
+MAX_CRM_BODY_BYTES = 64 * 1024  # one deal is well under a kilobyte
 MAX_BODY_BYTES = 256 * 1024  # Slack's payloads are far smaller; anything bigger is refused unread
 MAX_CLOCK_SKEW = 5 * 60  # Slack's replay window for request timestamps, in seconds
 
@@ -178,13 +182,14 @@ class _FormSafeHandler(SlackRequestHandler):
 
 
 def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
-                    signing_secret: str | None = None, inbox=None) -> Callable:
+                    signing_secret: str | None = None, inbox=None, crm=None) -> Callable:
     """``signing_secret`` defaults to the one the Bolt app verifies with (both must agree).
 
     With ``inbox`` (an InboxWorker), a verified request is stored there and answered 200 at
     once; the listeners run after the ack. Only what Slack needs answered in the ack body
     (``bot.slack.intake``: URL verification, view submissions ...) goes through Bolt here.
     Without it (the no-op benchmark app), every request goes through Bolt before the answer.
+    ``crm`` (a ``CrmIntake``) answers ``POST /crm/closed-lost`` when its secret is set.
     """
     secret = signing_secret if signing_secret is not None else getattr(app, "_signing_secret", "") or ""
     slack = _FormSafeHandler(app, path=EVENTS_PATH)
@@ -196,6 +201,11 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
             healthy = store.ping()
             return _respond(start_response, "200 OK" if healthy else "503 Service Unavailable",
                             {"ok": healthy, "database": "reachable" if healthy else "unreachable"})
+        if path == CRM_PATH and crm is not None and crm.secret is not None:
+            with logs.scope() as fields:
+                status, result = _crm_deal(crm, environ, start_response)
+                log.info("request %s", logs.as_fields({"path": path, "status": status, **fields}))
+            return result
         if path != EVENTS_PATH:
             return _respond(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         if method != "POST":
@@ -266,6 +276,31 @@ def _int(value: str | None) -> int:
         return int(value or 0)
     except ValueError:
         return 0
+
+
+_STATUS_LINES = {200: "200 OK", 400: "400 Bad Request", 401: "401 Unauthorized", 405: "405 Method Not Allowed",
+                 413: "413 Payload Too Large"}
+
+
+def _crm_deal(crm, environ, start_response) -> tuple[str, Iterable[bytes]]:
+    """One deal from a CRM workflow: size cap, then the signature (401, nothing stored), then
+    ``crm.receive`` (400 naming the field, or 200 with the deal's status)."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return "405", _respond(start_response, _STATUS_LINES[405], {"ok": False, "error": "method_not_allowed"})
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if length < 0 or length > MAX_CRM_BODY_BYTES:
+        logs.bind(refused=f"body of {length} bytes")
+        return "413", _respond(start_response, _STATUS_LINES[413], {"ok": False, "error": "payload_too_large"})
+    body = environ["wsgi.input"].read(length) if length else b""
+    if not signature_valid(crm.secret, environ.get("HTTP_X_REBOUND_REQUEST_TIMESTAMP"),
+                           environ.get("HTTP_X_REBOUND_SIGNATURE"), body):
+        logs.bind(refused="bad, stale or missing signature")
+        return "401", _respond(start_response, _STATUS_LINES[401], {"ok": False, "error": "invalid_signature"})
+    status, answer = crm.receive(body)
+    return str(status), _respond(start_response, _STATUS_LINES.get(status, "400 Bad Request"), answer)
 
 
 def serve_http(wsgi_app: Callable, *, host: str, port: int, threads: int = 8) -> None:

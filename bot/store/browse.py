@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.store.browse_queries import COVERAGE_WITH_CRM, COVERAGE_WITHOUT_CRM, QUERIES
+from bot.store.browse_queries import QUERIES
 from bot.store.db import Store
 
 # Tables of the machinery, not of the business: hidden from the table list.
@@ -240,6 +240,29 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {"name": "The setting.", "value": "Its value (JSON).", "changed_by": "Who changed it.",
                     "changed_at": "When (UTC)."},
     },
+    "crm_deals": {
+        "title": "Closed-lost deals from the CRM",
+        "description": "One row per CRM deal taken in by rebound crm import or POST /crm/closed-lost, with its "
+                       "owner and whether it has been debriefed (the closed_lost view shows amounts as numbers).",
+        "columns": {"crm_id": "The deal's id in the CRM (one row each).", "name": "The deal's name in the CRM.",
+                    "amount_cents": "The deal's amount, in cents.", "stage": "The CRM stage it came with.",
+                    "reason": "The CRM's loss reason, as the CRM spells it.", "competitor": "The competitor, if any.",
+                    "owner_email": "The owner's email in the CRM.", "owner_name": "The owner's name in the CRM.",
+                    "owner_slack_id": "The owner's Slack id, when the CRM sent it.",
+                    "owner_via": "How the owner was found: given, lookup (Slack, by email) or teams_file.",
+                    "source": "csv or webhook.", "fingerprint": "A hash of what the CRM sent, to tell a change "
+                    "from a repeat.", "nudged_at": "When the owner was asked for the debrief (UTC).",
+                    "reminded_at": "When the one reminder went (UTC).",
+                    "disowned_by": "Who said \"Not mine\", if anyone."},
+    },
+    "debrief_review_notes": {
+        "title": "Managers' review notes",
+        "description": "What a manager noted when reviewing a debrief; the latest notes per debrief win.",
+        "columns": {"id": "Row id.", "coaching_action": "The coaching action agreed with the seller.",
+                    "loss_reason": "The loss reason as the manager sees it (the seller's stays in debrief_facts).",
+                    "one_on_one_held": "1 when a 1:1 about it happened, 0 when not, empty if not said.",
+                    "written_by": "The manager who wrote the notes.", "written_at": "When (UTC)."},
+    },
     "recovery_weights": {
         "title": "Recovery factor weights",
         "description": "Each member's weights for ranking opportunities; the team's are their average.",
@@ -272,7 +295,6 @@ def metadata(database: str, columns_by_table: Mapping[str, Sequence[str]]) -> di
             entry["columns"] = described_columns(name, columns_by_table[name])
             described[name] = entry
     queries = dict(QUERIES)
-    queries["debrief_coverage"] = COVERAGE_WITH_CRM if "closed_lost" in columns_by_table else COVERAGE_WITHOUT_CRM
     return {
         "title": "Rebound: lost deals, pilots and recovery",
         "description": "Read-only. Start with the canned queries, or the losses, pilot_results and recovery views. "
@@ -288,5 +310,5 @@ def columns_by_table(store: Store) -> dict[str, list[str]]:
     return {name: [row[1] for row in store.db.execute(f"PRAGMA table_info('{name}')")] for name in names}
 
 
-__all__ = ["COMMON_COLUMNS", "COVERAGE_WITHOUT_CRM", "COVERAGE_WITH_CRM", "HIDDEN", "QUERIES", "TABLES", "columns_by_table",
+__all__ = ["COMMON_COLUMNS", "HIDDEN", "QUERIES", "TABLES", "columns_by_table",
            "described_columns", "metadata"]

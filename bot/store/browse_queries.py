@@ -108,18 +108,8 @@ COVERAGE_WITH_CRM = {
            f" AS value_coverage_percent FROM closed_lost WHERE {_RANGE}"
            " GROUP BY team, week_of, currency ORDER BY week_of DESC, team, currency",
 }
-COVERAGE_WITHOUT_CRM = {
-    "title": "Debrief coverage (debriefs finished)",
-    "description": "Without the CRM intake Rebound cannot know every closed-lost deal: this counts debriefs "
-                   "started per team and week (its Monday), and how many were submitted, are still open or "
-                   "were cancelled.",
-    "sql": f"SELECT team, {_WEEK_OF.format(day='started_on')} AS week_of, COUNT(*) AS started,"
-           " SUM(status = 'submitted') AS submitted, SUM(status = 'active') AS still_open,"
-           " SUM(status = 'cancelled') AS cancelled,"
-           " ROUND(100.0 * SUM(status = 'submitted') / COUNT(*), 1) AS submitted_percent FROM debrief_runs"
-           " WHERE (:since = '' OR started_on >= :since) AND (:until = '' OR started_on <= :until)"
-           " AND (:team = '' OR team = :team) GROUP BY team, week_of ORDER BY week_of DESC, team",
-}
 
+# Closed-lost deals come from the CRM intake (crm_deals) and from debriefs of losses it never sent.
+QUERIES["debrief_coverage"] = COVERAGE_WITH_CRM
 
-__all__ = ["COVERAGE_WITHOUT_CRM", "COVERAGE_WITH_CRM", "QUERIES"]
+__all__ = ["COVERAGE_WITH_CRM", "QUERIES"]

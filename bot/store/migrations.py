@@ -423,6 +423,53 @@ def m0007_money_cents(db: Database) -> None:
     db.execute("ALTER TABLE recovery_opportunities DROP COLUMN amount")
 
 
+def m0008_crm_deals(db: Database) -> None:
+    """Closed-lost deals from the CRM, one row per CRM id (a re-import updates it), and the
+    owners' Slack ids found by email, so each email is looked up once (``user_id``, so a
+    privacy request forgets the email with the person)."""
+    db.execute(
+        """
+        CREATE TABLE crm_deals (
+            crm_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            account TEXT,
+            amount_cents INTEGER,
+            currency TEXT,
+            close_date TEXT,
+            stage TEXT,
+            reason TEXT,
+            competitor TEXT,
+            owner_email TEXT,
+            owner_name TEXT,
+            owner_slack_id TEXT,
+            user_id TEXT,
+            owner_via TEXT,
+            team TEXT,
+            status TEXT NOT NULL CHECK (status IN ('waiting', 'debriefed', 'out')),
+            run_id TEXT,
+            source TEXT NOT NULL CHECK (source IN ('csv', 'webhook')),
+            fingerprint TEXT NOT NULL,
+            nudged_at TEXT,
+            reminded_at TEXT,
+            disowned_by TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX crm_deals_by_owner ON crm_deals (user_id, status)")
+    db.execute("CREATE INDEX crm_deals_by_team_close ON crm_deals (team, close_date)")
+    db.execute("CREATE INDEX crm_deals_by_run ON crm_deals (run_id)")
+    db.execute(
+        """
+        CREATE TABLE crm_owner_emails (
+            email TEXT PRIMARY KEY,
+            user_id TEXT,
+            status TEXT NOT NULL CHECK (status IN ('found', 'not_found')),
+            looked_up_at TEXT NOT NULL
+        )
+        """
+    )
 def m0009_inbox(db: Database) -> None:
     """Every Slack request the HTTP layer acknowledged, stored raw before the 200 and worked
     after it (bot.slack.inbox_worker). ``dedup_key`` (event id, trigger id) makes Slack's
@@ -532,6 +579,27 @@ def m0010_views(db: Database) -> None:
     create_views(db)
 
 
+def m0013_debrief_review_notes(db: Database) -> None:
+    """A manager's review notes on a debrief (the "Add review notes" modal): the coaching action
+    agreed, the loss reason as the manager sees it, and whether a 1:1 happened. The latest notes
+    win; earlier ones stay in the history with who wrote them and when."""
+    db.execute(
+        """
+        CREATE TABLE debrief_review_notes (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            team TEXT,
+            coaching_action TEXT,
+            loss_reason TEXT,
+            one_on_one_held INTEGER,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX debrief_review_notes_by_run ON debrief_review_notes (run_id, id)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -540,8 +608,10 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0005_recovery", m0005_recovery),
     ("0006_outbox_lanes", m0006_outbox_lanes),
     ("0007_money_cents", m0007_money_cents),
+    ("0008_crm_deals", m0008_crm_deals),
     ("0009_inbox", m0009_inbox),
     ("0010_views", m0010_views),
+    ("0013_debrief_review_notes", m0013_debrief_review_notes),
     ("0014_team_settings", m0014_team_settings),
     ("0017_account_map", m0017_account_map),
 ]

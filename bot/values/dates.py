@@ -104,8 +104,34 @@ def period_date(text: str, today: date) -> date | None:
     return _month_start(start)
 
 
-def natural_date(text: str, today: date) -> date | None:
-    """parsedatetime, relative to ``today``; the match must cover the whole text, not one word of it."""
+_MONTH_NAME = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b[0-9]{4}\b|'[0-9]{2}\b")
+
+
+def most_recent(day: date, today: date) -> date:
+    """``day``'s month and day on or before ``today``: the year before when it would be later
+    (29 February goes to the 28th in a year without one)."""
+    year = today.year if (day.month, day.day) <= (today.month, today.day) else today.year - 1
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def natural_date(text: str, today: date, *, past: bool = False) -> date | None:
+    """parsedatetime, relative to ``today``; the match must cover the whole text, not one word of it.
+
+    parsedatetime reads a month and day without a year as the next one to come ("Nov 30" on
+    1 December is next November). With ``past`` (a date that has happened, like a loss) such
+    a date is the most recent one instead; words that point ahead ("next Friday") are left
+    as they are, for the step's ``not_after`` to refuse."""
+    found = _natural_date(text, today)
+    if found is not None and past and found > today and _MONTH_NAME.search(text) and not _YEAR.search(text):
+        return most_recent(found, today)
+    return found
+
+
+def _natural_date(text: str, today: date) -> date | None:
     text = _ORDINAL_OF.sub(r"\1 ", text)
     try:
         found = _calendar().nlp(text, sourceTime=datetime.combine(today, time(12)))
@@ -149,10 +175,11 @@ def calendar_date(text: str) -> date | None:
     return None
 
 
-def read_date(text: str, today: date | None = None) -> date | None:
-    """:func:`calendar_date`, then (given ``today``) calendar periods and natural language."""
+def read_date(text: str, today: date | None = None, *, past: bool = False) -> date | None:
+    """:func:`calendar_date`, then (given ``today``) calendar periods and natural language;
+    ``past``: a month and day without a year is the most recent one (see :func:`natural_date`)."""
     day = calendar_date(text)
     if day is not None or today is None:
         return day
     text = " ".join(text.split())
-    return period_date(text, today) or natural_date(text, today)
+    return period_date(text, today) or natural_date(text, today, past=past)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.app import create_app
 from bot.config import load_settings
+from bot.flows.crm_intake.service import CrmIntake
 from bot.slack.http import create_wsgi_app
 from bot.services import Services, build_services
 
@@ -114,8 +115,9 @@ def start_app(tmp_path: Path, slack_api, *, db_name: str = "rebound.db", env: di
 
         services.sender.pacer = Pacer(limits=None)
     app = create_app(settings, services, process_before_response=True, inline_inbox=inline)
-    server = waitress.create_server(create_wsgi_app(app, services.store, inbox=services.inbox),
-                                    host="127.0.0.1", port=0, threads=4)
+    wsgi = create_wsgi_app(app, services.store, inbox=services.inbox,
+                           crm=CrmIntake(services.tools, settings.crm_secret))
+    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return RunningApp(services, f"http://127.0.0.1:{server.effective_port}", server, thread)

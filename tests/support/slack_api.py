@@ -78,6 +78,8 @@ class SlackApiStandIn:
         self.invalid: list[str] = []
         # users.info answers: users[uid] is merged over a default user (tz America/Los_Angeles).
         self.users: dict[str, dict[str, Any]] = {}
+        # users.lookupByEmail answers: email -> user id; any other email is users_not_found.
+        self.emails: dict[str, str] = {}
         # Latest state, for assertions: messages by (channel, ts), views by id, uploaded bytes.
         self.messages: dict[tuple[str, str], dict] = {}
         self.views: dict[str, dict] = {}
@@ -105,10 +107,14 @@ class SlackApiStandIn:
             "views.open": self._views_open,
             "views.update": self._views_update,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
+            "files.info": self._files_info,
         }
+        # Files people uploaded (a modal's file_input): id -> (file object, content). add_file() makes one.
+        self.files: dict[str, tuple[dict, bytes]] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -200,6 +206,8 @@ class SlackApiStandIn:
             self._handle_api(handler, parts.path[len("/api/") :], parts.query, body, headers)
         elif parts.path.startswith("/upload/"):
             self._handle_upload(handler, parts.path[len("/upload/") :], body, headers)
+        elif parts.path.startswith("/files/"):
+            self._handle_download(handler, parts.path[len("/files/") :], headers)
         elif parts.path.startswith("/response/"):
             self._handle_response_url(handler, body, headers)
         else:
@@ -285,6 +293,36 @@ class SlackApiStandIn:
         else:
             self._replace_via_response_url(handler.path, params)
             self._reply(handler, 200, b"ok", content_type="text/plain")
+
+    def add_file(self, name: str, content: bytes, filetype: str = "csv") -> dict:
+        """A file a person uploaded in Slack (as a file_input sends it): its object, with a private URL."""
+        file_id = self._next_id("F")
+        obj = {"id": file_id, "name": name, "title": name, "filetype": filetype, "size": len(content),
+               "mimetype": "text/csv", "url_private": f"{self.root}/files/{file_id}",
+               "url_private_download": f"{self.root}/files/{file_id}/download"}
+        with self._lock:
+            self.files[file_id] = (obj, content)
+        return obj
+
+    def _files_info(self, params: dict) -> dict:
+        with self._lock:
+            found = self.files.get(str(params.get("file") or ""))
+        if found is None:
+            raise ApiError("file_not_found")
+        return {"file": found[0]}
+
+    def _handle_download(self, handler: _Handler, rest: str, headers: dict) -> None:
+        # Slack serves url_private only with the bot token as a bearer; without it, a login page.
+        auth = headers.get("Authorization") or headers.get("authorization") or ""
+        with self._lock:
+            self.calls.append(Call("file_download", {"file": rest.split("/")[0]}, auth[7:] or None, headers))
+            found = self.files.get(rest.split("/")[0])
+        if found is None:
+            self._reply(handler, 404, b"not found", content_type="text/plain")
+        elif auth != f"Bearer {self.token}":
+            self._reply(handler, 200, b"<html>Sign in to Slack</html>", content_type="text/html")
+        else:
+            self._reply(handler, 200, found[1], content_type="text/csv")
 
     def _reply_json(self, handler: _Handler, status: int, payload: dict, headers: dict | None = None) -> None:
         self._reply(handler, status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers)
@@ -455,6 +493,12 @@ class SlackApiStandIn:
         }
         user.update(self.users.get(uid, {}))
         return {"user": user}
+
+    def _users_lookup_by_email(self, params: dict) -> dict:
+        uid = self.emails.get(str(params.get("email") or "").lower())
+        if uid is None:
+            raise ApiError("users_not_found")
+        return self._users_info({"user": uid})
 
     def _get_upload_url(self, params: dict) -> dict:
         if not params.get("filename") or not str(params.get("length", "")).isdigit():

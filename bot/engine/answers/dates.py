@@ -28,8 +28,10 @@ def _read(ctx: Ctx, raw: Any) -> date | None:
     text = " ".join(clean(raw).split())
     if len(text) > MAX_SHORT_INPUT:
         return None
+    # A date that may not be after today (a loss) reads "Nov 30" as the one just gone.
+    past = ctx.step.validation is not None and ctx.step.validation.not_after == "today"
     try:
-        return read_date(text, ctx.today)
+        return read_date(text, ctx.today, past=past)
     except NotOnCalendar as error:
         raise ctx.reject(f"{error.text} isn't a date on the calendar. {DATE_HINT}") from None
     except AmbiguousDate as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,13 @@ def week_of(submitted_at: str, tz: str | None) -> str:
     return clock.iso_week(moment.astimezone(ZoneInfo(tz or "UTC")).date())
 
 
+def _close_week(value: Any) -> str | None:
+    try:
+        return clock.iso_week(date.fromisoformat(str(value)[:10])) if value else None
+    except ValueError:
+        return None
+
+
 _amount = cents_and_currency  # an amount answer as the (cents, currency) the facts table stores
 
 
@@ -58,7 +65,9 @@ def fact_of(run: Run, values: Mapping[str, Any], tz: str | None) -> dict[str, An
         "run_id": run.id,
         "team": run.team,
         "user_id": run.user_id,
-        "week": week_of(submitted_at, tz),
+        # A loss belongs to the week of its close date (the CRM's, or the one the rep gave),
+        # not of its debrief; without one, the week it was debriefed.
+        "week": _close_week(values.get("close_date")) or week_of(submitted_at, tz),
         "submitted_at": submitted_at,
         "deal": _text(values.get("deal")) or "(deal not named)",
         "account": _text(values.get("account")),
