@@ -51,6 +51,13 @@ def create_app(settings: Settings, services, *, process_before_response: bool = 
 
     services.inbox = inbox_worker.InboxWorker(app, services, inline=inline_inbox)
     services.tick_tasks.append(services.inbox.prune)
+    from bot.slack.files import FileFetcher
+    from bot.slack.modals import ViewOpener
+
+    # The two calls made during a request: views.open answers a trigger within 3 s, and a modal's
+    # uploaded file is read before the modal is answered.
+    services.slack_calls.open_view = ViewOpener(app.client)
+    services.slack_calls.fetch_file = FileFetcher(app.client)
 
     @app.error
     def on_error(error, body, logger):  # noqa: ANN001 - Bolt passes these by name

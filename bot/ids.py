@@ -24,13 +24,16 @@ SUBMIT = "rb_submit"
 RESUME = "rb_resume"
 START_OVER = "rb_start_over"
 OPEN_RUN = "rb_open"          # App Home: jump back into a run
+FORM_OPEN = "rb_form_open"    # "Open the form" / "Resume the form" in the DM: opens the run's form page
+FORM_BACK = "rb_form_back"    # Back, in a form page (a modal)
+FORM_ADD = "rb_form_add"      # "Add another" item of a list, in a form page
 START = "rb_start"            # App Home: start a playbook in the DM (value: the playbook id)
 SETTINGS = "rb_settings"      # App Home: open a team's settings modal (value: the team id)
 TEAM_SETTINGS_VIEW = "rb_team_settings"  # the settings modal's callback_id (its own view_submission listener)
 
 ACTION_PATTERN = re.compile(r"^rb_[a-z_]+(:\d+)?$")
 ALL_ACTIONS = {ANSWER, SELECT, MULTI_TOGGLE, MULTI_DONE, DATE, USER, BACK, SKIP, CANCEL, EDIT, SUBMIT, RESUME,
-               START_OVER, OPEN_RUN, START, SETTINGS}
+               START_OVER, OPEN_RUN, FORM_OPEN, FORM_BACK, FORM_ADD, START, SETTINGS}
 
 
 @dataclass(frozen=True)

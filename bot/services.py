@@ -14,8 +14,10 @@ from bot import ids
 from bot.config import Settings
 from bot.conversation.chat import Chat
 from bot.conversation.conversations import Conversations
+from bot.conversation.forms import Forms
 from bot.conversation.home import Home
 from bot.conversation.screens import Screens
+from bot.conversation.slack_calls import SlackCalls
 from bot.conversation.submissions import Submissions
 from bot.conversation.team_settings import TeamSettings
 from bot.engine.loader import load_playbooks
@@ -86,7 +88,13 @@ class Services:
     worker: OutboxWorker | None = None  # when serving
     inbox: InboxWorker | None = None  # once create_app built the Bolt app it replays requests through
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
+    forms: Forms | None = None  # form pages as modals
     team_settings: TeamSettings | None = None  # the managers' settings modal (App Home)
+
+    @property
+    def slack_calls(self) -> SlackCalls:
+        """views.open and file reads, made during a request; create_app fills them in."""
+        return self.tools.slack
 
     @property
     def summary_sections(self) -> list[SectionProvider]:
@@ -150,15 +158,18 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
     # Every flow's extensions go in here, and nowhere else.
     submissions.after_submit = hooks.after_submit
     screens.review_notes = hooks.review_notes
+    forms = Forms(conversations, screens, calls=tools.slack, wake=wake)
     chat = Chat(conversations, submissions, screens, teams, wake=wake, actions=hooks.actions,
                 subcommands=hooks.subcommands, prefills=hooks.prefills, after_summary=hooks.after_summary,
-                plain_actions={ids.SETTINGS: team_settings.open}, offers=hooks.offers)
+                forms=forms, modals=hooks.modals, plain_actions={ids.SETTINGS: team_settings.open},
+                offers=hooks.offers)
     home = Home(conversations, renderer, teams, hooks.home_sections, wake=wake,
                 starts=[(hook.label, hook.playbook) for hook in sorted(hooks.home_starts.values(), key=lambda h: h.order)],
                 open_items=hooks.open_items)
     dispatcher = ReminderDispatcher(store, conversations, renderer, submissions, handlers=hooks.reminders, wake=wake)
     services = Services(settings, store, playbooks, teams, renderer, conversations, submissions, screens, chat, home,
-                        dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks])
+                        dispatcher, tools, hooks, tick_tasks=[StaleClaims(store).tick, dispatcher.tick, *hooks.tick_tasks],
+                        forms=forms)
     services.team_settings = team_settings
     if slack:
         from bot.outbox.pacing import Pacer

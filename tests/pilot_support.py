@@ -16,6 +16,7 @@ from bot.config import PROJECT_ROOT
 from bot.store import pilots as pilot_store
 from bot.store.pilots import Pilot
 from tests.support.dm_driver import DmDriver, walk_to_review
+from tests.support.modal_driver import ModalDriver
 from tests.support.rebound_app import start_app
 
 REP = "U0REP1"
@@ -96,15 +97,43 @@ def click_in(dm: DmDriver, user: str, channel: str, label: str, *, inputs: dict[
             element = block["element"]
             state[block["block_id"]] = {element["action_id"]: {"type": element["type"],
                                                                 "value": inputs[block["block_id"]]}}
+    labels = [e.get("text", {}).get("text") for b in message["blocks"] if b.get("type") == "actions"
+              for e in b.get("elements", [])]
+    choose = None
+    if label not in labels and "Record the outcome" in labels:  # the outcome is picked in its modal
+        label, choose = "Record the outcome", label
     for block in message["blocks"]:
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("text", {}).get("text") == label:
+                opened = len(dm.slack_api.calls_to("views.open"))
                 reply = dm.sender.action(user, element["action_id"], value=element.get("value"),
                                          block_id=block.get("block_id"), message_ts=ts, state=state,
                                          channel_id=channel if channel[:1] in ("C", "G") else None)
                 dm.app.drain()
+                views = dm.slack_api.calls_to("views.open")[opened:]
+                if views and views[-1].response.get("ok"):  # the button opened a modal: type there, submit
+                    return submit_modal(dm, user, views[-1].response["view"], inputs or {}, choose=choose)
                 return reply
     raise AssertionError(f"no {label!r} button on the newest pilot message in {channel}")
+
+
+def submit_modal(dm: DmDriver, user: str, view: dict, inputs: dict[str, str], *, choose: str | None = None):
+    """Submit a flow's modal with ``inputs`` typed (block id -> text), the option labelled ``choose``
+    picked, the rest as drawn."""
+    values = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        if element["type"] == "radio_buttons":
+            option = next((o for o in element["options"] if o["text"]["text"] == choose), None)
+            values[block["block_id"]] = {element["action_id"]: {"type": "radio_buttons", "selected_option": option}}
+            continue
+        typed_text = inputs.get(block["block_id"], element.get("initial_value"))
+        values[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": typed_text}}
+    reply = dm.sender.view_submission(user, view["callback_id"], values, private_metadata=view.get("private_metadata", ""))
+    dm.app.drain()
+    return reply
 
 
 def uploaded_files(slack_api) -> list[dict]:
@@ -152,3 +181,15 @@ def review_edit(dm: DmDriver, user: str, step_id: str):
             dm.app.drain()
             return reply
     raise AssertionError(f"no Edit button for {step_id} on the review card")
+
+
+def edit_in_form(dm: DmDriver, user: str, step_id: str, value: Any) -> None:
+    """From the review card, Edit one answer that lives on a form page: open the page, change
+    that field, Save; the run is back at the review."""
+    review_edit(dm, user, step_id)
+    modal = ModalDriver(dm)
+    modal.open(user)
+    modal.fill(f"s|{step_id}", value)
+    reply = modal.submit(user)
+    assert reply.json() == {"response_action": "clear"}, reply.json()
+    assert dm.screen(user).step_id == "review"

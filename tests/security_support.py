@@ -128,7 +128,8 @@ def consistency_problems(services) -> list[str]:
             problems.append(f"run {run.id}: cursor {run.cursor!r} is not a visible question")
         if run.source == "slack" and "screen" in run.meta:
             current = runner.current(playbook, state)
-            expected = current.id if current else "review"
+            form = playbook.form_of(current.id) if current else None
+            expected = f"form:{form.id}" if form else current.id if current else "review"
             if run.meta["screen"] != expected:
                 problems.append(f"run {run.id}: the screen shows {run.meta['screen']!r} but the run is at {expected!r}")
     for (value,) in db.execute("SELECT value FROM answers"):

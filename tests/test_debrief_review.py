@@ -68,7 +68,8 @@ def test_submit_sends_one_review_dm_per_manager_and_no_per_debrief_channel_posts
     text = json.dumps(message["blocks"], ensure_ascii=False)
     assert "Skill worth coaching:* presenting, communicating differentiation" in text
     assert "Samsara" in text and "Worth asking in your next 1:1" in text
-    assert labels(message) == ["Mark reviewed", "Schedule 1:1 review"]
+    assert labels(message) == ["Mark reviewed", "Schedule 1:1 review", "Add review notes"]
+    assert dm.posts_to("C0PROD") == [] and dm.posts_to("C0ENAB") == []  # they get the weekly digest
     assert len(dm.posts_to("C0WEST")) == 1  # the team channel still sees the debrief
     assert dm.posts_to("C0PROD") == [] and dm.posts_to("C0ENAB") == []  # they get the weekly digest
     week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
@@ -84,7 +85,7 @@ def test_manager_marks_reviewed_and_plans_a_one_on_one(app, dm, slack_api):
     review = reports.review_of(app.services.store, run.id)
     assert review["one_on_one_by"] == MANAGER and review["reviewed_by"] is None
     _, _, message = review_message(slack_api)
-    assert labels(message) == ["Mark reviewed"]
+    assert labels(message) == ["Mark reviewed", "Add review notes"]
     assert "1:1 review planned by <@U0MGR1>" in json.dumps(message["blocks"])
     assert any("would like to go through your debrief" in t for t in dm.dm_texts(REP))
 
@@ -92,7 +93,7 @@ def test_manager_marks_reviewed_and_plans_a_one_on_one(app, dm, slack_api):
     review = reports.review_of(app.services.store, run.id)
     assert review["reviewed_by"] == MANAGER
     _, _, message = review_message(slack_api)
-    assert labels(message) == []  # nothing left to click
+    assert labels(message) == ["Add review notes"]  # only notes are left to add
     assert "Reviewed by <@U0MGR1>" in json.dumps(message["blocks"])
 
     week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
@@ -107,7 +108,7 @@ def test_forged_clicks_by_non_managers_are_refused(app, dm, slack_api):
         assert reports.review_of(app.services.store, run.id) is None
         assert any("someone else" in t for t in dm.dm_texts(intruder))
     _, _, message = review_message(slack_api)
-    assert labels(message) == ["Mark reviewed", "Schedule 1:1 review"]
+    assert labels(message) == ["Mark reviewed", "Schedule 1:1 review", "Add review notes"]
 
 
 def test_a_double_click_and_a_head_of_sales_click_record_once(app, dm, slack_api):
@@ -148,3 +149,40 @@ def test_a_manager_debriefing_their_own_loss_gets_no_review_dm(app, dm, slack_ap
     assert run.status == "submitted" and run.user_id == MANAGER
     assert not any("just debriefed a lost deal" in json.dumps(m.get("blocks"))
                    for (channel, _), m in slack_api.messages.items() if channel == "D" + MANAGER)
+
+
+def test_review_notes_in_a_modal_from_the_review_dm(app, dm, slack_api):
+    run = debrief(dm)
+    _, _, message = review_message(slack_api)
+    assert labels(message)[-1] == "Add review notes"
+    click(dm, OTHER_REP, "Add review notes")  # not their team's manager: nothing opens
+    assert slack_api.calls_to("views.open") == []
+    click(dm, MANAGER, "Add review notes")
+    (opened,) = slack_api.calls_to("views.open")
+    view = opened.params["view"]
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["n|coaching_action", "n|loss_reason", "n|one_on_one"]
+    assert inputs["n|loss_reason"]["element"]["initial_option"]["value"] == run.answers["primary_reason"] == "competitor"
+    assert inputs["n|one_on_one"]["element"]["type"] == "radio_buttons"
+    state = {"n|coaching_action": {"v": {"type": "plain_text_input", "value": "   "}},
+             "n|loss_reason": {"v": {"type": "static_select", "selected_option": {"value": "price"}}},
+             "n|one_on_one": {"v": {"type": "radio_buttons", "selected_option": {"value": "yes"}}}}
+    body = dm.sender.view_submission(MANAGER, "rb_review_notes", state, private_metadata=run.id).json()
+    assert body == {"response_action": "errors",
+                    "errors": {"n|coaching_action": "Please say what the rep will do differently."}}
+    assert reports.review_notes_of(app.services.store, run.id) is None
+    # someone else's submission of the same view changes nothing
+    state["n|coaching_action"] = {"v": {"type": "plain_text_input", "value": "Multi-thread before the proposal"}}
+    assert dm.sender.view_submission(OTHER_REP, "rb_review_notes", state, private_metadata=run.id).json() == {
+        "response_action": "clear"}
+    assert reports.review_notes_of(app.services.store, run.id) is None
+    assert dm.sender.view_submission(MANAGER, "rb_review_notes", state, private_metadata=run.id).json() == {
+        "response_action": "clear"}
+    app.drain()
+    notes = reports.review_notes_of(app.services.store, run.id)
+    assert (notes["coaching_action"], notes["loss_reason"], notes["one_on_one_held"], notes["written_by"]) == (
+        "Multi-thread before the proposal", "price", True, MANAGER)
+    review = reports.review_of(app.services.store, run.id)
+    assert review["reviewed_by"] == MANAGER and review["one_on_one_by"] == MANAGER
+    told = json.dumps([p for p in dm.posts_to(REP)][-1], ensure_ascii=False)
+    assert "added review notes" in told and "Multi-thread before the proposal" in told and "Price" in told

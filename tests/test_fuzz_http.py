@@ -27,8 +27,10 @@ from hypothesis import strategies as st
 
 from bot import ids
 from bot.slack.http import MAX_BODY_BYTES
+from bot.store import runs as run_store
 from tests.security_support import WEST_REPS, consistency_problems, example_answers, shared_app
 from tests.support.dm_driver import typed
+from tests.support.modal_driver import page_values
 from tests.support.slack_requests import SlackSender
 
 EXAMPLES = 550
@@ -159,6 +161,16 @@ class Fuzzer:
         if screen == "review":
             value = ids.ActionValue(run_id).encode()
             return self.sender.action(user, ids.SUBMIT, value=value, block_id="b")
+        if screen.startswith("form:"):  # a form page: submitted as Slack does, example answers or odd text
+            playbook = self.playbooks[playbook_id]
+            form = playbook.form(screen.split(":", 1)[1])
+            answers = EXAMPLE_ANSWERS.get(playbook_id, {})
+            run = run_store.get_run(self.app.services.store, run_id)
+            view = self.app.services.forms.page(run, form, counts={s: len(answers.get(s) or []) for s in form.steps})
+            values = page_values(playbook, view, answers)
+            if mode == "odd":
+                values = {block: {"v": {"type": "plain_text_input", "value": text}} for block in values}
+            return self.sender.view_submission(user, "rb_form", values, private_metadata=view["private_metadata"])
         step = self.playbooks[playbook_id].step(screen)
         raw = EXAMPLE_ANSWERS.get(playbook_id, {}).get(screen)
         if mode == "odd" or raw is None:

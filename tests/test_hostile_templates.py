@@ -23,12 +23,13 @@ import pytest
 from jinja2 import UndefinedError
 
 from bot import clock, ids
-from bot.conversation.inputs import ActionInput
+from bot.conversation.inputs import ActionInput, ViewInput
 from bot.config import PROJECT_ROOT, load_settings
 from bot.services import build_services
 from bot.store import runs as run_store
 from tests.security_support import example_answers
 from tests.support.dm_driver import typed
+from tests.support.modal_driver import page_values
 from tests.support.rebound_app import write_teams
 
 PROMPTS = PROJECT_ROOT / "prompts"
@@ -119,6 +120,17 @@ def _walk_and_submit(services, playbook_id: str, user: str) -> None:
                                     action_ts=f"{datetime.now().timestamp():.6f}"))
             assert run_store.get_run(services.store, run.id).status == "submitted", f"{playbook_id} did not submit"
             return
+        if screen.startswith("form:"):  # a form page, submitted as Slack would
+            form = playbook.form(screen.split(":", 1)[1])
+            while form is not None:  # page after page, until the modal closes
+                counts = {step_id: len(answers.get(step_id) or []) for step_id in form.steps}
+                view = services.forms.page(run_store.get_run(services.store, run.id), form, counts=counts)
+                ack = services.forms.submit(ViewInput(user, "rb_form", view["private_metadata"],
+                                                      page_values(playbook, view, answers)))
+                assert ack.response_action != "errors", ack.errors
+                form = playbook.form(json.loads(ack.view["private_metadata"])["f"]) if ack.view else None
+            assert run_store.get_run(services.store, run.id).meta["screen"] != screen, f"{playbook_id}.{screen} refused"
+            continue
         step = playbook.step(screen)
         if answers.get(screen) is None:
             nav = ids.ActionValue(run.id, screen, "nav").encode()

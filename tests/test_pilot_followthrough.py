@@ -11,8 +11,9 @@ from bot.store import pilots as pilot_store
 from bot.store import reminders
 from bot.store import runs as run_store
 from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
-from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, driver, latest_with_action, messages_in,
-                                 quick_plan, review_edit, text_of, uploaded_files)
+from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, driver, edit_in_form, latest_with_action,
+                                 messages_in, quick_plan, review_edit, submit_modal, text_of, uploaded_files)
+from tests.support.modal_driver import ModalDriver
 from tests.support.rebound_app import start_app
 
 
@@ -37,7 +38,12 @@ def test_editing_makes_a_new_version_and_keeps_the_history(app, dm, slack_api, f
     assert "version 2" in reply.json()["text"]
     assert dm.screen(REP).step_id == "review"  # every answer is there, including the skipped decider
     review_edit(dm, REP, "end_date")
-    dm.type(REP, "2027-03-05")
+    assert dm.screen(REP).step_id == "form:pilot_terms"  # the end date is on the pilot's form page
+    modal = ModalDriver(dm)
+    modal.open(REP)
+    assert modal.initial("s|end_date") == "2027-02-19" and modal.view["submit"]["text"] == "Save"
+    modal.fill("s|end_date", "2027-03-05")
+    assert modal.submit(REP).json() == {"response_action": "clear"}
     assert dm.screen(REP).step_id == "review"
     dm.click(REP, "Submit")
 
@@ -79,16 +85,14 @@ def test_edit_after_the_midpoint_does_not_send_it_again(app, dm, slack_api, froz
     app.drain()
     assert count(slack_api, REP, "Halfway through") == 1
     dm.command(REP, "/pilot-plan", "edit")
-    review_edit(dm, REP, "scope")
-    dm.type(REP, "Route planning for Tacoma, Spokane and Boise")
+    edit_in_form(dm, REP, "scope", "Route planning for Tacoma, Spokane and Boise")
     dm.click(REP, "Submit")
     frozen.move_to("2027-01-13T18:00:00Z")
     app.services.tick()
     app.drain()
     assert count(slack_api, REP, "Halfway through") == 1
     dm.command(REP, "/pilot-plan", "edit")  # and a third version: still once
-    review_edit(dm, REP, "scope")
-    dm.type(REP, "Route planning for Tacoma, Spokane, Boise and Reno")
+    edit_in_form(dm, REP, "scope", "Route planning for Tacoma, Spokane, Boise and Reno")
     dm.click(REP, "Submit")
     app.services.tick()
     app.drain()
@@ -184,11 +188,18 @@ def test_outcome_now_list_and_a_stale_form(app, dm, slack_api):
     click_in(dm, REP, REP, "Not met")
     pilot = pilot_store.get(store, pilot.id)
     assert (pilot.status, pilot.action) == ("closed", "stop")
-    # a click on the old form (still on someone's screen) changes nothing
-    stop = next(e for b in form["blocks"] if b["type"] == "actions" for e in b["elements"]
-                if e["text"]["text"] == "All criteria met")
-    dm.sender.action(REP, stop["action_id"], value=stop["value"], message_ts=ts)
+    # the outcome modal submitted again (a second window still open) changes nothing
+    modal = slack_api.calls_to("views.open")[-1].params["view"]
+    assert modal["callback_id"] == "rb_pilot_outcome"
+    reply = submit_modal(dm, REP, modal, {}, choose="All criteria met")
+    assert reply.json() == {"response_action": "clear"}
+    # and the old form's button opens nothing any more
+    opened = len(slack_api.calls_to("views.open"))
+    record = next(e for b in form["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["text"]["text"] == "Record the outcome")
+    dm.sender.action(REP, record["action_id"], value=record["value"], message_ts=ts)
     app.drain()
+    assert len(slack_api.calls_to("views.open")) == opened
     assert [o.outcome for o in pilot_store.outcomes(store, pilot.id)] == ["not_met"]
     assert "no pilots running" in dm.command(REP, "/pilot-plan", "outcome").json()["text"]
 
@@ -198,20 +209,23 @@ def test_cost_form_refuses_what_cannot_be_right_and_keeps_the_form(app, dm, slac
     dm.command(REP, "/pilot-plan", "outcome")
     click_in(dm, REP, REP, "Not met")  # agreed: stop; the cost form comes next, recovered 0 filled in
     _, form = latest_with_action(slack_api, REP, "rb_pilot_cost")
-    recovered = next(b for b in form["blocks"] if b.get("block_id") == "pilot_cost_recovered")
+    errors = lambda reply: reply.json()["errors"]  # noqa: E731 - refused beside the field, in the modal
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500 EUR"})
+    opened = slack_api.calls_to("views.open")[-1]  # the cost modal opened, recovered 0 filled in for a stop
+    assert opened.params["view"]["callback_id"] == "rb_pilot_cost"
+    recovered = next(b for b in opened.params["view"]["blocks"] if b.get("block_id") == "pilot_cost_recovered")
     assert recovered["element"]["initial_value"] == "0"
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500 EUR",
-                                                      "pilot_cost_recovered": "0"})
-    assert "The deal is in USD" in texts(slack_api, REP)[-1]
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | lots | 500",
-                                                      "pilot_cost_recovered": "0"})
-    assert "Item 1, Hours" in texts(slack_api, REP)[-1]
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
-                                                      "pilot_cost_recovered": "$200k"})
-    assert "more than the full value" in texts(slack_api, REP)[-1]
+    assert "The deal is in USD" in errors(reply)["pilot_cost_hours"]
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | lots | 500",
+                                                              "pilot_cost_recovered": "0"})
+    assert list(errors(reply)) == ["pilot_cost_hours"] and "Item 1, Hours" in errors(reply)["pilot_cost_hours"]
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
+                                                              "pilot_cost_recovered": "$200k"})
+    assert "more than the full value" in errors(reply)["pilot_cost_recovered"]
     assert pilot_store.get(app.services.store, pilot.id).cost is None
-    click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
-                                                      "pilot_cost_recovered": "0"})
+    reply = click_in(dm, REP, REP, "Record the cost", inputs={"pilot_cost_hours": "Jordan Blake | 30 | 500",
+                                                              "pilot_cost_recovered": "0"})
+    assert reply.json() == {"response_action": "clear"}
     cost = pilot_store.get(app.services.store, pilot.id).cost
     assert (cost["effort_cost"], cost["value_lost"]["amount"]) == ({"amount": 15000, "currency": "USD"}, 120000)
     assert not any("rb_pilot_cost" in json.dumps(m.get("blocks")) for _, m in messages_in(slack_api, REP))

@@ -12,6 +12,7 @@ from bot.store import runs as run_store
 from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
 from tests.pilot_support import (EXAMPLE, REP, TEAM_CHANNEL, click_in, latest_with_action, messages_in, plan_pilot,
                                  text_of, uploaded_files)
+from tests.support.modal_driver import ModalDriver
 
 # Harbor Freight Lines, 7 Dec 2026 to Fri 19 Feb 2027, team West in America/Los_Angeles (UTC-8).
 MIDPOINT = "2027-01-13T17:00:00Z"      # 13 Jan, 09:00 in Los Angeles
@@ -63,12 +64,16 @@ def test_pilot_from_plan_through_reminders_to_recorded_outcome(app, dm, slack_ap
     # The end date: the outcome form, one input per criterion and a button per outcome
     tick(app, frozen, OUTCOME_ASKED)
     _, form = latest_with_action(slack_api, REP, "rb_pilot_outcome")
-    inputs = [b for b in form["blocks"] if b["type"] == "input"]
-    assert [b["label"]["text"] for b in inputs] == [c["metric"] for c in EXAMPLE["criteria"]]
     buttons = [e["text"]["text"] for b in form["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["All criteria met", "Partly met", "Not met", "Inconclusive", "Blocked from outside"]
+    assert buttons == ["Record the outcome"]
 
     click_in(dm, REP, REP, "Partly met", inputs={"pilot_measure_0": "13%", "pilot_measure_2": "92%"})
+    # the button opened a modal: one input per criterion, then a radio per outcome
+    modal = slack_api.calls_to("views.open")[-1].params["view"]
+    inputs = [b for b in modal["blocks"] if b["type"] == "input"]
+    assert [b["label"]["text"] for b in inputs] == [c["metric"] for c in EXAMPLE["criteria"]] + ["What happened?"]
+    assert [o["text"]["text"] for o in inputs[-1]["element"]["options"]] == [
+        "All criteria met", "Partly met", "Not met", "Inconclusive", "Blocked from outside"]
     pilot = pilot_store.get(store, pilot.id)
     assert (pilot.status, pilot.outcome, pilot.action) == ("closed", "partly_met", "re_scope")
     (recorded,) = pilot_store.outcomes(store, pilot.id)
@@ -166,16 +171,27 @@ def test_plan_with_gaps_names_them_before_submit_and_shows_them_everywhere(app, 
 
 
 def test_typing_a_target_without_a_number_is_pushed_back_politely(app, dm, slack_api):
+    """The criteria are a form page: a target without a number comes back beside that field, in
+    the words the DM used to re-ask with, and the page stays open with what was typed."""
     dm.command(REP, "/pilot-plan")
-    answer_everything_until = {k: v for k, v in EXAMPLE.items()}
     playbook = app.services.playbooks["pilot-plan"]
-    from tests.support.dm_driver import typed
-
-    while dm.screen(REP).step_id != "criteria":
-        step = playbook.step(dm.screen(REP).step_id)
-        value = answer_everything_until.get(step.id)
-        fields = [f.id for f in step.fields] if step.fields else None
-        dm.type(REP, typed(value, fields)) if value is not None else dm.click(REP, "Skip")
-    dm.type(REP, "Happier planners | | Better | survey | Luis Ortega")
-    assert dm.screen(REP).step_id == "criteria"
-    assert "give it a number" in texts(slack_api, REP)[-1]
+    for step_id in ("account", "deal"):
+        dm.type(REP, EXAMPLE[step_id])
+    modal = ModalDriver(dm)
+    modal.open(REP)
+    while json.loads(modal.view["private_metadata"])["f"] != "criteria":
+        modal.fill_answers(playbook, EXAMPLE)
+        modal.submit(REP)
+    for field, value in {"metric": "Happier planners", "target": "Better", "how_measured": "survey",
+                         "measured_by": "Luis Ortega"}.items():
+        modal.fill(f"l|criteria|0|{field}", value)
+    reply = modal.submit(REP)
+    body = reply.json()
+    assert body["response_action"] == "errors"
+    assert list(body["errors"]) == ["l|criteria|0|target"]
+    assert "give it a number" in body["errors"]["l|criteria|0|target"]
+    assert modal.view is not None and modal.values["l|criteria|0|target"]["v"]["value"] == "Better"
+    assert "criteria" not in app.services.conversations.load(dm.screen(REP).run_id, REP).answers
+    modal.fill("l|criteria|0|target", "4 of 5 planners")
+    assert "response_action" in modal.submit(REP).json()
+    assert json.loads(modal.view["private_metadata"])["f"] == "outcomes"

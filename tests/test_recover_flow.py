@@ -11,6 +11,7 @@ from bot.flows.recovery.messages import PROGRESS_ACTION
 from bot.store import recovery as rs
 from bot.store import runs as run_store
 from tests.support.dm_driver import DmDriver
+from tests.support.modal_driver import ModalDriver
 
 REP, REP2, MGR = "U0REP1", "U0REP2", "U0MGR1"
 
@@ -36,12 +37,23 @@ def debrief(app, user: str = REP) -> str:
 
 
 def finish(dm: DmDriver, user: str, answers: dict) -> None:
+    """Answer what is on screen: DM questions by typing, form pages in their modal; then Submit.
+    A list given as typed lines (``name | amount | ...``) is put into the form's item fields."""
     playbook = dm.app.services.playbooks["recover"]
     for _ in range(len(playbook.steps) * 2):
         screen = dm.screen(user)
         if screen.step_id == "review":
             dm.click(user, "Submit")
             return
+        if screen.step_id.startswith("form:"):
+            given = dict(answers)
+            for step in playbook.questions:
+                if step.type == "list" and isinstance(given.get(step.id), str):
+                    ids_ = [f.id for f in step.fields]
+                    given[step.id] = [dict(zip(ids_, (part.strip() for part in line.split("|"))))
+                                      for line in given[step.id].splitlines() if line.strip()]
+            ModalDriver(dm).complete(user, playbook, given)
+            continue
         if answers.get(screen.step_id) is not None:
             dm.type(user, answers[screen.step_id])
         else:
@@ -70,7 +82,12 @@ def test_recover_from_the_latest_debrief_to_a_ranked_plan(app, dm, slack_api):
     assert "A loss leaves a hole" in texts[0]
     assert "I took the loss from your debrief of *Northwind renewal*" in texts[1]
     assert "USD 120,000 lost, USD 35,000 kept" in texts[1]
-    assert dm.screen(REP).step_id == "quota"  # lost and kept are filled in
+    assert dm.screen(REP).step_id == "form:numbers"  # lost and kept are filled in
+    # the command's trigger opened the numbers page, what the debrief gave already in it
+    (opened,) = slack_api.calls_to("views.open")
+    numbers = {b["block_id"]: b["element"] for b in opened.params["view"]["blocks"] if b["type"] == "input"}
+    assert list(numbers) == ["s|retained_amount", "s|quota", "s|current_pipeline", "s|win_rate"]
+    assert numbers["s|retained_amount"]["initial_value"] == "35000 USD"
     finish(dm, REP, {"opportunities": "Summit Building Supply – new logo | 90k | 20% | 2027-03-31 | 5 | 2 | 4\n"
                                       "Pinecrest Foods – fleet | 45k | 70% | 2026-12-18 | 3 | 5 | 1\n"
                                       "Cascade – analytics | 60k | 40% | 2027-01-29 | 4 | 3 | 2"})
@@ -164,12 +181,16 @@ def test_progress_from_the_plan_menu_updates_the_plan_home_and_summary(app, dm, 
 
 def test_mixed_currencies_are_refused_in_the_conversation(app, dm):
     dm.command(REP, "/recover", "€100k")
-    screen = dm.screen(REP)
-    assert screen.step_id == "retained_amount"
-    dm.type(REP, "$20k")
-    assert any("Please give it in EUR, like the lost amount" in t for t in dm.dm_texts(REP))
-    assert dm.screen(REP).ts == screen.ts
-    dm.type(REP, "20k")
+    assert dm.screen(REP).step_id == "form:numbers"
+    modal = ModalDriver(dm)
+    modal.open(REP)
+    modal.fill("s|retained_amount", "$20k")
+    body = modal.submit(REP).json()
+    assert body["response_action"] == "errors" and list(body["errors"]) == ["s|retained_amount"]
+    assert "Please give it in EUR, like the lost amount" in body["errors"]["s|retained_amount"]
+    assert "retained_amount" not in run_store.find_active(app.services.store, REP, "recover").answers
+    modal.fill("s|retained_amount", "20k")
+    modal.submit(REP)
     run = run_store.find_active(app.services.store, REP, "recover")
     assert run.answers["retained_amount"] == {"amount": 20000, "currency": "EUR"}
 
@@ -178,7 +199,7 @@ def test_weights_subcommand_average_lock_and_refusals(app, dm):
     reply = dm.command(REP, "/recover", "weights revenue 9 probability 6 time 0 fit 3 relationship 1 effort 1").json()
     assert "Saved your weights" in reply["text"] and "the average of 1 member" in reply["text"]
     dm.command(REP2, "/recover", "weights revenue 1 probability 4 time 6 fit 3 relationship 3 effort 3")
-    shown = dm.command(REP, "/recover", "weights").json()["text"]
+    shown = dm.command(REP, "/recover", "weights show").json()["text"]
     assert "the average of 2 members" in shown and "revenue: 25%" in shown and "effort: 10%" in shown
     assert "Only a team's manager" in dm.command(REP, "/recover", "weights lock").json()["text"]
     locked = dm.command(MGR, "/recover", "weights lock").json()["text"]
@@ -203,12 +224,40 @@ def test_weights_each_member_counts_equally_and_sees_their_own_percentages(app, 
     assert "• revenue: 50%" in theirs and "• probability: 50%" in theirs and "• effort: 0%" in theirs
 
 
+def test_weights_modal_number_inputs_per_factor_with_the_resulting_percentages(app, dm, slack_api):
+    dm.command(REP2, "/recover", "weights revenue 1 probability 4 time 6 fit 3 relationship 3 effort 3")
+    reply = dm.command(REP, "/recover", "weights").json()
+    assert "Opened it in a window" in reply["text"]
+    (opened,) = slack_api.calls_to("views.open")
+    view = opened.params["view"]
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [(b["block_id"], b["element"]["type"], b["element"]["initial_value"]) for b in inputs] == [
+        ("w|revenue", "number_input", "5"), ("w|probability", "number_input", "5"), ("w|time_to_close", "number_input", "3"),
+        ("w|strategic_fit", "number_input", "3"), ("w|relationship", "number_input", "2"), ("w|effort", "number_input", "2")]
+    assert "West Enterprise* ranks with the average of 1 member(s) now: revenue 5% · probability 20% · " \
+           "time to close 30% · fit 15% · relationship 15% · effort 15%" in view["blocks"][-1]["elements"][0]["text"]
+    points = {"revenue": "9", "probability": "6", "time_to_close": "0", "strategic_fit": "3", "relationship": "1",
+              "effort": "12"}
+    state = {f"w|{k}": {"v": {"type": "number_input", "value": v}} for k, v in points.items()}
+    body = dm.sender.view_submission(REP, "rb_weights", state, private_metadata="west").json()
+    assert body["response_action"] == "errors" and list(body["errors"]) == ["w|effort"]
+    assert "10" in body["errors"]["w|effort"]  # the number parser's own words about the maximum
+    state["w|effort"] = {"v": {"type": "number_input", "value": "1"}}
+    body = dm.sender.view_submission(REP, "rb_weights", state, private_metadata="west").json()
+    assert body["response_action"] == "update"
+    text = json.dumps(body["view"], ensure_ascii=False)
+    assert "Your points make: revenue 45% \u00b7 probability 30% \u00b7 time to close 0% \u00b7 fit 15%" in text
+    assert "The team now ranks with: revenue 25%" in text
+    shown = dm.command(REP, "/recover", "weights show").json()["text"]
+    assert "the average of 2 members" in shown and "revenue: 25%" in shown
+
+
 def test_import_subcommand_keeps_good_rows_and_lists_bad_ones(app, dm):
     reply = dm.command(REP, "/recover", "import\n" + CSV).json()["text"]
     assert "Imported 2 opportunities (2 new, 0 updated) in USD" in reply
     assert "line 3: Amount 'lots' is not a number" in reply
     assert [o.name for o in rs.opportunities(app.services.store, user_id=REP)] == ["Dispatch analytics", "Fleet expansion"]
-    assert "Paste your CRM's export" in dm.command(REP, "/recover", "import").json()["text"]
+    assert "Opened it in a window" in dm.command(REP, "/recover", "import").json()["text"]  # the upload modal
     assert "No recovery plan yet" in dm.command(REP, "/recover", "plan").json()["text"]
     # the next plan ranks them, and /recover plan posts it again
     dm.command(REP, "/recover", "$10k")
@@ -224,3 +273,28 @@ def test_threshold_subcommand_is_for_managers(app, dm):
     assert "40% or more" in dm.command(MGR, "/recover", "threshold 40%").json()["text"]
     assert rs.team_settings(app.services.store, "west").concentration_threshold == 0.4
     assert "expected a percentage such as 40%" in dm.command(MGR, "/recover", "threshold lots").json()["text"]
+
+
+def test_import_in_slack_takes_an_uploaded_csv_file(app, dm, slack_api):
+    assert "Opened it in a window" in dm.command(REP, "/recover", "import").json()["text"]
+    (opened,) = slack_api.calls_to("views.open")
+    (block,) = opened.params["view"]["blocks"]
+    assert block["element"]["type"] == "file_input" and block["element"]["filetypes"] == ["csv", "txt"]
+    # no file: said beside the input
+    body = dm.sender.view_submission(REP, "rb_import", {"file": {"v": {"type": "file_input", "files": []}}}).json()
+    assert body == {"response_action": "errors", "errors": {"file": "Please add the CSV file."}}
+    # every row bad: nothing imported, the first reason beside the input
+    bad = slack_api.add_file("bad.csv", b"Opportunity Name,Amount\nDispatch analytics,lots\n")
+    body = dm.sender.view_submission(REP, "rb_import", {"file": {"v": {"type": "file_input", "files": [bad]}}}).json()
+    assert body["response_action"] == "errors"
+    assert body["errors"]["file"] == "Nothing imported: line 2: Amount 'lots' is not a number"
+    good = slack_api.add_file("export.csv", CSV.encode())
+    body = dm.sender.view_submission(REP, "rb_import", {"file": {"v": {"type": "file_input", "files": [good]}}}).json()
+    assert body["response_action"] == "update"
+    text = json.dumps(body["view"], ensure_ascii=False)
+    assert "Imported 2 opportunities (2 new, 0 updated) in USD" in text and "line 3: Amount 'lots' is not a number" in text
+    assert [o.name for o in rs.opportunities(app.services.store, user_id=REP)] == ["Dispatch analytics", "Fleet expansion"]
+    # the file was read with files.info and the bot token on the private URL
+    assert [c.params["file"] for c in slack_api.calls_to("files.info")] == [bad["id"], good["id"]]
+    downloads = slack_api.calls_to("file_download")
+    assert [c.token for c in downloads] == [slack_api.token, slack_api.token]

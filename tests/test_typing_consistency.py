@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,6 +16,7 @@ from bot.cli.main import main
 from bot.store import runs as run_store
 
 REP = "U0REP1"
+PROJECT_PLAYBOOKS = Path(__file__).resolve().parents[1] / "playbooks"
 
 PILOT_START = ["Harbor Freight Lines", "Route planning for all 14 depots", "$120k", "$20k",
                "Two depots, 38 trucks.", "2026-12-07", "2027-02-19"]
@@ -190,13 +192,36 @@ def test_dm_suggestion_is_a_button(app, dm):
     assert run.answers["reason_category"] == "budget"
 
 
-def test_dm_list_takes_the_same_lines_as_the_terminal(app, dm):
+@pytest.fixture
+def formless_dm(tmp_path, slack_api):
+    """The DM with the playbooks' `forms:` taken out: the pilot plan's lists are then DM questions
+    (a playbook without forms, or Slack's path before a form existed), typed as in the terminal."""
+    import shutil
+
+    import yaml
+
+    from tests.support.dm_driver import DmDriver
+    from tests.support.rebound_app import start_app
+
+    folder = tmp_path / "playbooks"
+    shutil.copytree(PROJECT_PLAYBOOKS, folder)
+    for path in folder.glob("*.yml"):
+        data = yaml.safe_load(path.read_text())
+        data.pop("forms", None)
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    running = start_app(tmp_path, slack_api, env={"REBOUND_PLAYBOOKS": str(folder)})
+    yield DmDriver(running, slack_api)
+    running.stop()
+
+
+def test_dm_list_takes_the_same_lines_as_the_terminal(formless_dm):
+    dm = formless_dm
     dm.command(REP, "/pilot-plan")
     for text in PILOT_START:
         dm.type(REP, text)
     dm.type(REP, "Maya Chen | VP Operations\nTom Okafor")
     assert "Item 2, Role: please fill this in. Separate the parts with |: Name | Role." in dm.dm_texts(REP)[-1]
     dm.type(REP, "Maya Chen | VP Operations\nTom Okafor | Operations analyst")
-    run = run_store.list_runs(app.services.store, user_id=REP)[0]
+    run = run_store.list_runs(dm.app.services.store, user_id=REP)[0]
     assert run.answers["customer_team"] == [{"name": "Maya Chen", "role": "VP Operations"},
                                             {"name": "Tom Okafor", "role": "Operations analyst"}]

@@ -16,8 +16,10 @@ from typing import Any
 
 from bot import ids, logs
 from bot.conversation.conversations import Conversations, Turn
-from bot.conversation.inputs import ActionInput, Prefill, Reply
-from bot.conversation.screens import Screens, dm_of, offer_once
+from bot.conversation.forms import Forms
+from bot.conversation.modals import FlowModals
+from bot.conversation.inputs import ActionInput, Prefill, Reply, ViewAck, ViewInput
+from bot.conversation.screens import Screens, dm_of, multi_selection, offer_once, require_screen
 from bot.conversation.submissions import Submissions
 from bot.conversation.words import bare_command, looks_like_command
 from bot.engine import answers as answer_parsing
@@ -44,6 +46,10 @@ PrefillProvider = Callable[[str], Prefill | None]
 # A message a flow posts in the DM after a run's summary (the ranked recovery plan, an offer to
 # debrief): hook(run), called inside the submit transaction, after the summary is queued.
 AfterSummary = Callable[[Run], None]
+# A flow's modal: view(user_id, the clicked button's value or None, words after the verb) -> the view,
+# or a Reply saying why it can't open; handler(submitted view) -> how to acknowledge it.
+ModalView = Callable[[str, "ids.ActionValue | None", str], "dict[str, Any] | Reply"]
+ViewHandler = Callable[[ViewInput], ViewAck]
 # Something a flow already knows to offer before a new run starts (/debrief for a deal the CRM sent):
 # offer(user_id, words typed) -> Reply, or None to start the run as usual.
 CommandOffer = Callable[[str, str], Reply | None]
@@ -55,7 +61,8 @@ class Chat:
                  actions: Mapping[str, ActionHandler] | None = None,
                  subcommands: Mapping[tuple[str, str], SubcommandHandler] | None = None,
                  prefills: Mapping[str, PrefillProvider] | None = None,
-                 after_summary: Sequence[AfterSummary] = (),
+                 after_summary: Sequence[AfterSummary] = (), forms: Forms | None = None,
+                 modals: Mapping[str, Any] | None = None,
                  plain_actions: Mapping[str, Callable[[ActionInput], None]] | None = None,
                  offers: Mapping[str, CommandOffer] | None = None):
         self.conversations = conversations
@@ -69,6 +76,10 @@ class Chat:
         self.subcommands: Mapping[tuple[str, str], SubcommandHandler] = subcommands or {}  # (command, word) -> handler
         self.prefills: Mapping[str, PrefillProvider] = prefills or {}  # playbook id -> provider
         self.after_summary: Sequence[AfterSummary] = after_summary
+        self.forms: Forms | None = forms  # form pages as modals (bot.conversation.forms)
+        self.flow_modals = FlowModals(self.store, screens, forms, modals or {}, wake)
+        self.modal_commands = self.flow_modals.by_command
+        self.modal_buttons = self.flow_modals.by_button
         self.plain_actions: Mapping[str, Callable[[ActionInput], None]] = plain_actions or {}  # action kind -> handler
         self.offers: Mapping[str, CommandOffer] = offers or {}  # playbook id -> offer
 
@@ -77,14 +88,21 @@ class Chat:
 
     # -- entry points -----------------------------------------------------------------------
 
-    def command(self, command: str, user_id: str, text: str, *, offers: bool = True) -> Reply:
-        """A slash command: help, resume offer, or a new run whose first question goes to the DM.
+    def command(self, command: str, user_id: str, text: str, trigger_id: str | None = None, *,
+                offers: bool = True) -> Reply:
+        """A slash command: help, resume offer, or a new run whose first question goes to the DM
+        (or whose first form page opens as a modal, from the command's ``trigger_id``).
         ``offers=False`` skips the flows' offers (the person already chose "a different deal")."""
         playbook = self.conversations.playbook_for_command(command)
         words = (text or "").strip()
         if words.lower() in ("help", "?"):
             return Reply(self.say("help", playbook=playbook.model_dump(), command=command))
         first_word, rest = (words.split(maxsplit=1) + ["", ""])[:2]  # `/recover import` then a pasted file
+        modal = self.modal_commands.get((command, first_word.lower()))
+        if modal is not None and not rest.strip() and trigger_id:
+            opened = self.flow_modals.open(modal, user_id, None, "", trigger_id)
+            if opened is not None:
+                return opened
         sub = self.subcommands.get((command, first_word.lower()))
         if sub is not None:
             reply = sub(user_id, rest.strip())
@@ -99,15 +117,17 @@ class Chat:
         if offered is not None:
             return offered
         with self.store.transaction():
-            offer = self._open(playbook, user_id, words)
+            offer, run_id = self._open(playbook, user_id, words)
         if offer is not None:
             return offer
         self.wake()
+        if trigger_id and self.forms is not None:  # after the commit: views.open waits on Slack
+            self.forms.open(run_id, user_id, trigger_id)
         return Reply(self.say("opened", playbook=playbook.model_dump()))
 
-    def _open(self, playbook, user_id: str, words: str) -> Reply | None:
-        """Start the run and show its first question in the DM; the Resume offer when one is active.
-        Call inside a transaction."""
+    def _open(self, playbook, user_id: str, words: str) -> tuple[Reply | None, str]:
+        """Start the run and show its first question in the DM: (None, the new run's id), or the
+        Resume offer and the active run's id when one is active. Call inside a transaction."""
         provider = self.prefills.get(playbook.id)
         prefill = provider(user_id) if provider is not None and not words else None
         started = self.conversations.start(playbook.id, user_id, source="slack",
@@ -118,9 +138,9 @@ class Chat:
             run = started.resumed_existing
             text_ = self.say("resume_offer", playbook=playbook.model_dump(), answered=len(run.answers),
                              started_at=run.started_at[:10])
-            return Reply(text_, offer_once(sm.resume_blocks(run.id, text_)))
+            return Reply(text_, offer_once(sm.resume_blocks(run.id, text_))), run.id
         self.screens.begin(started.turn, prefill=words, note=prefill.note if prefill else None)
-        return None
+        return None, started.turn.run.id
 
     def start(self, action: ActionInput) -> None:
         """An App Home start button: the run opens in the DM as the bare slash command would (with
@@ -137,7 +157,7 @@ class Chat:
             if self.teams.team_of(action.user_id) is None:
                 self.screens.note(action.user_id, self.say("no_team", playbook=playbook.model_dump()))
             else:
-                offer = self._open(playbook, action.user_id, "")
+                offer, _ = self._open(playbook, action.user_id, "")
                 if offer is not None:
                     self.screens.post(f"home_resume:{action.user_id}:{action.action_ts or secrets.token_hex(6)}",
                                       action.user_id, offer.text, offer.blocks)
@@ -174,6 +194,10 @@ class Chat:
         before = self.conversations.turn(run)
         if before.question is None:
             self.screens.note(user_id, self.say("at_review"), run)
+            return
+        form = before.playbook.form_of(before.question.id)
+        if form is not None:  # a form page is answered in its modal, never by typing in the DM
+            self.screens.note(user_id, self.say("form_in_dm", title=form.title), run)
             return
         if isinstance(raw, str) and len(raw) > MAX_TYPED_ANSWER:
             self.screens.note(user_id, self.say("too_long", limit=MAX_TYPED_ANSWER), run)
@@ -248,47 +272,64 @@ class Chat:
                     self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
                 logs.bind(duplicate=True)
                 return
-            extra = self.actions.get(kind)
-            if extra is not None:
-                try:
-                    extra(action, context)
-                except (ActionRefused, Forbidden, NotFound) as exc:
-                    log.info("refused %s action: %s", kind, exc)
-                    if isinstance(exc, Forbidden):
-                        self.screens.note(action.user_id, self.say("not_yours"))
-                self.wake()
-                return
-            try:
-                run = self.conversations.load(context.run_id, action.user_id)
-            except NotFound:
-                log.info("ignored action for unknown run")
-                return
-            except Forbidden:
-                log.warning("refused action on another user's run user=%s run=%s", action.user_id, context.run_id)
-                self.screens.note(action.user_id, self.say("not_yours"))
-                self.wake()
-                return
-            try:
-                self._dispatch(kind, run, context, action)
-            except ActionRefused as exc:
-                if exc.reason not in ("stale", "submitted", "cancelled", "malformed"):
-                    self.screens.note(action.user_id, exc.message, run)
-                else:
-                    log.info("ignored %s action on run %s: %s", kind, run.id, exc.reason)
+            if kind in self.modal_buttons:
+                pass  # opened below, after the commit
+            elif kind in (ids.FORM_BACK, ids.FORM_ADD):
+                if self.forms is not None:
+                    self.forms.action(action, context)
+            elif kind != ids.FORM_OPEN:  # a form is opened below, after the commit
+                self._act(kind, context, action)
         self.wake()
+        if kind in self.modal_buttons:
+            reply = self.flow_modals.open(self.modal_buttons[kind], action.user_id, context, "", action.trigger_id)
+            if reply is not None:
+                with self.store.transaction():
+                    self.screens.note(action.user_id, reply.text)
+                self.wake()
+            return
+        if kind in (ids.FORM_OPEN, ids.RESUME, ids.OPEN_RUN) and action.trigger_id and self.forms is not None:
+            # views.open answers the click's trigger (valid 3 seconds): outside the transaction.
+            self.forms.open(context.run_id, action.user_id, action.trigger_id)
+
+    def _act(self, kind: str, context: ids.ActionValue, action: ActionInput) -> None:
+        extra = self.actions.get(kind)
+        if extra is not None:
+            try:
+                extra(action, context)
+            except (ActionRefused, Forbidden, NotFound) as exc:
+                log.info("refused %s action: %s", kind, exc)
+                if isinstance(exc, Forbidden):
+                    self.screens.note(action.user_id, self.say("not_yours"))
+            return
+        try:
+            run = self.conversations.load(context.run_id, action.user_id)
+        except NotFound:
+            log.info("ignored action for unknown run")
+            return
+        except Forbidden:
+            log.warning("refused action on another user's run user=%s run=%s", action.user_id, context.run_id)
+            self.screens.note(action.user_id, self.say("not_yours"))
+            return
+        try:
+            self._dispatch(kind, run, context, action)
+        except ActionRefused as exc:
+            if exc.reason not in ("stale", "submitted", "cancelled", "malformed"):
+                self.screens.note(action.user_id, exc.message, run)
+            else:
+                log.info("ignored %s action on run %s: %s", kind, run.id, exc.reason)
 
     def _dispatch(self, kind: str, run: Run, context: ids.ActionValue, action: ActionInput) -> None:
         user_id = action.user_id
         on_screen = context.step_id
         if kind in (ids.ANSWER, ids.SELECT, ids.DATE, ids.USER, ids.MULTI_DONE, ids.BACK, ids.SKIP):
-            self._require_screen(run, on_screen)
+            require_screen(run, on_screen)
         if kind in (ids.ANSWER, ids.SELECT, ids.DATE, ids.USER):
             raw = action.value if kind == ids.ANSWER else action.selected
             if not isinstance(raw, str):  # Slack always sends the value; this payload was not Slack's
                 raise ActionRefused("malformed", "no value")
             self._answer(run, user_id, raw, step_id=on_screen, clicked=action)
         elif kind == ids.MULTI_DONE:
-            self._answer(run, user_id, self._multi_selection(action), step_id=on_screen, clicked=action)
+            self._answer(run, user_id, multi_selection(action), step_id=on_screen, clicked=action)
         elif kind == ids.BACK:
             before = self.conversations.turn(run)
             turn = self.conversations.back(run.id, user_id)
@@ -324,25 +365,6 @@ class Chat:
             self.screens.begin(started.turn)
         else:
             log.info("ignored unknown action %s", kind)
-
-    @staticmethod
-    def _require_screen(run: Run, step_id: str | None) -> None:
-        """A click on a message that is no longer the one on screen (double click, old message) is stale."""
-        if not run.active:
-            raise ActionRefused(run.status, "over")
-        if step_id is None or run.meta.get("screen") != step_id:
-            raise ActionRefused("stale", "stale click")
-
-    @staticmethod
-    def _multi_selection(action: ActionInput) -> list[str]:
-        for block in action.state_values.values():
-            if not isinstance(block, Mapping):
-                continue
-            for element_id, element in block.items():
-                if ids.base_action(str(element_id)) == ids.MULTI_TOGGLE and isinstance(element, Mapping):
-                    selected = element.get("selected_options") or []
-                    return [o.get("value") for o in selected if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
-        return []
 
     def _submit(self, run: Run, user_id: str, clicked: ActionInput | None = None) -> None:
         if run.meta.get("screen") != "review":

@@ -9,13 +9,13 @@ surface: a person acts only on their own runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from bot import clock
 from bot.engine import answers as answer_parsing
-from bot.engine import runner
+from bot.engine import forms, runner
 from bot.engine.model import Playbook, Step
 from bot.errors import ActionRefused, AnswerRejected, Forbidden, NotFound
 from bot.store import runs as run_store
@@ -174,6 +174,41 @@ class Conversations:
                               cursor=result.state.cursor, skipped=result.state.skipped)
         return self.turn(run_store.get_run(self.store, run.id), answered=result.step_id, value=result.value,
                          warnings=result.warnings)
+
+    def answer_page(self, run_id: str, user_id: str, form_id: str, raw: Mapping[str, Any], *,
+                    partial: bool = False) -> tuple[Turn, forms.PageResult]:
+        """Answer a form page at once (``bot.engine.forms.answer_page``) and store every answer as a DM
+        answer is stored, with its history; nothing is stored when a field fails, unless ``partial``
+        (a page closed or left with Back keeps what parsed). The cursor stays on the page."""
+        run, playbook, state = self._active(run_id, user_id)
+        form = self._form(playbook, form_id)
+        result = forms.answer_page(playbook, state, form, raw, today=self.today_for(run),
+                                   default_currency=self.currency_for(run), partial=partial)
+        if result.saved or result.skipped:
+            new_state = result.state
+            with self.store.transaction():
+                for step_id, value in result.saved.items():
+                    run_store.save_answer(self.store, run.id, step_id, value, cursor=state.cursor,
+                                          skipped=new_state.skipped)
+                for step_id in result.skipped:
+                    run_store.save_position(self.store, run.id, cursor=state.cursor, skipped=new_state.skipped,
+                                            drop_answer=step_id)
+        return self.turn(run_store.get_run(self.store, run.id), warnings=result.warnings), result
+
+    def move_to(self, run_id: str, user_id: str, step_id: str | None) -> Turn:
+        """Put the cursor on ``step_id`` (a form page's first step), or on the next unanswered question."""
+        run, playbook, state = self._active(run_id, user_id)
+        new_state = runner.edit(playbook, state, step_id) if step_id else replace(
+            state, cursor=(lambda step: step.id if step else None)(runner.next_question(playbook, state)))
+        run_store.save_position(self.store, run.id, cursor=new_state.cursor, skipped=new_state.skipped)
+        return self.turn(run_store.get_run(self.store, run.id))
+
+    @staticmethod
+    def _form(playbook: Playbook, form_id: str):
+        try:
+            return playbook.form(form_id)
+        except KeyError:
+            raise ActionRefused("stale", "That form isn't part of this conversation any more.") from None
 
     def skip(self, run_id: str, user_id: str) -> Turn:
         run, playbook, state = self._active(run_id, user_id)

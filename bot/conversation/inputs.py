@@ -45,4 +45,37 @@ class ActionInput:
     # response_url instead of a rate-limited chat.update (see Screens.retire).
     message_ts: str | None = None
     response_url: str | None = None
-    trigger_id: str | None = None  # opens a modal within 3 s of the click (App Home's settings)
+    trigger_id: str | None = None  # lets a click open a modal (within Slack's 3 seconds)
+    view_id: str | None = None  # set when the click came from a view (a form page, the App Home)
+    view_hash: str | None = None
+    view_metadata: str | None = None
+
+
+@dataclass
+class ViewInput:
+    """A modal submitted or closed, reduced to what Rebound reads from it."""
+
+    user_id: str
+    callback_id: str
+    private_metadata: str
+    state_values: Mapping[str, Any] = field(default_factory=dict)
+    view_id: str | None = None
+
+
+@dataclass
+class ViewAck:
+    """How a view_submission is acknowledged: nothing (close), ``errors`` beside fields (block id ->
+    message), ``update`` to another page, or ``clear`` (close every page of the modal)."""
+
+    response_action: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    view: dict[str, Any] | None = None
+
+    def body(self) -> dict[str, Any]:
+        if self.response_action == "errors":
+            return {"response_action": "errors", "errors": dict(self.errors)}
+        if self.response_action in ("update", "push"):
+            return {"response_action": self.response_action, "view": self.view}
+        if self.response_action == "clear":
+            return {"response_action": "clear"}
+        return {}

@@ -17,9 +17,10 @@ from bot import ids
 from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.inputs import ActionInput
 from bot.engine import answers as answer_parsing
-from bot.engine import runner
-from bot.errors import AnswerRejected
+from bot.engine import forms, runner
+from bot.errors import ActionRefused, AnswerRejected
 from bot.render import blocks as bk
+from bot.render import modals
 from bot.render import slack_messages as sm
 from bot.render.templates import Renderer
 from bot.outbox.sender import RESPONSE_URL, UPDATE_OF
@@ -124,11 +125,24 @@ class Screens:
                 blocks[-1:-1] = bk.text_blocks(note)[:1]
             text = f"Review your {turn.playbook.title.lower()}"
             screen = "review"
+        elif turn.playbook.form_of(turn.question.id) is not None:
+            blocks, text = self._form_offer(turn, ctx, again)
+            screen = f"form:{turn.playbook.form_of(turn.question.id).id}"
         else:
             blocks, text = self._question(turn, ctx)
             screen = turn.question.id
         self.post(key, dm_of(run, run.user_id), text, blocks, run)
         run_store.update_meta(self.store, run.id, {"seq": seq, "screen_key": key, "screen": screen})
+
+    def _form_offer(self, turn: Turn, ctx: dict[str, Any], again: str | None) -> tuple[list[dict[str, Any]], str]:
+        """A form page stands in the DM as one message with a button that opens it as a modal."""
+        form = turn.playbook.form_of(turn.question.id)
+        started = any(step_id in turn.state.answers or step_id in turn.state.skipped for step_id in form.steps)
+        resume = started or again is not None
+        text = self.say("form_offer", title=form.title, resume=resume,
+                        asks=[self._label(step, ctx) for step in forms.page_steps(turn.playbook, turn.state, form)])
+        label = "Resume the form" if resume else "Open the form"
+        return modals.offer_blocks(turn.run.id, form.id, text, label), text
 
     def _label(self, step, ctx, *, mrkdwn: bool = False) -> str:
         """A question as a label: escaped for a mrkdwn field, or plain for text that is escaped later."""
@@ -193,3 +207,23 @@ def offer_once(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     block["block_id"] = ids.ActionValue(target.run_id, value=secrets.token_hex(4)).encode()
                 break
     return blocks
+
+
+def require_screen(run: Run, step_id: str | None) -> None:
+    """A click on a message that is no longer the one on screen (double click, old message) is stale."""
+    if not run.active:
+        raise ActionRefused(run.status, "over")
+    if step_id is None or run.meta.get("screen") != step_id:
+        raise ActionRefused("stale", "stale click")
+
+
+def multi_selection(action: ActionInput) -> list[str]:
+    """The options ticked in a multi-choice question's checkboxes, read from the message state."""
+    for block in action.state_values.values():
+        if not isinstance(block, Mapping):
+            continue
+        for element_id, element in block.items():
+            if ids.base_action(str(element_id)) == ids.MULTI_TOGGLE and isinstance(element, Mapping):
+                selected = element.get("selected_options") or []
+                return [o.get("value") for o in selected if isinstance(o, Mapping) and isinstance(o.get("value"), str)]
+    return []

@@ -133,6 +133,60 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
         check_expression(loc + ("due",), reminder.due, end, "`due`")
         if reminder.when is not None:
             check_expression(loc + ("when",), reminder.when, end, "`when`")
+    problems += [source.problem(loc, message) for loc, message in form_problems(playbook)]
+    return problems
+
+
+def form_problems(playbook: Playbook) -> list[tuple[tuple, str]]:
+    """Forms name existing questions, each step in one form, consecutive (the terminal and the
+    DM ask them in the same order), no ``when`` that depends on its own page (the page is drawn
+    before it is filled in), and a page that fits Slack's 100 blocks."""
+    from bot.engine import forms as pages
+
+    problems: list[tuple[tuple, str]] = []
+    questions = [step.id for step in playbook.questions]
+    owner: dict[str, str] = {}
+    form_ids: set[str] = set()
+    for index, form in enumerate(playbook.forms):
+        loc = ("forms", index)
+        if form.id in form_ids:
+            problems.append((loc + ("id",), f"duplicate form id {form.id!r}"))
+        form_ids.add(form.id)
+        known = True
+        for step_index, step_id in enumerate(form.steps):
+            where = loc + ("steps", step_index)
+            if step_id not in questions:
+                is_computed = any(step.id == step_id for step in playbook.steps)
+                problems.append((where, f"form {form.id!r} names {step_id!r}, which is "
+                                 + ("a computed step, not a question" if is_computed else "not a step in this playbook")))
+                known = False
+            elif step_id in owner:
+                problems.append((where, f"step {step_id!r} is already in form {owner[step_id]!r}; a step belongs to one form"))
+                known = False
+            else:
+                owner[step_id] = form.id
+        if not known:
+            continue
+        positions = [questions.index(step_id) for step_id in form.steps]
+        if positions != list(range(positions[0], positions[0] + len(positions))):
+            problems.append((loc + ("steps",), f"form {form.id!r} must list consecutive questions in playbook order "
+                             "(the terminal and the DM ask them in that order)"))
+        for step_id in form.steps:
+            step = playbook.step(step_id)
+            if step.when is None:
+                continue
+            try:
+                names = conditions.names_in(step.when)
+            except TemplateSyntaxError:
+                continue  # reported on the step
+            same_page = sorted(names & set(form.steps))
+            if same_page:
+                problems.append((loc + ("steps",), f"step {step_id!r} depends on {', '.join(same_page)} on the same form "
+                                 f"page; put it on a later form or in the DM"))
+        blocks = pages.smallest_page_blocks(playbook, form)
+        if blocks > pages.MAX_VIEW_BLOCKS:
+            problems.append((loc + ("steps",), f"form {form.id!r} needs {blocks} blocks; a Slack modal holds "
+                             f"{pages.MAX_VIEW_BLOCKS}: split it into two forms"))
     return problems
 
 

@@ -182,6 +182,22 @@ class OnSubmit(Strict):
     reminders: list[Reminder] = Field(default_factory=list, description="Follow-ups to schedule.")
 
 
+class Form(Strict):
+    """A modal page in Slack: steps asked together, each input derived from the step's type.
+
+    The terminal and the DM ask the same steps one by one; only Slack shows them as a form.
+    Consecutive forms are the pages of one modal, with Back and Next between them.
+    """
+
+    id: str = Field(description="snake_case id, unique in the playbook.")
+    title: str = Field(description="The modal's title, at most 24 characters (Slack's limit).", max_length=24)
+    steps: list[str] = Field(description="Ids of consecutive questions shown on this page, in playbook order.",
+                             min_length=1)
+    intro: str | None = Field(default=None, description="One line shown at the top of the page.")
+
+    _snake = field_validator("id")(must_match(SNAKE_ID, SNAKE_ID_MESSAGE))
+
+
 class Playbook(Strict):
     """A guided conversation: one YAML file in playbooks/, its file stem equal to its id."""
 
@@ -194,6 +210,9 @@ class Playbook(Strict):
     intro: str = Field(description="Template shown before the first question.")
     steps: list[Step] = Field(description="The questions and computed values, in order.", min_length=1)
     on_submit: OnSubmit = Field(description="Summary, posts and reminders.")
+    forms: list[Form] = Field(
+        default_factory=list, description="Steps Slack asks together in a modal page instead of one by one in the DM."
+    )
 
     _id = field_validator("id")(must_match(PLAYBOOK_ID, "id {value!r} must be lower case letters, digits, - or _"))
     _command = field_validator("command")(must_match(
@@ -204,6 +223,19 @@ class Playbook(Strict):
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+    def form_of(self, step_id: str) -> Form | None:
+        """The form that asks ``step_id`` in Slack, or None (asked in the DM)."""
+        for form in self.forms:
+            if step_id in form.steps:
+                return form
+        return None
+
+    def form(self, form_id: str) -> Form:
+        for form in self.forms:
+            if form.id == form_id:
+                return form
+        raise KeyError(form_id)
 
     @property
     def questions(self) -> list[Step]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from bot.engine.model import ListField, OnSubmit, Option, Playbook, Post, Reminder, Step, Validation
+from bot.engine.model import Form, ListField, OnSubmit, Option, Playbook, Post, Reminder, Step, Validation
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Playbook", Playbook),
@@ -16,6 +16,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("on_submit", OnSubmit),
     ("Post", Post),
     ("Reminder", Reminder),
+    ("Form", Form),
 ]
 
 

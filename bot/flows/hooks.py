@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
-from bot.conversation.chat import ActionHandler, AfterSummary, CommandOffer, PrefillProvider, SubcommandHandler
+from bot.conversation.chat import (ActionHandler, AfterSummary, CommandOffer, ModalView, PrefillProvider,
+                                    SubcommandHandler, ViewHandler)
 from bot.conversation.conversations import Conversations
 from bot.conversation.home import HomeProvider, OpenItemsProvider
 from bot.conversation.screens import ReviewNote, Screens
+from bot.conversation.slack_calls import SlackCalls
 from bot.conversation.submissions import AfterSubmit, Submissions
 from bot.engine.model import Playbook
 from bot.files.teams import Team, Teams
@@ -97,6 +99,21 @@ class ReminderHook:
 
 
 @dataclass(frozen=True)
+class ModalHook:
+    """A modal of the flow's own (team weights, review notes, a file upload): opened by a bare
+    ``/<command> <verb>`` (from the command's trigger) or by the button ``action_id``; ``view``
+    draws it, or returns a :class:`Reply` saying why not; ``submit`` answers its view_submission
+    inside Slack's 3 seconds (errors beside fields, another view, or close)."""
+
+    callback_id: str  # starts with "rb_"
+    view: ModalView
+    submit: ViewHandler
+    command: str | None = None
+    verb: str | None = None
+    action_id: str | None = None
+
+
+@dataclass(frozen=True)
 class HomeStartHook:
     """A button at the top of App Home that starts ``playbook`` in the DM, as its bare slash command would."""
 
@@ -119,6 +136,7 @@ class FlowExtensions:
     summary_sections: tuple[SectionProvider, ...] = ()  # weekly-summary sections for a team
     tick_tasks: tuple[TickTask, ...] = ()  # called with the UTC time on every scheduler tick
     reminders: tuple[ReminderHook, ...] = ()
+    modals: tuple[ModalHook, ...] = ()
     home_starts: tuple[HomeStartHook, ...] = ()  # App Home's start buttons
     open_items: tuple[OpenItemsProvider, ...] = ()  # lines of a person's "Your open items" in App Home
     offers: tuple[OfferHook, ...] = ()
@@ -138,6 +156,8 @@ class FlowTools:
     wake: Callable[[], None]  # nudge the outbox sender after queueing outside a request
     # Every flow's weekly-summary sections (the debrief's summary shows them all); filled by the wiring.
     summary_sections: Sequence[SectionProvider] = ()
+    # The Web API calls made during a request (a modal's uploaded file); filled in by create_app.
+    slack: SlackCalls = field(default_factory=SlackCalls)
 
 
 class Flow(Protocol):
@@ -168,6 +188,7 @@ class Hooks:
     summary_sections: list[SectionProvider] = field(default_factory=list)
     tick_tasks: list[TickTask] = field(default_factory=list)
     reminders: dict[str, ReminderHandler] = field(default_factory=dict)
+    modals: dict[str, ModalHook] = field(default_factory=dict)  # callback id -> hook
     home_starts: dict[str, HomeStartHook] = field(default_factory=dict)  # playbook id -> its button
     open_items: list[OpenItemsProvider] = field(default_factory=list)
     offers: dict[str, CommandOffer] = field(default_factory=dict)
@@ -184,6 +205,8 @@ class Hooks:
             _claim(self.review_notes, hook.playbook, hook.note, flow, "review note")
         for hook in extensions.reminders:
             _claim(self.reminders, hook.kind, hook.handler, flow, "reminder kind")
+        for hook in extensions.modals:
+            _claim(self.modals, hook.callback_id, hook, flow, "modal")
         for hook in extensions.offers:
             _claim(self.offers, hook.playbook, hook.offer, flow, "command offer")
         self.after_submit.extend(extensions.after_submit)

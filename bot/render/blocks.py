@@ -13,6 +13,7 @@ MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
+MAX_MODAL_TITLE = 24  # a modal's title, submit and close labels
 
 
 def clip(text: str, limit: int) -> str:

@@ -32,6 +32,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.update": (),
     "conversations.open": ("im:write",),
     "users.info": ("users:read",),
+    # reading a file a person uploaded in a modal (`/recover import`): files.info + its private URL
+    "files.info": ("files:read",),
     # find a Slack user by a CRM owner's e-mail address (closed-lost intake)
     "users.lookupByEmail": ("users:read.email", "users:read"),
     # a slash command's reply after the ack, posted to its response_url: no token, no scope
@@ -106,4 +108,10 @@ def scopes_for(calls: list[OutboxCall]) -> tuple[str, ...]:
 @functools.cache
 def bot_scopes_used() -> tuple[str, ...]:
     """The bot scopes Rebound's code needs (read from its source once per process)."""
-    return scopes_for(outbox_calls())
+    return tuple(sorted(set(scopes_for(outbox_calls())).union(*(METHOD_SCOPES[m] for m in REQUEST_CALLS))))
+
+
+# Calls made during a request rather than through the outbox: views.open answers a trigger that
+# dies in 3 seconds (bot/slack/modals.py), and a modal's uploaded file is read before the modal
+# is answered (bot/slack/files.py).
+REQUEST_CALLS: tuple[str, ...] = ("views.open", "files.info")

@@ -571,6 +571,35 @@ def m0017_account_map(db: Database) -> None:
     db.execute("CREATE INDEX signed_contracts_by_team ON signed_contracts (team)")
 
 
+def m0010_views(db: Database) -> None:
+    """Views for people reading the database (``rebound browse``, any SQLite client): amounts as
+    numbers, a debrief's free text as columns, no ``json_extract`` needed. See ``views_0010``."""
+    from bot.store.views_0010 import create_views
+
+    create_views(db)
+
+
+def m0013_debrief_review_notes(db: Database) -> None:
+    """A manager's review notes on a debrief (the "Add review notes" modal): the coaching action
+    agreed, the loss reason as the manager sees it, and whether a 1:1 happened. The latest notes
+    win; earlier ones stay in the history with who wrote them and when."""
+    db.execute(
+        """
+        CREATE TABLE debrief_review_notes (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            team TEXT,
+            coaching_action TEXT,
+            loss_reason TEXT,
+            one_on_one_held INTEGER,
+            written_by TEXT NOT NULL,
+            written_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX debrief_review_notes_by_run ON debrief_review_notes (run_id, id)")
+
+
 def m0015_team_factors(db: Database) -> None:
     """The ratings of the ranking factors a team adds in its teams file (``factors:``), per
     opportunity: a JSON object ``{"partner_influence": 4}``, NULL when none are known."""
@@ -587,6 +616,8 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0007_money_cents", m0007_money_cents),
     ("0008_crm_deals", m0008_crm_deals),
     ("0009_inbox", m0009_inbox),
+    ("0010_views", m0010_views),
+    ("0013_debrief_review_notes", m0013_debrief_review_notes),
     ("0014_team_settings", m0014_team_settings),
     ("0015_team_factors", m0015_team_factors),
     ("0017_account_map", m0017_account_map),

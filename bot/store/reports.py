@@ -125,6 +125,30 @@ def review_of(store: Store, run_id: str) -> dict[str, Any] | None:
     return dict(zip(("reviewed_by", "reviewed_at", "one_on_one_by", "one_on_one_at"), row))
 
 
+def add_review_notes(store: Store, run_id: str, team: str | None, *, coaching_action: str | None,
+                     loss_reason: str | None, one_on_one_held: bool | None, by: str) -> None:
+    """Store a manager's review notes on a debrief; the latest notes are the ones shown."""
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO debrief_review_notes (run_id, team, coaching_action, loss_reason, one_on_one_held, written_by,"
+            " written_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, team, coaching_action, loss_reason, None if one_on_one_held is None else int(one_on_one_held),
+             by, clock.now_iso()],
+        )
+
+
+def review_notes_of(store: Store, run_id: str) -> dict[str, Any] | None:
+    """The latest review notes on a debrief, or None."""
+    row = store.db.execute(
+        "SELECT coaching_action, loss_reason, one_on_one_held, written_by, written_at FROM debrief_review_notes"
+        " WHERE run_id = ? ORDER BY id DESC LIMIT 1", [run_id]).fetchone()
+    if row is None:
+        return None
+    notes = dict(zip(("coaching_action", "loss_reason", "one_on_one_held", "written_by", "written_at"), row))
+    notes["one_on_one_held"] = None if notes["one_on_one_held"] is None else bool(notes["one_on_one_held"])
+    return notes
+
+
 # -- reading: one team's week ------------------------------------------------------------------
 
 

@@ -35,6 +35,9 @@ BOT_ID = "B0REBOUND"
 # form-encoded caller (or files.completeUploadExternal) sends these as JSON strings.
 JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata", "user_auth_blocks")
 
+# A file's alt_txt (files.getUploadURLExternal); Block Kit and message limits are in block_kit.py.
+MAX_ALT_TEXT = 1000
+
 
 @dataclass
 class Call:
@@ -82,6 +85,8 @@ class SlackApiStandIn:
         self.views: dict[str, dict] = {}
         self.home: dict[str, dict] = {}
         self.uploads: dict[str, bytes | None] = {}
+        # Shared files by id: filename, alt_txt, title, channels, initial_comment (bytes are in uploads).
+        self.files: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._init_rate_limits()
@@ -106,7 +111,10 @@ class SlackApiStandIn:
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "apps.connections.open": self._connections_open,
+            "files.info": self._files_info,
         }
+        # Files people uploaded (a modal's file_input): id -> (file object, content). add_file() makes one.
+        self.files: dict[str, tuple[dict, bytes]] = {}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -185,6 +193,7 @@ class SlackApiStandIn:
             self._buckets.clear()
             self._response_url_uses.clear()
             self.refused.clear()
+            self.files.clear()
 
     # ----------------------------------------------------------------- HTTP
 
@@ -197,6 +206,8 @@ class SlackApiStandIn:
             self._handle_api(handler, parts.path[len("/api/") :], parts.query, body, headers)
         elif parts.path.startswith("/upload/"):
             self._handle_upload(handler, parts.path[len("/upload/") :], body, headers)
+        elif parts.path.startswith("/files/"):
+            self._handle_download(handler, parts.path[len("/files/") :], headers)
         elif parts.path.startswith("/response/"):
             self._handle_response_url(handler, body, headers)
         else:
@@ -282,6 +293,36 @@ class SlackApiStandIn:
         else:
             self._replace_via_response_url(handler.path, params)
             self._reply(handler, 200, b"ok", content_type="text/plain")
+
+    def add_file(self, name: str, content: bytes, filetype: str = "csv") -> dict:
+        """A file a person uploaded in Slack (as a file_input sends it): its object, with a private URL."""
+        file_id = self._next_id("F")
+        obj = {"id": file_id, "name": name, "title": name, "filetype": filetype, "size": len(content),
+               "mimetype": "text/csv", "url_private": f"{self.root}/files/{file_id}",
+               "url_private_download": f"{self.root}/files/{file_id}/download"}
+        with self._lock:
+            self.files[file_id] = (obj, content)
+        return obj
+
+    def _files_info(self, params: dict) -> dict:
+        with self._lock:
+            found = self.files.get(str(params.get("file") or ""))
+        if found is None:
+            raise ApiError("file_not_found")
+        return {"file": found[0]}
+
+    def _handle_download(self, handler: _Handler, rest: str, headers: dict) -> None:
+        # Slack serves url_private only with the bot token as a bearer; without it, a login page.
+        auth = headers.get("Authorization") or headers.get("authorization") or ""
+        with self._lock:
+            self.calls.append(Call("file_download", {"file": rest.split("/")[0]}, auth[7:] or None, headers))
+            found = self.files.get(rest.split("/")[0])
+        if found is None:
+            self._reply(handler, 404, b"not found", content_type="text/plain")
+        elif auth != f"Bearer {self.token}":
+            self._reply(handler, 200, b"<html>Sign in to Slack</html>", content_type="text/html")
+        else:
+            self._reply(handler, 200, found[1], content_type="text/csv")
 
     def _reply_json(self, handler: _Handler, status: int, payload: dict, headers: dict | None = None) -> None:
         self._reply(handler, status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers)
@@ -462,9 +503,12 @@ class SlackApiStandIn:
     def _get_upload_url(self, params: dict) -> dict:
         if not params.get("filename") or not str(params.get("length", "")).isdigit():
             raise ApiError("invalid_arguments", ["[ERROR] filename and a numeric length are required"])
+        if len(str(params.get("alt_txt") or "")) > MAX_ALT_TEXT:
+            raise ApiError("invalid_arguments", [f"[ERROR] alt_txt must be at most {MAX_ALT_TEXT} characters"])
         file_id = self._next_id("F")
         with self._lock:
             self.uploads[file_id] = None
+            self.files[file_id] = {"filename": params.get("filename"), "alt_txt": params.get("alt_txt")}
         return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, params: dict) -> dict:
@@ -483,6 +527,9 @@ class SlackApiStandIn:
                 raise ApiError("file_not_found")
             done.append({"id": file_id, "title": item.get("title") or file_id, "name": item.get("title") or file_id,
                          "size": len(data), "channels": channels})
+            with self._lock:
+                self.files.setdefault(file_id, {}).update(title=item.get("title"), channels=channels,
+                                                          initial_comment=params.get("initial_comment"))
         return {"files": done}
 
 

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook, SubcommandHook
+from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook, ModalHook, SubcommandHook
 
 PLAYBOOK = "debrief"
 
@@ -20,14 +20,17 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.debrief.home import DebriefHome
     from bot.flows.debrief.messages import REVIEW_DONE, REVIEW_SCHEDULE
     from bot.flows.debrief.reports import WeeklySummaries
+    from bot.flows.debrief.review_notes import CALLBACK_ID, NOTES_ACTION, ReviewNotes
     from bot.flows.debrief.service import DebriefFlow
 
     flow = DebriefFlow(tools)
+    notes = ReviewNotes(tools, PLAYBOOK)
     command = tools.playbooks[PLAYBOOK].command if PLAYBOOK in tools.playbooks else "/debrief"
     return FlowExtensions(
         after_submit=(flow.after_submit,),
         actions=(ActionHook(REVIEW_DONE, flow.on_review), ActionHook(REVIEW_SCHEDULE, flow.on_review)),
         subcommands=(SubcommandHook(command, "show", flow.show),),
+        modals=(ModalHook(CALLBACK_ID, notes.view, notes.submit, action_id=NOTES_ACTION),),
         tick_tasks=(WeeklySummaries(tools).tick, Rollup(tools).tick, InsightDigests(tools).tick),
         home_starts=(HomeStartHook(PLAYBOOK, "Debrief a loss", order=10),),
         home_sections=(DebriefHome(tools.store, tools.teams, tools.renderer).home_sections,),

@@ -10,6 +10,7 @@ from bot.render.slack_messages import button
 
 REVIEW_DONE = "rb_review_done"
 REVIEW_SCHEDULE = "rb_review_schedule"
+REVIEW_NOTES = "rb_review_notes_open"  # bot.flows.debrief.review_notes.NOTES_ACTION
 KINDS = {REVIEW_DONE: "reviewed", REVIEW_SCHEDULE: "one_on_one"}
 
 
@@ -25,6 +26,8 @@ def review_blocks(run_id: str, text: str, review: dict[str, Any] | None, *, stat
     if not (review and review.get("one_on_one_by")):
         buttons.append(button("Schedule 1:1 review", REVIEW_SCHEDULE,
                               ids.ActionValue(run_id, value="one_on_one").encode()))
+    # Review notes can be added (and corrected) at any time; the modal opens from this button.
+    buttons.append(button("Add review notes", REVIEW_NOTES, ids.ActionValue(run_id, value="notes").encode()))
     if buttons:
         body.append({"type": "actions", "block_id": ids.ActionValue(run_id, value="review").encode(),
                      "elements": buttons})

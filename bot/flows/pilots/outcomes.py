@@ -13,19 +13,21 @@ from datetime import date
 from typing import Any
 
 from bot import clock, ids
-from bot.conversation.inputs import ActionInput
+from bot.conversation.inputs import ActionInput, Reply, ViewAck, ViewInput
 from bot.domain.costs import mistake_cost
 from bot.domain.errors import CurrencyMismatch, DomainError
 from bot.engine.answers import parse_answer
 from bot.engine.model import ListField, Step, Validation
 from bot.errors import ActionRefused, AnswerRejected
-from bot.flows.pilots import LOSING_ACTIONS, OUTCOME_LABELS
+from bot.flows.pilots import LOSING_ACTIONS, OUTCOME_LABELS, OUTCOMES
 from bot.flows.pilots import agreement as docs
 from bot.flows.pilots import messages
 from bot.flows.pilots.service import PilotFlow
 from bot.render import blocks as bk
+from bot.render import modals
 from bot.store import pilots as pilot_store
 from bot.store.pilots import Pilot, PilotOutcome
+from bot.store import runs as run_store
 from bot.store.runs import Run
 
 log = logging.getLogger("rebound.pilots")
@@ -54,12 +56,39 @@ class OutcomeRecorder:
 
     # -- which outcome happened -------------------------------------------------------------
 
-    def on_outcome(self, action: ActionInput, context: ids.ActionValue) -> None:
+    def outcome_view(self, user_id: str, clicked: ids.ActionValue | None, rest: str) -> dict[str, Any] | Reply:
+        """The modal behind "Record the outcome": the measured value of each criterion, and which outcome."""
+        if clicked is None:
+            raise ActionRefused("stale", "no pilot named")
+        round_ = _round(clicked, "outcome")
+        pilot = self.flow.owned(clicked.run_id, user_id)
+        if not pilot.live or pilot.outcome_round + 1 != round_:
+            return Reply(self.flow.say("outcome_recorded_already", account=pilot.account))
+        run = run_store.get_run(self.store, clicked.run_id)
+        ctx = self.flow.context(run, pilot)
+        title = self.flow.renderer.render("pilot-plan/outcome_title.md.j2", ctx, plain=True)
+        return messages.outcome_modal(run.id, round_, title, ctx.get("criteria") or [], OUTCOMES)
+
+    def on_outcome(self, view: ViewInput) -> ViewAck:
+        context = ids.ActionValue.decode(view.private_metadata)
+        if context is None:
+            return ViewAck("clear")
+        outcome = modals.read_state_by_block(view.state_values).get(messages.OUTCOME_BLOCK)
+        if outcome not in OUTCOME_LABELS:
+            return ViewAck("errors", errors={messages.OUTCOME_BLOCK: "Please pick what happened."})
+        try:
+            self._record_outcome(view.user_id, ids.ActionValue(context.run_id, context.step_id, outcome),
+                                 view.state_values)
+        except ActionRefused as exc:
+            log.info("outcome not recorded: %s", exc.reason)
+        return ViewAck("clear")
+
+    def _record_outcome(self, user_id: str, context: ids.ActionValue, state_values: Any) -> None:
         round_ = _round(context, "outcome")
         outcome = context.value
         if outcome not in OUTCOME_LABELS:
             raise ActionRefused("stale", "unknown outcome")
-        pilot = self.flow.owned(context.run_id, action.user_id)
+        pilot = self.flow.owned(context.run_id, user_id)
         if not pilot.live or pilot.outcome_round + 1 != round_:
             raise ActionRefused("stale", "this outcome was recorded already")
         if pilot.current_run_id != context.run_id:  # the plan was edited after this form was sent
@@ -71,14 +100,14 @@ class OutcomeRecorder:
         measurements = [
             {"metric": c.get("metric"), "target": c.get("target"), "baseline": c.get("baseline"),
              "measured_by": c.get("measured_by"),
-             "measured": messages.typed_value(action.state_values, messages.MEASURE_BLOCK.format(index))}
+             "measured": messages.typed_value(state_values, messages.MEASURE_BLOCK.format(index))}
             for index, c in enumerate(ctx.get("criteria") or [])
         ]
         agreed = ctx.get(f"{outcome}_action")
         decider = ctx.get(f"{outcome}_decider")
         if not pilot_store.record_outcome(self.store, pilot.id, round=round_, run_id=run.id, outcome=outcome,
                                           agreed_action=agreed, decided_by=decider, measurements=measurements,
-                                          recorded_by=action.user_id):
+                                          recorded_by=user_id):
             raise ActionRefused("stale", "this outcome was recorded already")
         recorded = pilot_store.outcomes(self.store, pilot.id)[-1]
         line = self.flow.say("outcome_line", outcome_label=OUTCOME_LABELS[outcome], measurements=measurements)
@@ -142,46 +171,77 @@ class OutcomeRecorder:
     def post_cost_form(self, pilot: Pilot, run: Run, ctx: dict[str, Any], round_: int, action: str) -> None:
         intro = self.flow.renderer.render("pilot-plan/cost_form.md.j2", {**ctx, "action": action})
         title = self.flow.renderer.render_string("What did the {{ account }} pilot cost?", ctx, plain=True)
+        key = f"pilot_cost_form:{pilot.id}:{round_}"
+        self.flow.post(key, run.user_id, title, messages.cost_form(run.id, round_, title, intro), run)
+        pilot_store.update_meta(self.store, pilot.id, {"cost_form_key": key, "cost_action": action})
+
+    def cost_view(self, user_id: str, clicked: ids.ActionValue | None, rest: str) -> dict[str, Any] | Reply:
+        """The modal behind "Record the cost" (a :class:`bot.flows.hooks.ModalHook` view)."""
+        if clicked is None:
+            raise ActionRefused("stale", "no pilot named")
+        round_ = _round(clicked, "cost")
+        pilot = self.flow.owned(clicked.run_id, user_id)
+        if pilot.cost is not None and pilot.cost.get("round") == round_:
+            return Reply(self.flow.say("cost_recorded_already", account=pilot.account))
+        run = self.flow.current_run(pilot)
+        ctx = self.flow.context(run, pilot)
+        title = self.flow.renderer.render_string("What did the {{ account }} pilot cost?", ctx, plain=True)
         people = [person.get("name") for person in ctx.get("our_team") or [] if person.get("name")]
         example = f"{people[0] if people else 'Aisha Karim'} | 40 | 500"
         full_value = self.flow.renderer.render_string("{{ deal_value | money }}", ctx, plain=True)
-        key = f"pilot_cost_form:{pilot.id}:{round_}"
-        blocks = messages.cost_form(run.id, round_, title, intro, full_value=full_value,
-                                    recovered="0" if action == "stop" else None, example=example)
-        self.flow.post(key, run.user_id, title, blocks, run)
-        pilot_store.update_meta(self.store, pilot.id, {"cost_form_key": key})
+        recovered = "0" if pilot.meta.get("cost_action") == "stop" else None
+        return messages.cost_modal(run.id, round_, title, full_value=full_value, recovered=recovered, example=example)
 
-    def on_cost(self, action: ActionInput, context: ids.ActionValue) -> None:
+    def _plain(self, what: str, **context: Any) -> str:
+        """A line of notes.md.j2 as plain text: a modal's error is not mrkdwn."""
+        return self.flow.renderer.render("pilot-plan/notes.md.j2", {"what": what, **context}, plain=True).strip()
+
+    def on_cost(self, view: ViewInput) -> ViewAck:
+        """The cost modal submitted: parsed like any answer ("40", "1.5k", "$500"), refused beside the
+        field that is wrong (in the words the DM used), recorded once."""
+        context = ids.ActionValue.decode(view.private_metadata)
+        if context is None:
+            return ViewAck("clear")
         round_ = _round(context, "cost")
-        pilot = self.flow.owned(context.run_id, action.user_id)
+        pilot = self.flow.owned(context.run_id, view.user_id)
         if pilot.cost is not None and pilot.cost.get("round") == round_:
-            raise ActionRefused("stale", "cost recorded already")
+            return ViewAck("clear")
         run = self.flow.current_run(pilot)
         full_value = pilot.deal_value or {"amount": 0, "currency": "USD"}
         currency = full_value.get("currency", "USD")
         today = self.flow.conversations.today_for(run)
+        errors: dict[str, str] = {}
+        people = recovered = None
         try:
-            people = parse_answer(HOURS, messages.typed_value(action.state_values, messages.HOURS_BLOCK),
+            people = parse_answer(HOURS, messages.typed_value(view.state_values, messages.HOURS_BLOCK),
                                   today=today, default_currency=currency)
-            recovered = parse_answer(RECOVERED, messages.typed_value(action.state_values, messages.RECOVERED_BLOCK),
-                                     today=today, default_currency=currency)
-            cost = mistake_cost(people, full_value, recovered)
         except AnswerRejected as exc:
-            self.flow.note(run, self.flow.say("cost_rejected", message=exc.message))
-            return
+            errors[messages.HOURS_BLOCK] = self._plain("cost_rejected", message=exc.message)
+        try:
+            recovered = parse_answer(RECOVERED, messages.typed_value(view.state_values, messages.RECOVERED_BLOCK),
+                                     today=today, default_currency=currency)
+        except AnswerRejected as exc:
+            errors[messages.RECOVERED_BLOCK] = self._plain("cost_rejected", message=exc.message)
+        if errors:
+            return ViewAck("errors", errors=errors)
+        try:
+            cost = mistake_cost(people, full_value, recovered)
         except CurrencyMismatch as exc:
-            self.flow.note(run, self.flow.say("cost_currency", expected=exc.expected, got=exc.got))
-            return
+            message = self._plain("cost_currency", expected=exc.expected, got=exc.got)
+            block = messages.RECOVERED_BLOCK if recovered and recovered.get("currency") != currency \
+                else messages.HOURS_BLOCK
+            return ViewAck("errors", errors={block: message})
         except DomainError as exc:  # e.g. more recovered than the deal was worth
-            self.flow.note(run, self.flow.say("cost_rejected", message=getattr(exc, "message", str(exc))))
-            return
-        record = {**cost.to_dict(), "round": round_, "recorded_by": action.user_id, "recorded_at": clock.now_iso()}
+            message = self._plain("cost_rejected", message=getattr(exc, "message", str(exc)))
+            return ViewAck("errors", errors={messages.RECOVERED_BLOCK: message})
+        record = {**cost.to_dict(), "round": round_, "recorded_by": view.user_id, "recorded_at": clock.now_iso()}
         pilot_store.record_cost(self.store, pilot.id, record)
         ctx = {**self.flow.context(run, pilot), "cost": record}
         self.flow.retire(pilot.meta.get("cost_form_key"),
                          self.flow.renderer.render("pilot-plan/cost.md.j2", {**ctx, "audience": "rep"}), run)
         self.flow.to_team(run, self.flow.renderer.render("pilot-plan/cost.md.j2", {**ctx, "audience": "team"}),
                           key=f"pilot_cost:{pilot.id}:{round_}")
+        return ViewAck("clear")
 
     # -- a debrief prefilled with the pilot's facts -------------------------------------------
 
@@ -191,8 +251,11 @@ class OutcomeRecorder:
         if pilot.debrief_run_id:
             self.flow.note(run, self.flow.say("debrief_started_already", account=pilot.account))
             return
+        outcomes = pilot_store.outcomes(self.store, pilot.id)
+        if not outcomes or outcomes[-1].action not in LOSING_ACTIONS:  # the button is only offered after a loss
+            raise ActionRefused("stale", "no lost outcome to debrief")
         ctx = self.flow.context(run, pilot)
-        recorded = pilot_store.outcomes(self.store, pilot.id)[-1]
+        recorded = outcomes[-1]
         story = self.flow.renderer.render("pilot-plan/debrief_facts.md.j2", {
             **ctx, "outcome_label": OUTCOME_LABELS[recorded.outcome], "measurements": recorded.measurements,
             "action_label": docs.option_label(self.flow.playbook, "all_met_action", recorded.action)}, plain=True)

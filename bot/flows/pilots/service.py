@@ -19,7 +19,7 @@ from bot.conversation.submissions import Submitted
 from bot.engine.model import Playbook
 from bot.errors import Forbidden, NotFound
 from bot.jobs.schedule import reminder_due_at
-from bot.flows.pilots import OUTCOMES, PLAYBOOK
+from bot.flows.pilots import PLAYBOOK
 from bot.flows.pilots import agreement as docs
 from bot.flows.pilots import messages
 from bot.flows.hooks import FlowTools
@@ -291,7 +291,7 @@ class PilotFlow:
         # The header block is plain text; the notification text is mrkdwn, so it gets the escaped rendering.
         title = self.renderer.render("pilot-plan/outcome_title.md.j2", ctx, plain=True)
         notification = self.renderer.render("pilot-plan/outcome_title.md.j2", ctx)
-        blocks = messages.outcome_form(run.id, round_, title, intro, ctx["criteria"] or [], OUTCOMES)
+        blocks = messages.outcome_form(run.id, round_, title, intro)
         self.post(key, run.user_id, notification, blocks, run)
         forms = [*pilot.meta.get("form_keys", []), key]
         pilot_store.update_meta(self.store, pilot.id, {"form_keys": forms[-10:]})

@@ -11,7 +11,8 @@ weights, the ranked action plan and progress.
 
 from __future__ import annotations
 
-from bot.flows.hooks import ActionHook, FlowExtensions, FlowTools, HomeStartHook, PrefillHook, SubcommandHook
+from bot.flows.hooks import (ActionHook, FlowExtensions, FlowTools, HomeStartHook, ModalHook, PrefillHook,
+                             SubcommandHook)
 
 PLAYBOOK = "recover"
 COMMAND = "/recover"
@@ -24,12 +25,15 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.recovery.book import Books
     from bot.flows.recovery.reports import RecoveryReports
     from bot.flows.recovery.service import Recovery
+    from bot.flows.recovery import import_modal, weights_modal
 
     recovery = Recovery(tools.store, tools.teams)
     accounts = AccountMaps(tools.store, tools.renderer, recovery.today_for)
     books = Books(tools.store, tools.teams, tools.renderer, recovery.threshold)
     actions = RecoveryActions(recovery, tools.store, tools.teams, tools.renderer)
     reports = RecoveryReports(recovery, tools.teams, tools.renderer)
+    weights = weights_modal.WeightsModal(recovery)
+    upload = import_modal.ImportModal(recovery, tools.renderer, tools.slack)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
              "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command}
     return FlowExtensions(
@@ -40,6 +44,10 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         subcommands=tuple(SubcommandHook(COMMAND, verb, actions.guarded(handler)) for verb, handler in verbs.items()),
         home_sections=(reports.home_sections, accounts.home_sections, books.home_sections),
         summary_sections=(reports.summary_section, books.summary_section),
+        # A bare `/recover weights` opens number inputs per factor; typed weights still work.
+        # A bare `/recover import` opens a file upload (the CSV export); a paste after it still works.
+        modals=(ModalHook(weights_modal.CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),
+                ModalHook(import_modal.CALLBACK_ID, upload.view, upload.submit, command=COMMAND, verb="import")),
         home_starts=(HomeStartHook(PLAYBOOK, "Recovery plan", order=40),),
         open_items=(reports.open_items,),
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.listeners import commands, events, interactions
+from bot.slack.listeners import commands, events, interactions, views
 
 
 def register(app: App, services) -> None:
     commands.register(app, services)
     interactions.register(app, services)
     events.register(app, services)
+    views.register(app, services)

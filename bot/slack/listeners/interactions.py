@@ -38,7 +38,10 @@ def to_input(body: dict[str, Any]) -> ActionInput | None:
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
         return None
     action = actions[0]
-    state = body.get("state") if isinstance(body.get("state"), dict) else {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    # A click in a modal carries the view's inputs in view.state, a click in a message in body.state.
+    state = view.get("state") if isinstance(view.get("state"), dict) else body.get("state")
+    state = state if isinstance(state, dict) else {}
     values = state.get("values") if isinstance(state.get("values"), dict) else {}
     channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
     container = body.get("container") if isinstance(body.get("container"), dict) else {}
@@ -47,7 +50,8 @@ def to_input(body: dict[str, Any]) -> ActionInput | None:
         value=_text(action.get("value")), selected=_selected(action), state_values=values,
         action_ts=_text(action.get("action_ts")), channel_id=_text(channel.get("id")),
         message_ts=_text(container.get("message_ts")), response_url=_text(body.get("response_url")),
-        trigger_id=_text(body.get("trigger_id")),
+        trigger_id=_text(body.get("trigger_id")), view_id=_text(view.get("id")), view_hash=_text(view.get("hash")),
+        view_metadata=_text(view.get("private_metadata")),
     )
 
 
