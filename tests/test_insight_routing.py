@@ -49,6 +49,8 @@ def services(tmp_path):
 
 
 def test_submitting_posts_nothing_to_product_or_enablement(services):
+    # the five debriefs did post, to their team channels
+    assert len(to_channel(services, "C0WEST")) == 4 and len(to_channel(services, "C0EMEA")) == 1
     assert to_channel(services, "C0PROD") == [] and to_channel(services, "C0ENAB") == []
 
 
@@ -87,6 +89,8 @@ def test_digests_wait_for_the_leadership_schedule_and_post_once(services):
     before = MONDAY.replace(hour=13, minute=59)
     with freeze_time(before):
         services.tick(before)  # the first start: W46's digest was due before Rebound ran, W47's not yet
+    # that tick ran the digest schedule (it recorded when the product digest started) and posted nothing
+    assert jobs.get(services.store, "since:insight_digest:product").status == "done"
     assert to_channel(services, "C0PROD") == []
     for minute in range(3):
         at = MONDAY.replace(minute=minute)
@@ -114,6 +118,8 @@ def test_no_channel_configured_means_no_digest(tmp_path):
             debriefs.submit(services, "U0REP1", deal="Gap", primary_reason="product_gap", gap_capability="API")
         with freeze_time(MONDAY):
             services.tick(MONDAY)
+        # the tick ran the digests: enablement, which has a channel, had its week's job done
+        assert jobs.get(services.store, f"insight_digest:enablement:{WEEK}").status == "done"
         assert rows(services, "digest:product") == []
         assert jobs.get(services.store, f"insight_digest:product:{WEEK}") is None
         assert InsightDigests(services.tools).build("product", WEEK, plain=True)[0].startswith("*Product gaps")

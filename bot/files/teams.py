@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -64,6 +64,42 @@ class HourlyCost(_Strict):
         return {"amount": plain_number(self.amount), "currency": self.currency}
 
 
+BUILT_IN_FACTORS = ("revenue", "probability", "time_to_close", "strategic_fit", "relationship", "effort")
+
+
+class Factor(_Strict):
+    """A ranking factor a team adds to the built-in ones: a 1-5 rating per opportunity,
+    read from a CSV column of the CRM export or asked per opportunity."""
+
+    name: str = Field(description="snake_case, e.g. `partner_influence`; what `/recover weights` calls it.")
+    label: str | None = Field(default=None, description="Shown in the plan; defaults to the name with spaces.")
+    default_weight: float = Field(ge=0, le=10, description="Points from 0 to 10, like a member's weights.")
+    source: Literal["column", "asked"] = Field(description="`column` (a CSV column) or `asked` per opportunity.")
+    column: str | None = Field(default=None, description="The CSV header the value comes from (source `column`).")
+    higher_is_better: bool = Field(default=True, description="False for a factor like effort: a 5 is worst.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError(f"factor name {value!r} must be snake_case, like partner_influence")
+        if value in BUILT_IN_FACTORS:
+            raise ValueError(f"{value!r} is a built-in factor already; give yours another name")
+        return value
+
+    @model_validator(mode="after")
+    def _column(self) -> Factor:
+        if self.source == "column" and not (self.column or "").strip():
+            raise ValueError(f"factor {self.name!r} comes from a column: name it, e.g. column: Partner score")
+        if self.source == "asked" and self.column:
+            raise ValueError(f"factor {self.name!r} is asked per opportunity, so it has no column; remove it")
+        return self
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+
 class Team(_Strict):
     id: str = Field(description="snake_case id used by `rebound summary --team`.")
     name: str
@@ -81,6 +117,7 @@ class Team(_Strict):
     debrief_reminder_days: int = Field(default=2, ge=1, le=20, description=(
         "Business days after the CRM nudge before the one reminder; after it the deal is overdue."))
     hourly_cost: HourlyCost | None = Field(default=None, description="`{amount: 150, currency: USD}`: prices the hours.")
+    factors: list[Factor] = Field(default_factory=list, description="Ranking factors the team adds.")
 
     _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
                                            "team id {value!r} must be lower case letters, digits, - or _"))
@@ -100,6 +137,18 @@ class Team(_Strict):
     def coaching_targets(self) -> list[str]:
         """Where the per-seller coaching view goes: the managers' channel, or each manager's DM."""
         return [self.managers_channel] if self.managers_channel else list(self.managers)
+
+    @field_validator("factors")
+    @classmethod
+    def _factors(cls, value: list[Factor]) -> list[Factor]:
+        names = [factor.name for factor in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"factor {twice[0]!r} is defined twice")
+        columns = [(factor.column or "").strip().lower() for factor in value if factor.column]
+        if len(columns) != len(set(columns)):
+            raise ValueError("two factors read the same column; give each its own")
+        return value
 
 
 class Routing(_Strict):

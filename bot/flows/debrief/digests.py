@@ -18,12 +18,13 @@ from bot.domain import routing, weekly
 from bot.domain.weekly_report import WeeklyReport, build_report
 from bot.domain.weekly import Deal
 from bot.flows.debrief import facts
+from bot.flows.debrief.charts import ChartImage, WeeklyCharts
 from bot.jobs.schedule import WeeklySchedule
 from bot.jobs.weekly_posts import Page, Posting, enqueue_pages, pages, run_once, weeks_to_run
 from bot.flows.debrief.reports import blocks_of, split_parts
 from bot.flows.hooks import FlowTools
 from bot.render import blocks as bk
-from bot.store import reports
+from bot.store import jobs, reports
 
 log = logging.getLogger("rebound.jobs")
 
@@ -100,8 +101,13 @@ class Rollup:
             return "\n\n".join(split_parts(text)), []
         return text, pages(title, blocks_of(text), fallback, continued=f"Roll-up · {report.label}")
 
+    def charts(self, week: str) -> list[tuple[str, ChartImage]]:
+        """One chart per team (those with two weeks of losses or more), drawn outside any transaction."""
+        return [(team.id, chart) for team, chart in WeeklyCharts(self.tools).for_posts(self.tools.teams.teams, week)]
+
     def post(self, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
         facts.ensure_facts(self.tools, week)
+        charts = self.charts(week) if force or jobs.get(self.store, f"{ROLLUP}:{week}") is None else []
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             targets = self.targets()
@@ -111,6 +117,8 @@ class Rollup:
             keys = []
             for target in targets:
                 keys += enqueue_pages(self.store, f"rollup:{week}:{target}", target, posts, suffix=suffix)
+                for team_id, chart in charts:
+                    keys.append(chart.enqueue(self.store, f"rollup:{week}:{target}:chart:{team_id}{suffix}", target))
             return keys, None
 
         return run_once(self.store, f"{ROLLUP}:{week}", build, force=force, now=now)

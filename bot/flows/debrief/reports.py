@@ -17,12 +17,13 @@ from bot.domain import weekly
 from bot.domain.weekly_report import WeeklyReport, build_report
 from bot.domain.money import format_money
 from bot.flows.debrief import facts
+from bot.flows.debrief.charts import WeeklyCharts
 from bot.jobs.schedule import WeeklySchedule
 from bot.jobs.weekly_posts import Page, Posting, enqueue_pages, pages, run_once, week_end_utc, weeks_to_run
 from bot.render import blocks as bk
 from bot.render.mrkdwn import escape, safe
 from bot.flows.hooks import FlowTools, SummarySection
-from bot.store import reports
+from bot.store import jobs, reports
 from bot.store.outbox import to_iso_floor
 from bot.files.teams import Team
 
@@ -102,6 +103,11 @@ class WeeklySummaries:
         ``refresh`` first records the facts of debriefs that have none (the tick does it once for all)."""
         if refresh:
             facts.ensure_facts(self.tools, week)
+        # Drawn before the claim's write transaction (drawing takes a fraction of a second that
+        # the app's writers should not wait out), and only while the week is still to post.
+        chart = None
+        if force or jobs.get(self.store, f"{job_name(team)}:{week}") is None:
+            chart = WeeklyCharts(self.tools).for_post(team, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             summary = self.build(team, week)
@@ -112,6 +118,9 @@ class WeeklySummaries:
             for target in team.coaching_targets if summary.coaching_posts else []:
                 keys += enqueue_pages(self.store, f"coaching:{team.id}:{week}:{target}", target,
                                       summary.coaching_posts, team=team.id, suffix=suffix)
+            if chart is not None:
+                keys.append(chart.enqueue(self.store, f"weekly:{team.id}:{week}:chart{suffix}", team.summary_channel,
+                                          team=team.id))
             return keys, None
 
         return run_once(self.store, f"{job_name(team)}:{week}", build, force=force, now=now)
