@@ -136,6 +136,18 @@ def test_number_min_and_max_apply():
     assert parse(s, "10") == 10
 
 
+def test_bounds_are_inclusive_and_say_the_limit_exactly():
+    s = step("number", min=1, max=10)
+    assert parse(s, "1") == 1
+    assert rejection(s, "0.99").message == "The number must be at least 1."
+    assert rejection(s, "10.01").message == "The number must be at most 10."
+    p = step("percent", min=1, max=100)
+    assert parse(p, "100%") == 100 and parse(p, "1") == 1
+    assert rejection(p, "0.5").message == "The percentage must be at least 1%."
+    assert parse(step("percent"), "0") == 0  # a 0% probability is accepted
+    assert parse(step("number", min=0), "0") == 0  # 0 hours
+
+
 def test_number_refuses_absurd_magnitudes():
     assert "too large" in rejection(step("number"), 10**400).message
 

@@ -134,7 +134,8 @@ def test_known_reason_and_competitor_are_prefilled_and_the_rep_answers_only_the_
         click(crm_app, dm, REP, ts, message, "Debrief it (90 seconds)")
         run = run_store.find_active(crm_app.services.store, REP, "debrief")
         assert (run.answers["primary_reason"], run.answers["competitor"]) == ("competitor", "Initech")
-        assert dm.screen(REP).step_id == "what_happened"
+        # what the competitor showed is the CRM's gap: the rep is asked it (optional), then the story
+        assert dm.screen(REP).step_id == "competitor_showed"
 
 
 def test_the_nudge_comes_within_a_minute_and_once(crm_app, dm, slack_api):

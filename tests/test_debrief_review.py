@@ -71,6 +71,7 @@ def test_submit_sends_one_review_dm_per_manager_and_no_per_debrief_channel_posts
     assert labels(message) == ["Mark reviewed", "Schedule 1:1 review", "Add review notes"]
     assert dm.posts_to("C0PROD") == [] and dm.posts_to("C0ENAB") == []  # they get the weekly digest
     assert len(dm.posts_to("C0WEST")) == 1  # the team channel still sees the debrief
+    assert dm.posts_to("C0PROD") == [] and dm.posts_to("C0ENAB") == []  # they get the weekly digest
     week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
     [fact] = reports.deals(app.services.store, "west", week)
     assert (fact["run_id"], fact["to_product"], fact["to_enablement"]) == (run.id, True, True)
@@ -140,7 +141,12 @@ def test_debrief_show_opens_a_debrief_for_its_team_and_no_one_else(app, dm):
 
 
 def test_a_manager_debriefing_their_own_loss_gets_no_review_dm(app, dm, slack_api):
-    debrief(dm, user=MANAGER)  # managers may debrief too (the teams file makes them part of the team)
+    run = debrief(dm, user=MANAGER)  # managers may debrief too (the teams file makes them part of the team)
+    # the debrief went through: its summary is in the manager's DM and the team channel has it
+    mine = [json.dumps(m.get("blocks"), ensure_ascii=False) for (channel, _), m in slack_api.messages.items()
+            if channel == "D" + MANAGER]
+    assert any("*Closed-lost:" in text for text in mine) and len(dm.posts_to("C0WEST")) == 1
+    assert run.status == "submitted" and run.user_id == MANAGER
     assert not any("just debriefed a lost deal" in json.dumps(m.get("blocks"))
                    for (channel, _), m in slack_api.messages.items() if channel == "D" + MANAGER)
 

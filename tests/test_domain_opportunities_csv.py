@@ -107,3 +107,19 @@ def test_parse_empty_text_reports_line_one():
 
 def test_parse_result_lists_currencies():
     assert parse_opportunities_csv(SALESFORCE_LIKE).currencies == ("USD", "EUR")
+
+
+def test_a_teams_own_factor_is_read_from_its_column_as_a_rating():
+    text = ("Name,Amount,Currency,Partner Score,Stage\n"
+            "Acme,1000,USD,4,Proposal\n"
+            "Globex,2000,USD,,Proposal\n"
+            "Hooli,3000,USD,9,Proposal\n")
+    result = parse_opportunities_csv(text, factor_columns={"partner score": "partner_influence"})
+    acme, globex = result.rows
+    assert acme["factors"] == {"partner_influence": 4} and globex["factors"] == {}
+    [error] = result.errors
+    assert error.line == 4 and "Partner Score '9' is not between 1 and 5" in str(error)
+    assert "Partner Score" not in result.ignored_columns
+    # without the team's factor the column is one the import does not use
+    plain = parse_opportunities_csv(text)
+    assert "Partner Score" in plain.ignored_columns and "factors" not in plain.rows[0]

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.domain.errors import CurrencyMismatch, InvalidValue, UnknownFactor
-from bot.domain.ranking import DEFAULT_FACTORS, Factor, rank, score_opportunities, team_weights
+from bot.domain.ranking import DEFAULT_FACTORS, Factor, member_shares, rank, score_opportunities, team_weights
 from tests.helpers import usd
 
 
@@ -22,22 +22,41 @@ def test_default_factors_sum_to_one_in_order():
                                 "strategic_fit": 0.15, "relationship": 0.1, "effort": 0.1}
 
 
-def test_team_weights_average_three_members_missing_factors_at_default():
+def test_team_weights_each_member_counts_equally_after_normalising_to_100_percent():
+    # raw points averaged would give revenue 10 / 11 = 91%; each member's shares first gives 50/50
+    members = {"U1": {"revenue": 10, "probability": 0, "time_to_close": 0, "strategic_fit": 0, "relationship": 0,
+                      "effort": 0},
+               "U2": {"revenue": 0, "probability": 1, "time_to_close": 0, "strategic_fit": 0, "relationship": 0,
+                      "effort": 0}}
+    assert team_weights(members) == {"revenue": 0.5, "probability": 0.5, "time_to_close": 0.0,
+                                     "strategic_fit": 0.0, "relationship": 0.0, "effort": 0.0}
+
+
+def test_team_weights_factors_a_member_leaves_out_count_as_zero():
+    # "revenue 10" alone is revenue 100% for that member, not 10 / (10 + 15 of defaults) = 40%
+    assert team_weights({"U1": {"revenue": 10}}) == {"revenue": 1.0, "probability": 0.0, "time_to_close": 0.0,
+                                                     "strategic_fit": 0.0, "relationship": 0.0, "effort": 0.0}
+    assert member_shares({"revenue": 10}) == {"revenue": 1, "probability": 0, "time_to_close": 0,
+                                              "strategic_fit": 0, "relationship": 0, "effort": 0}
+
+
+def test_team_weights_average_four_members_hand_checked():
     members = {
-        "U1": {"revenue": 9, "probability": 6, "time_to_close": 0, "strategic_fit": 3, "relationship": 1, "effort": 1},
-        "U2": {"revenue": 3, "probability": 4, "time_to_close": 6, "strategic_fit": 0, "relationship": 3, "effort": 4},
-        "U3": {"revenue": 3, "effort": 4},  # probability 5, time_to_close 3, strategic_fit 3, relationship 2 by default
+        "U1": {"revenue": 3, "probability": 1},  # .75 .25
+        "U2": {"revenue": 1, "effort": 1},  # .5 .5
+        "U3": {"time_to_close": 2, "strategic_fit": 2},  # .5 .5
+        "U4": {"probability": 4},  # 1
     }
-    # averages 5, 5, 3, 2, 2, 3 -> out of 20
-    assert team_weights(members) == {"revenue": 0.25, "probability": 0.25, "time_to_close": 0.15,
-                                     "strategic_fit": 0.1, "relationship": 0.1, "effort": 0.15}
+    # (.75 + .5) / 4, (.25 + 1) / 4, .5 / 4, .5 / 4, 0, .5 / 4
+    assert team_weights(members) == {"revenue": 0.3125, "probability": 0.3125, "time_to_close": 0.125,
+                                     "strategic_fit": 0.125, "relationship": 0.0, "effort": 0.125}
 
 
 def test_team_weights_locked_by_manager_ignore_members():
     members = {"U1": {"revenue": 0, "probability": 10}}
-    locked = {"revenue": 10, "probability": 5, "time_to_close": 0, "strategic_fit": 0, "relationship": 3}  # effort 2 by default
+    locked = {"revenue": 10, "probability": 5, "time_to_close": 0, "relationship": 5}  # fit and effort left out: 0
     assert team_weights(members, locked=locked) == {"revenue": 0.5, "probability": 0.25, "time_to_close": 0.0,
-                                                    "strategic_fit": 0.0, "relationship": 0.15, "effort": 0.1}
+                                                    "strategic_fit": 0.0, "relationship": 0.25, "effort": 0.0}
 
 
 def test_team_weights_unknown_factor_refused():
@@ -62,8 +81,8 @@ def test_team_weights_negative_weight_refused():
 
 def test_team_weights_custom_factor_added_by_a_team():
     factors = (*DEFAULT_FACTORS, Factor("expansion", "Expansion potential", 5))
-    weights = team_weights({"U1": {"expansion": 5}}, factors=factors)
-    assert weights["expansion"] == 0.2 and weights["revenue"] == 0.2
+    weights = team_weights({"U1": {"expansion": 5, "revenue": 15}}, factors=factors)
+    assert weights["expansion"] == 0.25 and weights["revenue"] == 0.75 and weights["effort"] == 0.0
 
 
 def test_score_opportunities_hand_checked_with_default_weights():
@@ -157,3 +176,160 @@ def test_rank_top_n_must_be_positive():
     with pytest.raises(InvalidValue) as caught:
         rank([opp("A", 100)], top_n=0)
     assert caught.value.field == "top_n"
+
+
+def test_a_crm_stage_stands_in_for_a_missing_probability():
+    scored = score_opportunities([
+        {"name": "A", "amount": usd(100), "stage": "Negotiation/Review"},
+        {"name": "B", "amount": usd(100), "stage": "Prospecting", "probability": 40},  # the probability wins
+        {"name": "C", "amount": usd(100), "stage": "Closed Lost"},
+        {"name": "D", "amount": usd(100), "stage": "Our own stage"},
+    ], {"probability": 1})
+    assert [s.factors["probability"] for s in scored] == [0.9, 0.4, 0.0, 0.5]
+    assert [s.score for s in scored] == [90, 40, 0, 50]
+    assert "probability" not in scored[0].missing and "probability" in scored[3].missing
+
+
+# -- boundaries and the errors' fields (cases a mutation run found untested) -----------------
+
+
+def test_rank_top_n_exactly_reaching_the_target_reaches_it():
+    opps = [opp("A", 200, probability=90), opp("B", 100, probability=60)]
+    exact = rank(opps, {"probability": 1}, target=usd(200), top_n=1)
+    assert exact.reaches_target is True and exact.target_shortfall == usd(0) and exact.opportunities_to_target == 1
+    assert exact.currency == "USD" and exact.target == usd(200) and exact.top_n == 1
+    short = rank(opps, {"probability": 1}, target=usd(200.01), top_n=1)
+    assert short.reaches_target is False and short.target_shortfall == usd(0.01) and short.opportunities_to_target == 2
+    over = rank(opps, {"probability": 1}, target=usd(150), top_n=1)
+    assert over.target_shortfall == usd(0)
+
+
+def test_rank_without_target_or_opportunities_has_none_of_their_figures():
+    bare = rank([opp("A", 100)])
+    assert bare.target is None and bare.reaches_target is None and bare.target_shortfall is None
+    assert bare.opportunities_to_target is None and bare.top_total == usd(100)
+    empty = rank([])
+    assert empty.currency is None and empty.top_total is None and empty.entries == () and empty.top_n == 0
+
+
+def test_rank_reads_close_dates_with_today_and_a_timestamp():
+    today = date(2026, 11, 23)
+    ranking = rank([{"name": "Soon", "amount": usd(100), "close_date": "2026-11-24T09:00:00Z"},
+                    {"name": "Later", "amount": usd(100), "close_date": date(2026, 12, 3)}],
+                   {"time_to_close": 1}, today=today)
+    assert [(e.name, e.score) for e in ranking.entries] == [("Soon", 90), ("Later", 0)]  # 1 - 1/10, 1 - 10/10
+
+
+@pytest.mark.parametrize("top_n", [True, 0, "2", 1.5])
+def test_rank_top_n_must_be_a_whole_number_of_one_or_more(top_n):
+    with pytest.raises(InvalidValue) as caught:
+        rank([opp("A", 100)], top_n=top_n)
+    assert (caught.value.field, caught.value.value, caught.value.message) == (
+        "top_n", top_n, "expected a whole number of 1 or more")
+
+
+def test_rank_target_errors_name_the_target():
+    with pytest.raises(InvalidValue) as caught:
+        rank([opp("A", 100)], target=usd(-1))
+    assert caught.value.field == "target" and caught.value.message.startswith("must not be negative")
+    with pytest.raises(CurrencyMismatch) as mismatch:
+        rank([opp("A", 100)], target={"amount": 5, "currency": "GBP"})
+    assert (mismatch.value.expected, mismatch.value.got) == ("USD", "GBP")
+
+
+@pytest.mark.parametrize("opps, weights, field, value, message", [
+    (["A"], None, "opportunities[0]", "A", "expected an opportunity as a mapping"),
+    ([opp("A", 1, fit=6)], None, "opportunities[0].strategic_fit", 6, "expected a rating from 1 to 5"),
+    ([opp("A", 1, fit="x")], None, "opportunities[0].strategic_fit", "x", "expected a number"),
+    ([opp("A", 1, days="x")], None, "opportunities[0].days_to_close", "x", "expected a number"),
+    ([{"name": "A", "amount": usd(1), "close_date": "soon"}], None, "opportunities[0].close_date", "soon",
+     "expected a date as YYYY-MM-DD"),
+    ([{"name": "A", "amount": usd(1), "close_date": "2026-12-01"}], None, "today", None,
+     "needed to turn close dates into days to close"),
+    ([opp("A", 1)], {"revenue": -1}, "weights.revenue", -1, "expected a weight of 0 or more"),
+    ([opp("A", 1)], {"revenue": 0}, "weights", {"revenue": 0, "probability": 0, "time_to_close": 0,
+                                                "strategic_fit": 0, "relationship": 0, "effort": 0},
+     "at least one weight must be above 0"),
+])
+def test_scoring_errors_name_field_value_and_fix(opps, weights, field, value, message):
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities(opps, weights)
+    assert (caught.value.field, caught.value.value, caught.value.message) == (field, value, message)
+
+
+def test_weights_errors_name_where_they_come_from():
+    zero = (Factor("expansion", "Expansion", 0),)
+    with pytest.raises(InvalidValue) as caught:
+        team_weights({}, factors=zero)
+    assert caught.value.field == "default_weight"
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([opp("A", 1)], None, factors=zero)
+    assert caught.value.field == "default_weight"
+    with pytest.raises(InvalidValue) as caught:
+        team_weights({}, factors=(Factor("expansion", "Expansion", -1),))
+    assert caught.value.field == "expansion.default_weight"
+    with pytest.raises(InvalidValue) as caught:
+        member_shares({"revenue": 0})
+    assert caught.value.field == "weights"
+    custom = (*DEFAULT_FACTORS, Factor("expansion", "Expansion", 5))
+    assert team_weights({}, locked={"expansion": 2}, factors=custom)["expansion"] == 1.0
+    assert member_shares({"expansion": 1}, factors=custom)["expansion"] == 1
+
+
+@pytest.mark.parametrize("probability, points", [(0, 0.0), (100, 1.0), (0.5, 0.005)])
+def test_a_probability_from_0_to_100_inclusive_is_accepted(probability, points):
+    [scored] = score_opportunities([opp("A", 1, probability=probability)], {"probability": 1})
+    assert scored.factors["probability"] == points and "probability" not in scored.missing
+
+
+@pytest.mark.parametrize("probability", [-0.01, 100.01, "x"])
+def test_a_probability_outside_0_to_100_is_refused_with_its_field(probability):
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([opp("A", 1, probability=probability)])
+    assert (caught.value.field, caught.value.value) == ("opportunities[0].probability", probability)
+    if probability != "x":
+        assert caught.value.message == "expected a percent from 0 to 100"
+
+
+@pytest.mark.parametrize("name", [None, "", "   ", 5])
+def test_every_opportunity_needs_a_name(name):
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([{"name": name, "amount": usd(1)}])
+    assert (caught.value.field, caught.value.value, caught.value.message) == (
+        "opportunities[0].name", name, "every opportunity needs a name")
+
+
+def test_an_amount_is_required_and_not_negative():
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([{"name": "A", "amount": usd(-1)}])
+    assert caught.value.field == "opportunities[0].amount"
+    with pytest.raises(InvalidValue) as caught:
+        score_opportunities([{"name": "A"}])
+    assert caught.value.field == "opportunities[0].amount"
+
+
+def test_all_amounts_zero_and_all_closing_today_score_as_they_should():
+    scored = score_opportunities([{"name": "A", "amount": usd(0), "days_to_close": 0},
+                                  {"name": "B", "amount": usd(0), "days_to_close": 0}],
+                                 {"revenue": 1, "time_to_close": 1})
+    # no amount to compare: revenue 0; everything closes today: as soon as it gets (1)
+    assert [(s.factors["revenue"], s.factors["time_to_close"], s.score) for s in scored] == [(0.0, 1.0, 50), (0.0, 1.0, 50)]
+
+
+def test_scores_and_factors_round_half_up_and_keep_the_opportunity():
+    # probability 0.125 -> score 12.5 exactly; factor 0.00005 -> 0.0001 (half-up), not 0.0
+    [a] = score_opportunities([opp("A", 100, probability=12.5)], {"probability": 1})
+    assert a.score == 12.5
+    [b] = score_opportunities([opp("B", 100, probability=0.005)], {"probability": 1})
+    assert b.factors["probability"] == 0.0001 and b.score == 0.01  # 0.005 rounds half-up to 0.01
+    assert b.amount == usd(100) and b.opportunity["name"] == "B"
+    # without a time factor, a close date needs no today
+    factors = tuple(f for f in DEFAULT_FACTORS if f.kind != "time_to_close")
+    [c] = score_opportunities([{"name": "C", "amount": usd(1), "close_date": "2026-12-01"}], factors=factors)
+    assert c.score > 0
+
+
+def test_no_close_date_anywhere_is_neutral_not_soonest():
+    [scored] = score_opportunities([{"name": "A", "amount": usd(1)}], {"time_to_close": 1})
+    assert scored.factors["time_to_close"] == 0.5 and scored.missing == (
+        "probability", "time_to_close", "strategic_fit", "relationship", "effort")

@@ -184,6 +184,11 @@ def test_parse_weights_refuses_bad_points(text, field):
 def test_parse_weights_all_zero_is_refused():
     with pytest.raises(InvalidValue):
         parse_weights("revenue 0 probability 0 time 0 fit 0 relationship 0 effort 0")
+    # factors left out count as 0, so one factor at 0 is all zero too
+    with pytest.raises(InvalidValue) as caught:
+        parse_weights("revenue 0")
+    assert caught.value.field == "weights"
+    assert parse_weights("revenue 0 effort 1") == {"revenue": 0, "effort": 1}
 
 
 def test_parse_weights_refuses_long_text_quickly():
@@ -195,3 +200,13 @@ def test_parse_weights_refuses_long_text_quickly():
     with pytest.raises(InvalidValue):
         parse_weights("revenue  " + "x " * 140)
     assert time.perf_counter() - started < 0.5
+
+
+def test_ledger_multiplies_by_the_exact_multiple_a_plan_stored():
+    # a 30% win rate stored as 100 / 30 (a REAL keeps 16 digits): 3,300,000 x it = 11,000,000, shown as 3.33x
+    plans = [plan(usd(3300000), usd(0), usd(3300000), "2026-11-02T10:00:00+00:00", multiple=100 / 30)]
+    [progress] = ledger(plans, [])
+    assert progress.pipeline_target == usd(11000000) and progress.multiple == 3.33
+    # a gap with cents: 1,000.15 x 3 = 3,000.45, a target in whole units
+    [progress] = ledger([plan(usd(1000.15), usd(0), usd(1000.15), "2026-11-02T10:00:00+00:00")], [])
+    assert progress.pipeline_target == usd(3000) and progress.gap == usd(1000.15)

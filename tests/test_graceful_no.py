@@ -365,6 +365,10 @@ def test_outbox_never_addresses_anyone_outside_rebound_users(app, dm):
     walk(dm, REP, ANSWERS)
     dm.click(REP, "Submit")
     rows = app.services.store.db.execute("SELECT key, method, payload FROM outbox").fetchall()
+    # the run did post: questions, the summary with its draft reply, all in the rep's DM
+    assert len(rows) >= 3
+    assert any(method == "chat.postMessage" and "Graceful no: Brightwater Health" in payload
+               for _, method, payload in rows)
     for key, method, payload in rows:
         channel = json.loads(payload).get("channel")
         # a command's reply goes to its response_url: back to who typed it, where they typed it

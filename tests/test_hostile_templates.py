@@ -8,7 +8,8 @@ submitted, reminders fired, App Homes opened, and each team's weekly summary, th
 sales' roll-up and the product and enablement digests built for that week. Every render on
 those paths is recorded. A template none of them reaches is then rendered directly with its
 playbook's run context, hostile values standing in for any other name it needs. A template
-that still cannot be rendered is reported as skipped, with the reason.
+that still cannot be rendered is reported as skipped, with the reason (the quarter view and an
+empty roll-up, which used to be, are rendered from typed values below).
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def renders(tmp_path_factory):
     services.tick(clock.now() + timedelta(days=400))  # every reminder falls due
     week = clock.previous_week((clock.now() + timedelta(days=7)).date())
     _weekly(services, week)
+    _typed_views(services)
     # everything queued for Slack, as it would be posted
     for (payload,) in services.store.db.execute("SELECT payload FROM outbox"):
         outputs.append(payload)
@@ -172,6 +174,19 @@ def _weekly(services, week: str) -> None:
     Rollup(services.tools).build(week)
     for owner in ("product", "enablement"):
         InsightDigests(services.tools).build(owner, week)
+
+
+def _typed_views(services) -> None:
+    """Views the walk reaches only as plain text or not at all, rendered for Slack from the real
+    typed values: the walked pilot's quarter (what `rebound pilots --quarter` prints; its end
+    date, 2027-02-19, is in 2027-Q1) and the roll-up of a week nobody lost a deal in."""
+    from bot.flows.debrief.digests import Rollup
+    from bot.flows.pilots.reports import QUARTER_TEMPLATE, quarter_view
+
+    view = quarter_view(services.store, services.playbooks["pilot-plan"], "2027-Q1")
+    assert view["pilots"], "the walked pilot is in its quarter"
+    services.renderer.render(QUARTER_TEMPLATE, view)
+    Rollup(services.tools).build("2020-W02")
 
 
 def _direct(services, name: str) -> tuple[str | None, str | None]:

@@ -142,9 +142,9 @@ def test_rebound_pilots_prints_the_quarter(tmp_path, playbook):
     assert "Pilots ending in 2027-Q1 (1 Jan 2027 to 31 Mar 2027)" in result.output
     assert "Pilot conversion: 100% of decided pilots; 100% of decided value (USD 120,000 of USD 120,000)" in result.output
     assert "Harbor Freight Lines · U0REP1 · 2026-12-07 to 2027-02-19 · all criteria met → buy the full deal" in result.output
-    as_json = CliRunner().invoke(main, ["pilots", "--quarter", "2027-Q1", "--team", "west", "--format", "json"],
+    as_json = CliRunner().invoke(main, ["costs", "--quarter", "2027-Q1", "--team", "west", "--format", "json"],
                                  env=env, catch_exceptions=False)
-    assert json.loads(as_json.output)["currencies"][0]["conversion"]["converted_count"] == 1
+    assert json.loads(as_json.output)["pilots"]["currencies"][0]["conversion"]["converted_count"] == 1
     bad = CliRunner().invoke(main, ["pilots", "--quarter", "Q5"], env=env)
     assert bad.exit_code == 2 and "like 2026-Q4" in bad.output
     unknown = CliRunner().invoke(main, ["pilots", "--quarter", "2027-Q1", "--team", "north"], env=env)

@@ -103,13 +103,38 @@ def test_recover_from_the_latest_debrief_to_a_ranked_plan(app, dm, slack_api):
     _, message = plan_message(slack_api)
     text = json.dumps(message["blocks"], ensure_ascii=False)
     assert "Add USD 255,000" not in text and "gap left *USD 85,000*" in text
-    assert "Pipeline still to build: *USD 255,000* (3x the gap)" in text
+    assert "Pipeline still to build for the loss: *USD 255,000* (3x the gap left)" in text
     rows = [b["text"]["text"] for b in message["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
     assert [row.split("*")[1] for row in rows] == [
         "Pinecrest Foods – fleet", "Cascade – analytics", "Summit Building Supply – new logo"]
     # a second /recover does not offer the same debrief again
     dm.command(REP, "/recover")
     assert dm.screen(REP).step_id == "lost_amount"
+
+
+def test_one_shortfall_figure_from_summary_to_action_plan_with_the_exact_multiple(app, dm, slack_api):
+    dm.command(REP, "/recover", "$3.3M")
+    finish(dm, REP, {"retained_amount": "0", "quota": "$11.3M", "current_pipeline": "$40M", "win_rate": "30%",
+                     "opportunities": "Pinecrest | 6M | 70%\nCascade | 2M | 40%"})
+    post = next(p for p in dm.posts_to(REP) if "*The arithmetic*" in json.dumps(p.get("blocks")))
+    summary = "\n".join(b["text"]["text"] for b in post["blocks"] if b.get("type") == "section")
+    # 1 / 30% = 3.333...: 3,300,000 x 3.333... = 11,000,000 exactly (3.33 would give 10,989,000)
+    assert "× 3.33 (one over your 30% win rate)" in summary
+    assert "Add USD 11,000,000 of new pipeline" in summary
+    # 11,300,000 x 3.333... = 37,666,666.67, shown in whole units; + 11,000,000 = 48,666,667
+    assert ("USD 37,666,667 for the quota (3.33 × USD 11,300,000) + USD 11,000,000 for the loss = "
+            "*USD 48,666,667* of pipeline needed") in summary
+    assert "Pipeline shortfall (quota and loss): USD 8,666,667." in summary  # 48,666,667 - 40,000,000
+    _, message = plan_message(slack_api)
+    text = json.dumps(message["blocks"], ensure_ascii=False)
+    # the action plan quotes the same shortfall under the same name, and the loss's pipeline unrounded
+    assert "Pipeline shortfall when you made this plan (quota and loss): *USD 8,666,667*" in text
+    assert "Pipeline still to build for the loss: *USD 11,000,000* (3.33x the gap left)" in text
+    # the other figure has its own name: what the top 2 leave of the 11,000,000
+    assert "The top 2 add up to USD 8,000,000: USD 3,000,000 of the pipeline still to build is left after them." in text
+    assert ".67" not in summary + text and "10,989,000" not in text
+    [plan] = rs.plans(app.services.store, user_id=REP)
+    assert plan.pipeline_to_add == usd(11000000) and plan.multiple == 100 / 30
 
 
 def test_progress_from_the_plan_menu_updates_the_plan_home_and_summary(app, dm, slack_api):
@@ -185,6 +210,18 @@ def test_weights_subcommand_average_lock_and_refusals(app, dm):
     assert "unknown ranking factor 'vibes'" in bad
     assert "not on a team" in dm.command("U0STRANGER", "/recover", "weights").json()["text"]
     assert run_store.list_runs(app.services.store) == []  # none of this starts a conversation
+
+
+def test_weights_each_member_counts_equally_and_sees_their_own_percentages(app, dm):
+    # raw points averaged would give revenue 10 / 11 = 91%; shares of 100% first give 50/50
+    mine = dm.command(REP, "/recover", "weights revenue 10").json()["text"]
+    # factors left out count as 0 for the member: "revenue 10" alone is revenue 100%, not 40%
+    assert "which count as revenue 100% · probability 0% · time to close 0% · fit 0% · relationship 0% · effort 0%" in mine
+    assert "• revenue: 100%" in mine and "• probability: 0%" in mine
+    theirs = dm.command(REP2, "/recover", "weights probability 1").json()["text"]
+    assert "which count as revenue 0% · probability 100%" in theirs
+    assert "the average of 2 members" in theirs
+    assert "• revenue: 50%" in theirs and "• probability: 50%" in theirs and "• effort: 0%" in theirs
 
 
 def test_weights_modal_number_inputs_per_factor_with_the_resulting_percentages(app, dm, slack_api):

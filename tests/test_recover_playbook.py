@@ -69,9 +69,10 @@ def test_northwind_example_hand_checked(recover, renderer):
     assert got["covered"] is False
     text = summary(renderer, recover, state)
     assert "Add USD 340,000 of new pipeline" in text
-    assert "*USD 2,740,000* of pipeline needed" in text
+    assert ("USD 2,400,000 for the quota (4 × USD 600,000) + USD 340,000 for the loss = *USD 2,740,000* of pipeline "
+            "needed") in text
     assert "2.77x coverage" in text  # 1,900,000 / (600,000 + 85,000)
-    assert "Short by USD 840,000" in text
+    assert "Pipeline shortfall (quota and loss): USD 840,000." in text  # 2,740,000 - 1,900,000
 
 
 def test_team_multiple_is_the_default(recover, renderer):
@@ -120,7 +121,8 @@ def test_zero_quota_and_nothing_lost_has_no_coverage_ratio(recover, renderer):
 def test_pipeline_without_quota_is_compared_with_the_loss_alone(recover, renderer):
     state = run(recover, {"lost_amount": "10k", "retained_amount": "0", "current_pipeline": "20k"})
     assert values(recover, state)["covered"] is False  # 3 x 10,000 = 30,000 > 20,000
-    assert "leaves USD 10,000 of the USD 30,000 to build" in summary(renderer, recover, state)
+    assert "*Pipeline shortfall (loss only): USD 10,000* of the USD 30,000 this loss calls for" in summary(
+        renderer, recover, state)
 
 
 def test_mixed_currencies_are_refused_with_a_friendly_message(recover):

@@ -145,7 +145,7 @@ def test_view_ranks_open_opportunities_against_the_pipeline_still_to_build(recov
     assert view.ranking.reaches_target and view.ranking.opportunities_to_target == 2
     assert [o.name for o in view.other_currency] == ["Warehouse"]
     text = messages.plan_text(view, services.renderer)
-    assert "Pipeline still to build: *USD 80,000* (2x the gap)" in text
+    assert "Pipeline still to build for the loss: *USD 80,000* (2x the gap left)" in text
     assert "Not ranked, not in USD: Warehouse (EUR 20,000)" in text
     assert "⋯" not in text  # no menus in the terminal
 
@@ -265,3 +265,77 @@ def test_the_teams_weekly_summary_shows_recovery_progress(recovery, services):
     summary = WeeklySummaries(services.tools).build(services.teams.get("west"), "2026-W47", plain=True)
     assert "Recovering lost revenue" in summary.text
     assert "recovered *USD 45,000* (USD 45,000 this week), gap left *USD 40,000*" in summary.text
+
+
+# -- a team's own factors ---------------------------------------------------------------------
+
+FACTOR_TEAMS = """\
+teams:
+  - id: west
+    name: West Enterprise
+    summary_channel: C0WEST
+    managers: [U0MGR1]
+    members: [U0REP1, U0REP2]
+    factors:
+      - name: partner_influence
+        label: Partner influence
+        default_weight: 4
+        source: column
+        column: Partner Score
+      - name: legal_risk
+        default_weight: 2
+        source: asked
+        higher_is_better: false
+"""
+
+
+def test_a_teams_own_factor_comes_from_its_csv_column_and_ranks_with_the_team_weights(tmp_path):
+    write_teams(tmp_path, FACTOR_TEAMS)
+    settings = load_settings({"REBOUND_DB": str(tmp_path / "r.db"), "REBOUND_TEAMS": str(tmp_path / "teams.yml")})
+    services = build_services(settings, teams_required=True)
+    try:
+        recovery = Recovery(services.store, services.teams)
+        outcome = recovery.import_csv(REP, "Name,Amount,Currency,Partner Score\n"
+                                           "Small partner deal,10000,USD,5\nBig direct deal,100000,USD,1\n")
+        assert (outcome.added, outcome.errors, outcome.ignored_columns) == (2, [], ())
+        small, big = rs.opportunities(services.store, user_id=REP)
+        assert small.factors == {"partner_influence": 5} and big.factors == {"partner_influence": 1}
+        # only partner influence counts for this rep: the small deal with the strong partner comes first
+        info = recovery.set_own_weights(REP, {"partner_influence": 10})
+        assert info.shares["partner_influence"] == 1.0 and info.shares["revenue"] == 0.0
+        assert ("partner influence", 100) in info.own_percents()
+        view = recovery.view(REP, today=TODAY)
+        # small: partner (5 - 1) / 4 = 1 -> 100; big: (1 - 1) / 4 = 0 -> 0
+        assert [(e.name, e.score) for e in view.ranking.entries] == [("Small partner deal", 100), ("Big direct deal", 0)]
+        # the asked factor is not known yet: scored neutral and listed as missing
+        assert "legal_risk" in view.ranking.entries[0].missing
+        # with the defaults only (no one's weights), 4 + 2 of 26 points go to the team's factors
+        recovery.clear_own_weights(REP)
+        shares = recovery.weights("west").shares
+        assert list(shares)[-2:] == ["partner_influence", "legal_risk"]
+        assert shares["partner_influence"] == pytest.approx(4 / 26) and shares["legal_risk"] == pytest.approx(2 / 26)
+    finally:
+        services.close()
+
+
+def test_weights_name_a_teams_own_factor_in_slack_words(tmp_path):
+    from bot.domain.recovery import parse_weights
+    from bot.flows.recovery.service import team_factors
+    from bot.files.teams import load_teams
+
+    team = load_teams(write_teams(tmp_path, FACTOR_TEAMS), required=True).get("west")
+    assert parse_weights("partner influence 6 revenue 2", team_factors(team)) == {"partner_influence": 6, "revenue": 2}
+    assert team_factors(team)[-1].inverse is True  # legal risk: higher is worse
+
+
+def test_the_plan_says_whose_weights_ranked_it(recovery, services):
+    recovery.import_csv(REP, CSV)
+    text = messages.plan_text(recovery.view(REP, today=TODAY), services.renderer)
+    assert "Ranked by the default weights (nobody on your team has given theirs yet)" in text
+    recovery.set_own_weights(REP, {"revenue": 10})
+    recovery.set_own_weights(REP2, {"probability": 1})
+    text = messages.plan_text(recovery.view(REP, today=TODAY), services.renderer)
+    assert "Ranked by your team’s average weights, from @U0REP1, @U0REP2: revenue 50% · probability 50% ·" in text
+    recovery.lock_weights(MGR, {"revenue": 1})
+    text = messages.plan_text(recovery.view(REP, today=TODAY), services.renderer)
+    assert "Ranked by the weights @U0MGR1 locked: revenue 100% · probability 0%" in text

@@ -187,6 +187,7 @@ def test_summaries_go_only_to_the_teams_own_channels(app, dm):
         assert posting.keys, posting
         payloads = [app.services.store.db.execute("SELECT payload FROM outbox WHERE key = ?", [key]).fetchone()[0]
                     for key in posting.keys]
-        assert {json.loads(payload)["channel"] for payload in payloads} == {team.summary_channel}
+        # the team's channel, and its own managers' private coaching view (never another team's)
+        assert {json.loads(payload)["channel"] for payload in payloads} == {team.summary_channel, *team.coaching_targets}
         other = "emea" if team.id == "west" else "west"
         assert f"Deal of {team.id}" in "".join(payloads) and f"Deal of {other}" not in "".join(payloads)

@@ -16,6 +16,22 @@ EXAMPLES = PROJECT_ROOT / "examples" / "answers"
 REP = "U0REP1"
 
 
+# What each example's summary must say, worked out by hand from examples/answers/<id>.yml.
+SUMMARY_LINES = {
+    "debrief": ["*Closed-lost: Northwind Logistics – fleet analytics renewal* (Northwind Logistics) · USD 120,000"],
+    "graceful-no": ["*Graceful no: Brightwater Health*", "*Dana's reasons, in their words* (Budget)"],
+    "pilot-plan": ["*Pilot plan: Harbor Freight Lines*"],
+    # 120,000 - 35,000 = 85,000 x 4 (25% win rate) = 340,000; 4 x 600,000 + 340,000 - 1,900,000 = 840,000
+    "recover": ["• Unrecovered: *USD 85,000*", "Add USD 340,000 of new pipeline",
+                "Pipeline shortfall (quota and loss): USD 840,000."],
+}
+
+
+def section_texts(post: dict) -> str:
+    return "\n".join(block["text"]["text"] for block in post.get("blocks") or []
+                     if block.get("type") == "section" and "text" in block)
+
+
 @pytest.mark.parametrize("playbook_id", ["debrief", "graceful-no", "pilot-plan", "recover"])
 def test_each_playbook_from_command_to_posted_summary(app, dm, slack_api, playbook_id):
     playbook = app.services.playbooks[playbook_id]
@@ -30,8 +46,11 @@ def test_each_playbook_from_command_to_posted_summary(app, dm, slack_api, playbo
     assert run.status == "submitted"
     assert run.team == "west"
     assert run.answers  # typed values in SQLite
-    summary_posts = [p for p in dm.posts_to(REP) if "summary" in json.dumps(p) or p.get("blocks")]
-    assert summary_posts, "the rep gets the summary in the DM"
+    posted = [section_texts(p) for p in dm.posts_to(REP)]
+    summary = next((text for text in posted if SUMMARY_LINES[playbook_id][0] in text), None)
+    assert summary is not None, f"no DM post holds the {playbook_id} summary's title"
+    for line in SUMMARY_LINES[playbook_id][1:]:
+        assert line in summary
     for post in playbook.on_submit.posts:
         if post.to == "team_channel" and post.when is None:
             assert dm.posts_to("C0WEST"), "the team channel gets the summary"

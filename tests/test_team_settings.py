@@ -120,13 +120,15 @@ def test_settings_changed_in_slack_are_used_by_the_next_summary_without_a_restar
         WeeklySummaries(app.services.tools).post(app.services.teams.get("west"), "2026-W49")
         app.drain()
     posted = slack_api.calls_to("chat.postMessage")[before:]
-    assert posted and {c.params["channel"] for c in posted} == {"C0WINS"}
+    # the team's picture to the new channel; the per-seller coaching view to each of the new managers
+    assert posted and {c.params["channel"] for c in posted} == {"C0WINS", "U0MGR1", "U0MGR3"}
     assert "Acme renewal" in json.dumps([c.params for c in posted])
 
     lines = status_lines(app)
     [west_line] = [line for line in lines if line.startswith("    west (West Enterprise)")]
     assert west_line.startswith("    west (West Enterprise) to C0WINS: friday 16:00 (America/Los_Angeles), next ")
-    assert west_line.endswith("; last 2026-W49 at 2026-12-01T17:00:00+00:00: 1 post(s) (1 sent)")
+    # the team post and the two managers' coaching DMs
+    assert west_line.endswith("; last 2026-W49 at 2026-12-01T17:00:00+00:00: 3 post(s) (3 sent)")
     by = "Slack, by U0MGR1 at 2026-11-30T17:00:00+00:00"
     assert f"      summary_channel: C0WINS ({by})" in lines
     assert f"      members: U0REP1, U0REP2, U0REP9 ({by})" in lines

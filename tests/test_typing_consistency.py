@@ -109,12 +109,12 @@ def test_terminal_resume_no_starts_over_and_says_the_old_run_is_cancelled(env):
 def test_terminal_counter_counts_core_then_optional_and_review_shows_questions(env):
     output = type_in(env, "debrief", ["Acme renewal", "$130k", "1", "They picked the cheaper option.", "no",
                                       "yes", "skip", "skip", "skip", "skip", "skip", "skip", "skip", "skip", "skip",
-                                      "skip", "skip", "review"])
+                                      "skip", "skip", "skip", "skip", "review"])
     counters = re.findall(r"^\[([^\]]+)\]", output, re.M)
     assert counters[:5] == ["1/5", "2/5", "3/5", "4/5", "5/5"]
     assert counters[5] == "optional 1/1"  # "add detail?" before the detail questions open
-    assert counters[6] == "optional 2/11"  # then the count stays put
-    assert counters[6:] == [f"optional {n}/11" for n in range(2, len(counters) - 4)]
+    assert counters[6] == "optional 2/13"  # then the count stays put
+    assert counters[6:] == [f"optional {n}/13" for n in range(2, len(counters) - 4)]
     assert "Which deal was it? The deal name or the account is enough.\n      Acme renewal" in output
     assert "add_detail" not in output and "primary_reason:" not in output
 

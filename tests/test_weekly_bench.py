@@ -6,8 +6,11 @@ from bench import weekly_summary
 def test_benchmark_reports_summary_against_plain_sql_at_two_sizes():
     figures = weekly_summary.run(debriefs=400, sellers=20, seed=3)
     assert figures["debriefs"] == 400 and figures["at_tenth"]["debriefs"] == 40
-    assert figures["summary_ms"] > figures["plain_sql_ms"] > 0
+    # which path is faster is bench/'s finding (RESULTS.md), never asserted here: only that each was measured
+    for key in ("summary_ms", "plain_sql_ms", "report_ms", "rollup_ms", "facts_check_ms"):
+        assert isinstance(figures[key], float | int) and figures[key] > 0, key
     assert figures["ratio"] == round(figures["summary_ms"] / figures["plain_sql_ms"], 1)
+    assert figures["pages_per_summary"] >= 1 and figures["teams"] >= 1
     assert set(figures["growth_10x"]) == {"summary_ms", "plain_sql_ms", "rollup_ms", "facts_check_ms"}
     assert [row["figure"] for row in weekly_summary.rows(figures)][0].startswith("weekly summary: one team's week")
 

@@ -86,9 +86,15 @@ def test_summary_of_sixty_deals_is_paginated_within_slack_limits(services, slack
         assert f"part {number} of {len(summary.posts)}" in json.dumps(page.blocks)
     with freeze_time("2026-11-23T17:00:00Z"):
         posting = WeeklySummaries(services.tools).post(services.teams.get("west"), WEEK)
-    assert posting.keys == [f"weekly:west:{WEEK}:{n}" for n in range(1, len(summary.posts) + 1)]
-    sent = [p for p in post_all(services, slack_api) if p["channel"] == "C0WEST"]
+    assert posting.keys == ([f"weekly:west:{WEEK}:{n}" for n in range(1, len(summary.posts) + 1)]
+                            + [f"coaching:west:{WEEK}:U0MGR1:{n}" for n in range(1, len(summary.coaching_posts) + 1)])
+    posted = post_all(services, slack_api)
+    sent = [p for p in posted if p["channel"] == "C0WEST"]
     assert len(sent) == len(summary.posts)
+    coaching = [p for p in posted if p["channel"] == "U0MGR1"]  # the managers' view, in Slack's limits too
+    assert len(coaching) == len(summary.coaching_posts) >= 1
+    for page in coaching:
+        assert_within_limits(page["blocks"] if isinstance(page["blocks"], list) else json.loads(page["blocks"]))
     everything = json.dumps([p["blocks"] for p in sent])
     for i in range(60):  # every deal, with the reference that opens its debrief
         assert f"/debrief show r{'we'}{i:010d}" in everything

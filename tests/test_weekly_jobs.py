@@ -202,7 +202,7 @@ teams:
   - id: west
     name: West Enterprise
     summary_channel: C0WEST
-    managers: [U0MGR1]
+    managers: []  # no managers' coaching DM: the failures below hit the team post
     members: [U0REP1]
     timezone: America/Los_Angeles
 """

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import yaml
 
-from bot.cli import crm, ops, pilots, recovery, reports
+from bot.cli import browse, crm, ops, pilots, recovery, reports
 from bot.cli import outbox as outbox_commands
 from bot.cli.common import _services, _settings
 from bot.errors import NotFound, ReboundError, SettingError
@@ -243,6 +243,6 @@ def run() -> None:
         sys.exit(1)
 
 
-for _group in (ops, pilots, recovery, reports, outbox_commands, crm):
+for _group in (ops, pilots, recovery, reports, outbox_commands, crm, browse):
     for _command in _group.COMMANDS:
         main.add_command(_command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import click
 
@@ -35,15 +36,19 @@ def _week(value: str | None) -> str | None:
 @click.option("--print", "mode", flag_value="print", default=True, help="Show the summary here (the default).")
 @click.option("--post", "mode", flag_value="post", help="Post it to the team's summary channel now.")
 @click.option("--force", is_flag=True, help="With --post: post again even if this week's summary went out already.")
-def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
+@click.option("--chart", "chart_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the week's chart (PNG) to this file; needs pip install 'rebound[charts]'.")
+def summary(team_id: str, week: str | None, mode: str, force: bool, chart_path: Path | None) -> None:
     """Render or post a team's weekly closed-lost summary by hand.
 
     The scheduler posts it at the team's summary_schedule; this command shows it (--print)
     or posts it now (--post, once per week unless --force). Posting needs SLACK_BOT_TOKEN.
+    --chart writes the chart shared beside the summary to a local PNG, to see it without Slack.
 
     \b
     Examples:
       rebound summary --team west
+      rebound summary --team west --chart west.png
       rebound summary --team west --week 2026-W47 --post
     """
     from bot.flows.debrief import facts
@@ -64,6 +69,9 @@ def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
             raise click.ClickException(f"no team {team_id!r} in {settings.teams_path}; teams: {known}")
         week = week or current_week(team.timezone)
         summaries = WeeklySummaries(services.tools)
+        if chart_path is not None:
+            facts.ensure_facts(services.tools, week)
+            _write_chart(services, team, week, chart_path)
         if not posting:
             facts.ensure_facts(services.tools, week)
             built = summaries.build(team, week, plain=True)
@@ -85,6 +93,29 @@ def summary(team_id: str, week: str | None, mode: str, force: bool) -> None:
         _send(services, result.keys, team.summary_channel)
     finally:
         services.close()
+
+
+def _write_chart(services, team, week: str, path: Path) -> None:
+    """Draw ``team``'s chart of ``week`` to ``path``, or say in one line why there is none."""
+    from bot.domain.charts import MIN_WEEKS_WITH_DATA
+    from bot.flows.debrief.charts import WeeklyCharts
+    from bot.render.charts import HEIGHT, WIDTH, ChartsUnavailable
+
+    charts = WeeklyCharts(services.tools)
+    series = charts.series(team, week)
+    if not series.drawable:
+        raise click.ClickException(
+            f"no chart for {team.id} in {week}: losses in {series.weeks_with_data} of the last {len(series.weeks)} "
+            f"weeks, and a chart needs {MIN_WEEKS_WITH_DATA}")
+    try:
+        image = charts.draw(team, week, series)
+    except ChartsUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        path.write_bytes(image.png)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the chart to {path}: {exc.strerror or exc}") from None
+    click.echo(f"Wrote the chart ({WIDTH}x{HEIGHT} PNG) to {path}.", err=True)
 
 
 def _build(settings, *, slack: bool):
@@ -115,7 +146,11 @@ def _send(services, keys: list[str], channel: str) -> None:
     if failed:
         raise click.ClickException(f"{len(failed)} of {len(keys)} message(s) failed: {failed[0].last_error}. "
                                    f"Is @rebound invited to {channel}?")
-    click.echo(f"Posted {len(keys)} message(s) to {channel}.")
+    team_posts = [row for row in rows if not row.key.startswith("coaching:")]
+    click.echo(f"Posted {len(team_posts)} message(s) to {channel}.")
+    managers = sorted({row.payload.get("channel") for row in rows if row.key.startswith("coaching:")})
+    if managers:  # coaching is private: the per-seller view went to the managers only
+        click.echo(f"The per-seller coaching view went to {', '.join(managers)} (managers only).")
 
 
 COMMANDS = (summary,)

@@ -140,4 +140,110 @@ def pilot_conversion(pilots: Iterable[Mapping[str, Any]]) -> PilotConversion:
     )
 
 
-__all__ = ["mistake_cost", "MistakeCost", "pilot_conversion", "PilotConversion", "PILOT_ACTIONS"]
+def _per_currency(amounts: Iterable[Money], first: str | None = None) -> list[dict[str, Any]]:
+    """Amounts summed per currency (never converted): ``first`` (the team's), then alphabetically."""
+    totals: dict[str, Decimal] = {}
+    for money in amounts:
+        totals[money.currency] = totals.get(money.currency, Decimal(0)) + money.amount
+    order = sorted(totals, key=lambda currency: (currency != first, currency))
+    return [Money(totals[currency], currency).to_dict() for currency in order]
+
+
+@dataclass(frozen=True)
+class LossCosts:
+    """What a quarter's lost deals cost: the team's hours at its hourly cost, the value lost,
+    and the avoidable part of both. Amounts are per currency, never converted."""
+
+    deals: int
+    deals_with_hours: int  # losses whose seller said roughly how many hours the team put in
+    hours: Number
+    unpriced_hours: Number  # hours of teams without an hourly cost: counted, not priced
+    effort: list[dict[str, Any]]  # hours x the team's hourly cost
+    value_lost: list[dict[str, Any]]
+    avoidable_deals: int
+    avoidable_value: list[dict[str, Any]]
+    avoidable_effort: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def loss_costs(losses: Iterable[Mapping[str, Any]], first: str | None = None) -> LossCosts:
+    """Each loss is ``{amount, hours, hourly_cost, avoidable}``; ``amount``, ``hours`` and
+    ``hourly_cost`` may be None (not said, or no rate in the teams file). Amounts in ``first``
+    (the team's currency) are listed first."""
+    deals = with_hours = avoidable = 0
+    hours = unpriced = Decimal(0)
+    effort: list[Money] = []
+    lost: list[Money] = []
+    avoidable_value: list[Money] = []
+    avoidable_effort: list[Money] = []
+    for index, loss in enumerate(losses):
+        where = f"losses[{index}]"
+        deals += 1
+        amount = Money.of(loss["amount"], f"{where}.amount", allow_negative=False) if loss.get("amount") else None
+        if amount is not None:
+            lost.append(amount)
+        cost = None
+        if loss.get("hours") is not None:
+            spent = to_decimal(loss["hours"], f"{where}.hours")
+            if spent < 0:
+                raise InvalidValue(f"{where}.hours", loss["hours"], "expected 0 hours or more")
+            with_hours += 1
+            hours += spent
+            if loss.get("hourly_cost"):
+                cost = Money.of(loss["hourly_cost"], f"{where}.hourly_cost", allow_negative=False).times(spent)
+                effort.append(cost)
+            else:
+                unpriced += spent
+        if loss.get("avoidable"):
+            avoidable += 1
+            avoidable_value += [amount] if amount is not None else []
+            avoidable_effort += [cost] if cost is not None else []
+    return LossCosts(deals, with_hours, plain_number(hours), plain_number(unpriced), _per_currency(effort, first),
+                     _per_currency(lost, first), avoidable, _per_currency(avoidable_value, first),
+                     _per_currency(avoidable_effort, first))
+
+
+@dataclass(frozen=True)
+class PilotFunnel:
+    """How a quarter's pilots went: started, bought, and "should have bought" (every criterion
+    met, which is when the customer agreed up front to buy), with the time spent on the ones
+    that did not buy."""
+
+    started: int
+    decided: int
+    bought: int
+    should_have_bought: int  # the outcome was "all criteria met"
+    met_but_not_bought: int  # ... and the decided action was not "buy"
+    running: int
+    hours_not_bought: Number  # hours recorded on decided pilots that did not buy
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pilot_funnel(pilots: Iterable[Mapping[str, Any]]) -> PilotFunnel:
+    """Each pilot is ``{outcome, action, hours}``: the recorded outcome (None while running),
+    the decided action (None while undecided) and the hours its cost record holds (or None)."""
+    started = decided = bought = met = met_not_bought = 0
+    hours = Decimal(0)
+    for index, pilot in enumerate(pilots):
+        started += 1
+        action = pilot.get("action")
+        if action is not None and action not in PILOT_ACTIONS:
+            raise InvalidValue(f"pilots[{index}].action", action, "expected one of: " + ", ".join(PILOT_ACTIONS))
+        all_met = pilot.get("outcome") == "all_met"
+        met += all_met
+        if action is None:
+            continue
+        decided += 1
+        bought += action == "buy"
+        met_not_bought += all_met and action != "buy"
+        if action != "buy" and pilot.get("hours") is not None:
+            hours += to_decimal(pilot["hours"], f"pilots[{index}].hours")
+    return PilotFunnel(started, decided, bought, met, met_not_bought, started - decided, plain_number(hours))
+
+
+__all__ = ["mistake_cost", "MistakeCost", "pilot_conversion", "PilotConversion", "PILOT_ACTIONS", "loss_costs",
+           "LossCosts", "pilot_funnel", "PilotFunnel"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -47,6 +48,7 @@ LABELS = {
     "close_date": "Close Date", "stage": "Stage", "account": "Account", "strategic_fit": "Strategic Fit",
     "relationship": "Relationship", "effort": "Effort",
 }
+FACTOR_PREFIX = "factor:"
 _ALIAS = {alias: canonical for canonical, aliases in HEADER_ALIASES.items() for alias in aliases}
 
 
@@ -147,9 +149,14 @@ def _date(raw: str) -> str:
     return day.isoformat()
 
 
-def parse_opportunities_csv(text: str, *, default_currency: str | None = None) -> ImportResult:
+def parse_opportunities_csv(text: str, *, default_currency: str | None = None,
+                            factor_columns: Mapping[str, str] | None = None) -> ImportResult:
     """Rows as ``{name, amount: {amount, currency}, probability, close_date, stage, account,
-    strategic_fit, relationship, effort, line}``; optional values are None when blank.
+    strategic_fit, relationship, effort, factors, line}``; optional values are None when blank.
+
+    ``factor_columns`` maps a CSV header to a factor a team added (teams file ``factors:``);
+    its 1-5 ratings land in ``factors`` (``{name: rating}``, blank cells left out; the key is
+    there only when the team has such columns).
 
     ``default_currency`` applies to amounts with neither a symbol, a code nor a Currency
     column; without it they are errors, so nothing is silently read in the wrong currency.
@@ -165,14 +172,18 @@ def parse_opportunities_csv(text: str, *, default_currency: str | None = None) -
 
     columns: dict[str, int] = {}
     ignored: list[str] = []
+    by_header = {_header_key(column): name for column, name in (factor_columns or {}).items()}
     for index, title in enumerate(header):
-        canonical = _ALIAS.get(_header_key(title))
+        # a team's own factor wins over a built-in alias: the team named that column on purpose
+        canonical = (FACTOR_PREFIX + by_header[_header_key(title)] if _header_key(title) in by_header
+                     else _ALIAS.get(_header_key(title)))
         if canonical is None:
             if title.strip():
                 ignored.append(title.strip())
         elif canonical in columns:
             return ImportResult(errors=[RowError(
-                1, f"columns {header[columns[canonical]].strip()!r} and {title.strip()!r} both look like {LABELS[canonical]}; keep one",
+                1, f"columns {header[columns[canonical]].strip()!r} and {title.strip()!r} both look like "
+                   f"{LABELS.get(canonical, title.strip())}; keep one",
                 (canonical,))])
         else:
             columns[canonical] = index
@@ -198,7 +209,7 @@ def parse_opportunities_csv(text: str, *, default_currency: str | None = None) -
         last_line = reader.line_num
         if not any(cell.strip() for cell in record):
             continue
-        row, problems, fields = _row(record, columns, len(header), default_currency)
+        row, problems, fields = _row(record, columns, header, default_currency)
         if problems:
             errors.append(RowError(line, "; ".join(problems), tuple(fields)))
         else:
@@ -207,13 +218,16 @@ def parse_opportunities_csv(text: str, *, default_currency: str | None = None) -
     return ImportResult(rows=rows, errors=errors, ignored_columns=tuple(ignored))
 
 
-def _row(record: list[str], columns: dict[str, int], width: int, default_currency: str | None):
+def _row(record: list[str], columns: dict[str, int], record_header: list[str], default_currency: str | None):
+    header = list(record_header)
+
     def cell(canonical: str) -> str:
         index = columns.get(canonical)
         return record[index].strip() if index is not None and index < len(record) else ""
 
     problems: list[str] = []
     fields: list[str] = []
+    width = len(header)
     if len(record) > width and any(value.strip() for value in record[width:]):
         problems.append(f"{len(record)} values but the header has {width} columns")
     row: dict[str, Any] = {}
@@ -248,6 +262,15 @@ def _row(record: list[str], columns: dict[str, int], width: int, default_currenc
     row["account"] = cell("account") or None
     for canonical in ("strategic_fit", "relationship", "effort"):
         read(canonical, _rating, LABELS[canonical])
+    factors: dict[str, Any] = {}
+    for canonical, index in columns.items():
+        if canonical.startswith(FACTOR_PREFIX):
+            read(canonical, _rating, header[index].strip())
+            value = row.pop(canonical, None)
+            if value is not None:
+                factors[canonical[len(FACTOR_PREFIX):]] = value
+    if any(canonical.startswith(FACTOR_PREFIX) for canonical in columns):
+        row["factors"] = factors
     return row, problems, fields
 
 

@@ -3,7 +3,8 @@
 Each factor is normalised to 0..1 where 1 is best, weighted, and summed into a 0-100 score:
 
 - revenue: amount / the largest amount in the set;
-- probability: percent / 100;
+- probability: percent / 100 (without one, the probability the CRM stage implies, see
+  ``STAGE_PROBABILITY``);
 - time_to_close: 1 - days / the longest days-to-close in the set (sooner is better; a close
   date already past counts as 0 days);
 - a 1-5 rating (strategic_fit, relationship, and any factor a team adds): (r - 1) / 4;
@@ -26,6 +27,22 @@ from bot.domain.money import Money, Number, common_currency, plain_number, to_de
 
 REVENUE, PROBABILITY, TIME_TO_CLOSE, RATING = "revenue", "probability", "time_to_close", "rating"
 NEUTRAL = Decimal("0.5")
+
+# A CRM stage stands in for a missing probability: Salesforce's default stage probabilities,
+# the ones most exports carry (case, spacing and punctuation ignored).
+STAGE_PROBABILITY = {
+    "prospecting": 10, "qualification": 10, "needsanalysis": 20, "valueproposition": 50,
+    "iddecisionmakers": 60, "perceptionanalysis": 70, "proposalpricequote": 75, "proposal": 75,
+    "negotiationreview": 90, "negotiation": 90, "closedwon": 100, "closedlost": 0,
+}
+
+
+def stage_probability(stage: Any) -> Decimal | None:
+    """The probability a CRM stage implies ("Negotiation/Review" -> 90), or None for a stage we don't know."""
+    if not isinstance(stage, str):
+        return None
+    points = STAGE_PROBABILITY.get("".join(ch for ch in stage.lower() if ch.isalnum()))
+    return None if points is None else Decimal(points)
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,15 @@ def _points(weights: Mapping[str, Any], factors: Sequence[Factor], field: str, *
     return points
 
 
+def member_shares(weights: Mapping[str, Any], *, factors: Sequence[Factor] = DEFAULT_FACTORS,
+                  field: str = "weights") -> dict[str, Decimal]:
+    """One person's points as exact shares of 100%, in factor order: a factor they left out is 0.
+
+    "revenue 10" is revenue 100%, whatever the defaults; all zero is refused (``InvalidValue``).
+    """
+    return _shares(_points(weights, factors, field, missing_as_default=False), field)
+
+
 def team_weights(
     member_weights: Mapping[str, Mapping[str, Any]],
     *,
@@ -93,21 +119,22 @@ def team_weights(
 ) -> dict[str, float]:
     """The team's weights, summing to 1, in factor order.
 
-    The average of every member's points (a factor a member left out counts at its default),
-    or the manager's ``locked`` weights when they locked them (missing ones at their default
-    too). With no members and no lock, the defaults.
+    Each member counts equally: their points are first taken as shares of 100% (a factor
+    they left out is 0 for them), then the shares are averaged. "revenue 10" against
+    "probability 1" is 50/50, not 91/9. The manager's ``locked`` points, when they locked
+    them, are read the same way. With no members and no lock, the defaults.
     """
     if locked is not None:
-        return _normalised(_points(locked, factors, "locked", missing_as_default=True), "locked")
+        return {key: float(value) for key, value in member_shares(locked, factors=factors, field="locked").items()}
     if not member_weights:
         defaults = {factor.key: _weight(factor.default_weight, f"{factor.key}.default_weight") for factor in factors}
         return _normalised(defaults, "default_weight")
     sums = {factor.key: Decimal(0) for factor in factors}
     for user, weights in member_weights.items():
-        for key, points in _points(weights, factors, f"member_weights[{user}]", missing_as_default=True).items():
-            sums[key] += points
+        for key, share in member_shares(weights, factors=factors, field=f"member_weights[{user}]").items():
+            sums[key] += share
     count = Decimal(len(member_weights))
-    return _normalised({key: total / count for key, total in sums.items()}, "member_weights")
+    return {key: float(total / count) for key, total in sums.items()}
 
 
 @dataclass(frozen=True)
@@ -188,6 +215,8 @@ def _scores(opps: Sequence[Mapping[str, Any]], weights: Mapping[str, Any] | None
             probability = to_decimal(opp["probability"], f"{where}.probability")
             if not 0 <= probability <= 100:
                 raise InvalidValue(f"{where}.probability", opp["probability"], "expected a percent from 0 to 100")
+        else:
+            probability = stage_probability(opp.get("stage"))
         days = _days_to_close(opp, where, today) if TIME_TO_CLOSE in {f.kind for f in factors} else None
         ratings = {f.key: _rating(opp[f.key], f"{where}.{f.key}") for f in factors
                    if f.kind == RATING and opp.get(f.key) is not None}
@@ -309,6 +338,6 @@ def rank(
 
 
 __all__ = [
-    "Factor", "DEFAULT_FACTORS", "team_weights", "score_opportunities", "rank",
+    "Factor", "DEFAULT_FACTORS", "STAGE_PROBABILITY", "stage_probability", "member_shares", "team_weights", "score_opportunities", "rank",
     "ScoredOpportunity", "RankedOpportunity", "Ranking",
 ]

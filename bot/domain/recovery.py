@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.domain.concentration import ConcentrationReport, Group, concentration
-from bot.domain.coverage import recovery_plan
+from bot.domain.coverage import recovery_plan, whole_units
 from bot.domain.errors import DomainError, InvalidValue, UnknownFactor
 from bot.domain.money import Money, plain_number, to_decimal
 from bot.domain.ranking import DEFAULT_FACTORS, Factor
@@ -56,8 +56,8 @@ class Progress:
     recovered_in_window: dict[str, Any]  # won inside the window asked for (e.g. the summary's week)
     gap: dict[str, Any]  # unrecovered - recovered, never below zero
     open_pipeline: dict[str, Any]  # open and moved opportunities
-    multiple: float | int  # the latest plan's coverage multiple
-    pipeline_target: dict[str, Any]  # multiple x gap: the pipeline still worth building
+    multiple: float | int  # the latest plan's coverage multiple, rounded to 2 places for display
+    pipeline_target: dict[str, Any]  # exact multiple x gap, in whole units: the pipeline still worth building
     share_recovered: float | None  # recovered / unrecovered, capped at 1; None when nothing was unrecovered
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def ledger(plans: Sequence[Mapping[str, Any]], opportunities: Iterable[Mapping[s
             currency=currency, plans=len(group), lost=money(totals["lost"]), retained=money(totals["retained"]),
             unrecovered=money(totals["unrecovered"]), recovered=money(recovered), recovered_in_window=money(in_window),
             gap=money(gap), open_pipeline=money(open_total), multiple=plain_number(multiple),
-            pipeline_target=money(multiple * gap), share_recovered=share,
+            pipeline_target=money(whole_units(multiple * gap)), share_recovered=share,
         ))
     return results
 
@@ -218,8 +218,8 @@ _PAIR = re.compile(r"([A-Za-z_]+(?:[ -][A-Za-z_]+)*)\s*[:=]?\s*(-?\d+(?:\.\d+)?)
 def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dict[str, int | float]:
     """``"revenue 5, probability 4 fit=2"`` -> ``{"revenue": 5, "probability": 4, "strategic_fit": 2}``.
 
-    Points run from 0 to 10 per factor. Factors left out keep their default when the team
-    averages (see ``ranking.team_weights``). Unknown names raise ``UnknownFactor``; a
+    Points run from 0 to 10 per factor. Factors left out count as 0 for this person (see
+    ``ranking.member_shares``), so at least one factor needs points above 0. Unknown names raise ``UnknownFactor``; a
     missing or out-of-range number raises ``InvalidValue`` naming the factor.
     """
     keys = tuple(factor.key for factor in factors)
@@ -253,7 +253,7 @@ def parse_weights(text: str, factors: Sequence[Factor] = DEFAULT_FACTORS) -> dic
         raise InvalidValue("weights", word, "expected a factor name followed by its points, e.g. fit 3")
     if not weights:
         raise InvalidValue("weights", text, "give at least one factor and its points, e.g. revenue 5")
-    if not any(weights.values()) and len(weights) == len(keys):
+    if not any(weights.values()):
         raise InvalidValue("weights", text, "at least one factor needs more than 0 points")
     return weights
 

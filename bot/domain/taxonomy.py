@@ -33,7 +33,10 @@ class LossReason(Reason):
 
 
 # Who hears about a loss besides the team channel. The domain routes product gaps to
-# product, pitch/proposal gaps to enablement and selling-skill gaps to the seller's manager.
+# product, pitch/proposal gaps to enablement and selling-skill gaps to the seller's manager;
+# competitor losses (what the competitor showed) to product and enablement, relationship
+# (single-threaded) losses to enablement. This is the default a teams file may override
+# (``routing.by_reason``, see bot.domain.routing).
 # Enablement hears about the reasons its material can fix: the value story behind price, the
 # battlecards behind competitor and incumbent losses, the pilot templates behind failed
 # pilots. The manager hears about every loss: every reason is a coaching conversation, and
@@ -50,7 +53,8 @@ LOSS_REASONS: tuple[LossReason, ...] = (
                           "Was there a trade we could have offered instead of a discount?")),
     LossReason("competitor", "Lost to a competitor", "Another vendor was judged better",
                coaching="presenting, communicating differentiation",
-               owners=("enablement", "manager"),
+               # Product hears what the competitor showed; enablement sharpens the battlecard.
+               owners=("product", "enablement", "manager"),
                questions=("What did the competitor show that we didn't?",
                           "When did we learn they were in the deal?",
                           "Which of our differentiators did the buyer actually hear?")),
@@ -88,7 +92,7 @@ LOSS_REASONS: tuple[LossReason, ...] = (
                           "Has product heard about it, with the deal size attached?")),
     LossReason("relationship", "Relationship", "Champion left, trust broke, or we were single-threaded",
                coaching="multi-threading, working the wider account",
-               owners=("manager",),
+               owners=("enablement", "manager"),
                questions=("How many people at the account did we talk to regularly?",
                           "When did the champion's position change, and who replaced them?",
                           "Who else could we have built a relationship with?")),

@@ -128,6 +128,14 @@ class Deal:
     submitted_at: str
     reviewed_by: str | None = None
     one_on_one_by: str | None = None
+    competitor_showed: str | None = None  # what the competitor showed that we didn't (product, enablement)
+    involved: tuple[str, ...] | None = None  # who else worked it; None when the seller didn't say
+    team_hours: float | None = None  # roughly how many hours the team put in
+
+    @property
+    def lost_alone(self) -> bool:
+        """Lost single-handed: the seller said nobody else worked the deal."""
+        return self.involved == ("nobody",)
 
     @property
     def crm_url(self) -> str | None:
@@ -166,6 +174,9 @@ def deal_from_fact(fact: Mapping[str, Any]) -> Deal:
         submitted_at=fact["submitted_at"],
         reviewed_by=fact.get("reviewed_by"),
         one_on_one_by=fact.get("one_on_one_by"),
+        competitor_showed=detail.get("competitor_showed"),
+        involved=tuple(fact["involved"]) if fact.get("involved") else None,
+        team_hours=fact.get("team_hours"),
     )
 
 

@@ -44,6 +44,8 @@ class WeeklyReport:
     avoidable: list[Deal]
     reviewed: int
     one_on_one: int
+    lost_alone: int = 0  # deals the seller said nobody else worked
+    involvement_said: int = 0  # deals whose seller answered who else was involved
 
     @property
     def count(self) -> int:
@@ -87,7 +89,10 @@ def build_report(
         by_team=merge_rows(teams, currency, label=lambda key, _: names.get(key, key or "no team")),
         trend=trend(week, week_totals, currency),
         biggest=biggest(deals, biggest_n, currency),
-        avoidable=[d for d in deals if d.avoidable],
+        # Biggest first, so the managers' list reads in the order worth coaching.
+        avoidable=sorted((d for d in deals if d.avoidable), key=lambda d: (-d.cents, d.submitted_at, d.run_id)),
         reviewed=sum(1 for d in deals if d.reviewed_by),
         one_on_one=sum(1 for d in deals if d.one_on_one_by),
+        lost_alone=sum(1 for d in deals if d.lost_alone),
+        involvement_said=sum(1 for d in deals if d.involved is not None),
     )

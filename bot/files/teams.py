@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.domain.money import plain_number
 from bot.errors import ConfigFilesInvalid, Problem
 from bot.files.fields import must_match
 from bot.files.yaml_source import YamlSource, load_yaml, validate_source
@@ -52,10 +54,58 @@ def _timezone(value: str) -> str:
     return value
 
 
+class HourlyCost(_Strict):
+    """What an hour of the team's time costs, for `rebound costs` (hours put into lost deals)."""
+
+    amount: Decimal = Field(gt=0, description="Per hour, e.g. 150.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    def as_amount(self) -> dict[str, Any]:
+        return {"amount": plain_number(self.amount), "currency": self.currency}
+
+
+BUILT_IN_FACTORS = ("revenue", "probability", "time_to_close", "strategic_fit", "relationship", "effort")
+
+
+class Factor(_Strict):
+    """A ranking factor a team adds to the built-in ones: a 1-5 rating per opportunity,
+    read from a CSV column of the CRM export or asked per opportunity."""
+
+    name: str = Field(description="snake_case, e.g. `partner_influence`; what `/recover weights` calls it.")
+    label: str | None = Field(default=None, description="Shown in the plan; defaults to the name with spaces.")
+    default_weight: float = Field(ge=0, le=10, description="Points from 0 to 10, like a member's weights.")
+    source: Literal["column", "asked"] = Field(description="`column` (a CSV column) or `asked` per opportunity.")
+    column: str | None = Field(default=None, description="The CSV header the value comes from (source `column`).")
+    higher_is_better: bool = Field(default=True, description="False for a factor like effort: a 5 is worst.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError(f"factor name {value!r} must be snake_case, like partner_influence")
+        if value in BUILT_IN_FACTORS:
+            raise ValueError(f"{value!r} is a built-in factor already; give yours another name")
+        return value
+
+    @model_validator(mode="after")
+    def _column(self) -> Factor:
+        if self.source == "column" and not (self.column or "").strip():
+            raise ValueError(f"factor {self.name!r} comes from a column: name it, e.g. column: Partner score")
+        if self.source == "asked" and self.column:
+            raise ValueError(f"factor {self.name!r} is asked per opportunity, so it has no column; remove it")
+        return self
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name.replace("_", " ")
+
+
 class Team(_Strict):
     id: str = Field(description="snake_case id used by `rebound summary --team`.")
     name: str
     summary_channel: str = Field(description="Channel id where the team's summaries are posted.")
+    # Coaching is private: the per-seller view goes here when set, else to each manager's DM.
+    managers_channel: str | None = Field(default=None, description="Channel id for the per-seller coaching view.")
     managers: list[str] = Field(default_factory=list)
     members: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
@@ -66,10 +116,12 @@ class Team(_Strict):
     max_pilot_days: int = Field(default=90, ge=1)
     debrief_reminder_days: int = Field(default=2, ge=1, le=20, description=(
         "Business days after the CRM nudge before the one reminder; after it the deal is overdue."))
+    hourly_cost: HourlyCost | None = Field(default=None, description="`{amount: 150, currency: USD}`: prices the hours.")
+    factors: list[Factor] = Field(default_factory=list, description="Ranking factors the team adds.")
 
     _id = field_validator("id")(must_match(r"[a-z][a-z0-9_-]*",
                                            "team id {value!r} must be lower case letters, digits, - or _"))
-    _summary_channel = field_validator("summary_channel")(classmethod(lambda cls, v: _channel(v)))
+    _summary_channel = field_validator("summary_channel", "managers_channel")(classmethod(lambda cls, v: _channel(v)))
     _people = field_validator("managers", "members")(classmethod(lambda cls, v: _users(v)))
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _timezone(v)))
 
@@ -81,10 +133,30 @@ class Team(_Strict):
         WeeklySchedule.parse(value, "UTC")  # raises ValueError with a clear message
         return value
 
+    @property
+    def coaching_targets(self) -> list[str]:
+        """Where the per-seller coaching view goes: the managers' channel, or each manager's DM."""
+        return [self.managers_channel] if self.managers_channel else list(self.managers)
+
+    @field_validator("factors")
+    @classmethod
+    def _factors(cls, value: list[Factor]) -> list[Factor]:
+        names = [factor.name for factor in value]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"factor {twice[0]!r} is defined twice")
+        columns = [(factor.column or "").strip().lower() for factor in value if factor.column]
+        if len(columns) != len(set(columns)):
+            raise ValueError("two factors read the same column; give each its own")
+        return value
+
 
 class Routing(_Strict):
     product_channel: str | None = None
     enablement_channel: str | None = None
+    # Loss reason -> who hears about it (product, enablement, manager); rows given here replace
+    # the default table's (bot.domain.routing.DEFAULT_TABLE). Checked in _rule_problems.
+    by_reason: dict[str, list[str]] = Field(default_factory=dict)
 
     _channels = field_validator("product_channel", "enablement_channel")(classmethod(lambda cls, v: _channel(v)))
 
@@ -194,6 +266,13 @@ class Teams:
         return self.data.routing
 
     @property
+    def routing_table(self) -> dict[str, tuple[str, ...]]:
+        """The company's routing table: the shipped default with the file's rows over it."""
+        from bot.domain.routing import table_with
+
+        return table_with(self.data.routing.by_reason)
+
+    @property
     def leadership(self) -> Leadership:
         return self.data.leadership
 
@@ -261,6 +340,23 @@ def _rule_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:
                     )
                 )
             first_team.setdefault(member, team.id)
+    return problems + _routing_problems(source, data)
+
+
+def _routing_problems(source: YamlSource, data: TeamsFile) -> list[Problem]:
+    """Every row of ``routing.by_reason`` names a loss reason (or single_handed) and known owners."""
+    from bot.domain.routing import ROUTE_KEYS
+    from bot.domain.taxonomy import OWNERS
+
+    problems = []
+    for key, owners in data.routing.by_reason.items():
+        where = ("routing", "by_reason", key)
+        if key not in ROUTE_KEYS:
+            problems.append(source.problem(where, f"{key!r} is not a loss reason; use one of: {', '.join(ROUTE_KEYS)}"))
+        for index, owner in enumerate(owners):
+            if owner not in OWNERS:
+                problems.append(source.problem((*where, index),
+                                               f"{owner!r} is not someone a loss goes to; use one of: {', '.join(OWNERS)}"))
     return problems
 
 

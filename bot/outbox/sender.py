@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot import clock
 from bot.outbox import response_urls, tiers
 from bot.outbox.pacing import Pacer
+from bot.outbox.uploads import InvalidUpload, upload_args
 from bot.store import outbox
 from bot.store.db import Store
 from bot.store.outbox import COSMETIC, OutboxItem
@@ -217,12 +218,11 @@ class OutboxSender:
         try:
             if method == UPLOAD_V2:
                 try:
-                    response = self.client.files_upload_v2(**payload)
-                except TypeError as error:  # a payload key files_upload_v2 does not take
+                    response = self.client.files_upload_v2(**upload_args(self.client, payload))
+                except (TypeError, InvalidUpload) as error:  # a payload files_upload_v2 does not take
                     raise _Permanent("invalid_payload", str(error)) from error
             else:
-                # JSON body: chat.postMessage, chat.update, views.publish ... take blocks as
-                # real arrays this way (form encoding would need them as JSON strings).
+                # JSON body: blocks go as real arrays (form encoding would need JSON strings).
                 response = self.client.api_call(method, json=payload)
         except SlackApiError as error:
             status = error.response.status_code

@@ -571,6 +571,14 @@ def m0017_account_map(db: Database) -> None:
     db.execute("CREATE INDEX signed_contracts_by_team ON signed_contracts (team)")
 
 
+def m0010_views(db: Database) -> None:
+    """Views for people reading the database (``rebound browse``, any SQLite client): amounts as
+    numbers, a debrief's free text as columns, no ``json_extract`` needed. See ``views_0010``."""
+    from bot.store.views_0010 import create_views
+
+    create_views(db)
+
+
 def m0013_debrief_review_notes(db: Database) -> None:
     """A manager's review notes on a debrief (the "Add review notes" modal): the coaching action
     agreed, the loss reason as the manager sees it, and whether a 1:1 happened. The latest notes
@@ -592,6 +600,20 @@ def m0013_debrief_review_notes(db: Database) -> None:
     db.execute("CREATE INDEX debrief_review_notes_by_run ON debrief_review_notes (run_id, id)")
 
 
+def m0015_team_factors(db: Database) -> None:
+    """The ratings of the ranking factors a team adds in its teams file (``factors:``), per
+    opportunity: a JSON object ``{"partner_influence": 4}``, NULL when none are known."""
+    db.execute("ALTER TABLE recovery_opportunities ADD COLUMN factors TEXT")
+
+
+def m0016_debrief_involvement_hours(db: Database) -> None:
+    """Who else worked a lost deal (JSON list of roles, ``["nobody"]`` when the seller was
+    alone, NULL when not said) and roughly how many hours the team put in (NULL when not said):
+    the weekly summary counts deals lost single-handed, `rebound costs` prices the hours."""
+    db.execute("ALTER TABLE debrief_facts ADD COLUMN involved TEXT")
+    db.execute("ALTER TABLE debrief_facts ADD COLUMN team_hours REAL")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0001_core", m0001_core),
     ("0002_outbox_jobs", m0002_outbox_jobs),
@@ -602,7 +624,10 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0007_money_cents", m0007_money_cents),
     ("0008_crm_deals", m0008_crm_deals),
     ("0009_inbox", m0009_inbox),
+    ("0010_views", m0010_views),
     ("0013_debrief_review_notes", m0013_debrief_review_notes),
     ("0014_team_settings", m0014_team_settings),
+    ("0015_team_factors", m0015_team_factors),
+    ("0016_debrief_involvement_hours", m0016_debrief_involvement_hours),
     ("0017_account_map", m0017_account_map),
 ]

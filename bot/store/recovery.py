@@ -1,5 +1,5 @@
 """Recovery plans, the opportunities a rep works, and the team's factor weights (migrations
-``0005_recovery`` and ``0007_money_cents``). Plain rows in and out; the maths lives in bot/domain.
+``0005_recovery``, ``0007_money_cents`` and ``0015_team_factors``). Plain rows in and out; the maths lives in bot/domain.
 
 Every write joins the caller's :meth:`Store.transaction` and is keyed by a natural key
 (a plan's run id, an opportunity's user and normalised name, a member's team and id), so a
@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot import clock
@@ -24,7 +24,7 @@ from bot.values.money import amount_dict, cents_and_currency
 _PLAN_COLUMNS = ("run_id, user_id, team, currency, lost_cents, retained_cents, unrecovered_cents, pipeline_to_add_cents,"
                  " multiple, source_run_id, message_key, submitted_at")
 _OPP_COLUMNS = ("id, user_id, team, key, name, account, amount_cents, currency, probability, close_date, stage,"
-                " strategic_fit, relationship, effort, source, status, status_at, won_at, created_at, updated_at")
+                " strategic_fit, relationship, effort, source, status, status_at, won_at, created_at, updated_at, factors")
 RATINGS = ("strategic_fit", "relationship", "effort")
 
 
@@ -70,10 +70,13 @@ class Opportunity:
     won_at: str | None
     created_at: str
     updated_at: str
+    factors: dict[str, Any] = field(default_factory=dict)  # ratings of the team's own factors
 
     def as_dict(self) -> dict[str, Any]:
-        """The shape ``domain.ranking`` and ``domain.recovery`` read (ratings as plain numbers)."""
-        data = {name: getattr(self, name) for name in (
+        """The shape ``domain.ranking`` and ``domain.recovery`` read (ratings as plain numbers;
+        a team's own factors beside the built-in ones, as the ranking reads every factor)."""
+        data = {key: _plain(value) for key, value in self.factors.items()}
+        data |= {name: getattr(self, name) for name in (
             "id", "name", "account", "amount", "probability", "close_date", "stage", "status", "won_at", "source")}
         for name in RATINGS:
             data[name] = _plain(getattr(self, name))
@@ -122,9 +125,16 @@ def save_plan(store: Store, *, run_id: str, user_id: str, team: str | None, plan
             f"INSERT OR IGNORE INTO recovery_plans ({_PLAN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
             [run_id, user_id, team, plan["currency"],
              *(_cents_in(plan[name], plan["currency"]) for name in ("lost", "retained", "unrecovered", "pipeline_to_add")),
-             float(plan["multiple"]), source_run_id, submitted_at],
+             _exact_multiple(plan), source_run_id, submitted_at],
         )
         return cursor.rowcount == 1
+
+
+def _exact_multiple(plan: Mapping[str, Any]) -> float:
+    """The multiple the plan's amounts used, not its 2-place display: 100 / 30 stored as
+    3.3333333333333335 (a REAL keeps 16 digits, so multiplying a gap up to a trillion by it
+    is off by far less than a cent, where 3.33 is off by USD 11,000 on USD 3.3M)."""
+    return float(plan.get("exact_multiple") or plan["multiple"])
 
 
 def set_plan_message(store: Store, run_id: str, message_key: str) -> None:
@@ -167,6 +177,7 @@ def latest_plan(store: Store, user_id: str) -> PlanRecord | None:
 def _opportunity(row: tuple) -> Opportunity:
     values = list(row)
     values[6:8] = [amount_dict(values[6], values[7])]
+    values[-1] = json.loads(values[-1]) if values[-1] else {}
     return Opportunity(*values)
 
 
@@ -183,25 +194,31 @@ def upsert_opportunity(store: Store, *, user_id: str, team: str | None, opportun
     amount = opportunity["amount"]
     values = [name, account, _cents_in(amount, amount["currency"]), amount["currency"], opportunity.get("probability"),
               opportunity.get("close_date"), opportunity.get("stage"),
-              *(opportunity.get(rating) for rating in RATINGS), source]
+              *(opportunity.get(rating) for rating in RATINGS), source, _factors_json(opportunity.get("factors"))]
     now = clock.now_iso()
     with store.transaction() as db:
         row = db.execute("SELECT id FROM recovery_opportunities WHERE user_id = ? AND key = ?", [user_id, key]).fetchone()
         if row is not None:
             db.execute(
                 "UPDATE recovery_opportunities SET name = ?, account = ?, amount_cents = ?, currency = ?, probability = ?,"
-                " close_date = ?, stage = ?, strategic_fit = ?, relationship = ?, effort = ?, source = ?, team = ?,"
+                " close_date = ?, stage = ?, strategic_fit = ?, relationship = ?, effort = ?, source = ?, factors = ?, team = ?,"
                 " updated_at = ? WHERE id = ?",
                 [*values, team, now, row[0]],
             )
             return row[0], False
         cursor = db.execute(
             "INSERT INTO recovery_opportunities (name, account, amount_cents, currency, probability, close_date, stage,"
-            " strategic_fit, relationship, effort, source, user_id, team, key, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            " strategic_fit, relationship, effort, source, factors, user_id, team, key, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
             [*values, user_id, team, key, now, now],
         )
         return cursor.lastrowid, True
+
+
+def _factors_json(factors: Any) -> str | None:
+    if not isinstance(factors, Mapping) or not factors:
+        return None
+    return json.dumps(dict(factors), sort_keys=True)
 
 
 def get_opportunity(store: Store, opportunity_id: int) -> Opportunity | None:

@@ -18,8 +18,9 @@ FACT_COLUMNS = (
     "run_id", "team", "user_id", "week", "submitted_at", "deal", "account", "amount_cents", "currency",
     "retained_cents", "retained_currency", "unrecovered_cents", "primary_reason", "other_reasons", "competitor",
     "gap", "avoidable", "stage_lost", "close_date", "to_product", "to_enablement", "detail",
+    "involved", "team_hours",  # 0016
 )
-_JSON_COLUMNS = ("other_reasons", "detail")
+_JSON_COLUMNS = ("other_reasons", "detail", "involved")
 _FACT_SELECT = ", ".join(f"f.{c}" for c in FACT_COLUMNS)
 _REVIEW_SELECT = "v.reviewed_by, v.reviewed_at, v.one_on_one_by, v.one_on_one_at"
 
@@ -29,6 +30,9 @@ def _encode(fact: Mapping[str, Any]) -> list[Any]:
     for column in FACT_COLUMNS:
         value = fact.get(column)
         if column in _JSON_COLUMNS:
+            if value is None and column == "involved":
+                values.append(None)  # not said: neither alone nor with the team
+                continue
             value = json.dumps(value if value is not None else ({} if column == "detail" else []), ensure_ascii=False)
         elif isinstance(value, bool):
             value = int(value)
@@ -170,6 +174,19 @@ def deals(store: Store, team: str | None, week: str) -> list[dict[str, Any]]:
     return [_decode(row, names) for row in rows]
 
 
+def losses_between(store: Store, team: str | None, first: str, after: str) -> list[dict[str, Any]]:
+    """Debriefed losses dated ``first`` <= day < ``after`` (ISO dates): by the close date the
+    seller gave, else by the day the debrief was submitted (UTC)."""
+    where, params = _where(team)
+    rows = store.db.execute(
+        f"SELECT {_FACT_SELECT} FROM debrief_facts f"
+        f" WHERE {where}coalesce(f.close_date, substr(f.submitted_at, 1, 10)) >= ?"
+        f" AND coalesce(f.close_date, substr(f.submitted_at, 1, 10)) < ? ORDER BY f.submitted_at, f.run_id",
+        [*params, first, after],
+    ).fetchall()
+    return [_decode(row, FACT_COLUMNS) for row in rows]
+
+
 def totals_by_week(store: Store, team: str | None, weeks: Sequence[str]) -> list[dict[str, Any]]:
     """(week, currency, deals, amount_cents, unrecovered_cents, retained_cents, avoidable) for the trend."""
     if not weeks:
@@ -241,17 +258,6 @@ def plain_week_aggregate(store: Store, team: str, week: str) -> list[tuple[str, 
     ).fetchall()
 
 
-def insights(store: Store, owner: str, week: str) -> list[dict[str, Any]]:
-    """The week's debriefs with a lesson for ``owner`` (``product`` or ``enablement``), all teams."""
-    column = {"product": "to_product", "enablement": "to_enablement"}[owner]
-    rows = store.db.execute(
-        f"SELECT {_FACT_SELECT} FROM debrief_facts f WHERE f.week = ? AND f.{column} = 1"
-        " ORDER BY f.amount_cents DESC, f.run_id",
-        [week],
-    ).fetchall()
-    return [_decode(row, FACT_COLUMNS) for row in rows]
-
-
 def unfinished(store: Store, team: str | None, before: str, playbook: str = "debrief") -> list[dict[str, Any]]:
     """Debriefs started before ``before`` (UTC ISO) and still neither submitted nor cancelled."""
     where = "r.team = ? AND " if team is not None else ""
@@ -302,7 +308,7 @@ def last_summary_post(store: Store, team: str) -> dict[str, Any] | None:
 
 __all__ = [
     "awaiting_review", "last_summary_post",
-    "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals", "insights",
+    "FACT_COLUMNS", "bulk_load", "by_competitor", "by_reason", "by_seller", "by_team", "deals", "losses_between",
     "plain_week_aggregate", "record_review", "retained_by_currency", "review_of", "runs_missing_facts", "save_fact",
     "totals_by_week", "unfinished",
 ]

@@ -95,7 +95,7 @@ def submit(services: Services, user: str, deliver: bool = True, **answers: Any) 
     """Answer a debrief as ``user`` (CORE overridden by ``answers``; unanswered optional steps
     skipped) and submit it. Returns the submitted run."""
     given = {**CORE, **answers}
-    if "add_detail" not in answers and any(k not in CORE and k not in ("competitor", "gap_capability") for k in answers):
+    if "add_detail" not in answers and any(k not in CORE and k not in ("competitor", "competitor_showed", "gap_capability") for k in answers):
         given["add_detail"] = "yes"
     return answer_and_submit(services, "debrief", user, given, deliver=deliver)
 

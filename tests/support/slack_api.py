@@ -35,6 +35,9 @@ BOT_ID = "B0REBOUND"
 # form-encoded caller (or files.completeUploadExternal) sends these as JSON strings.
 JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata", "user_auth_blocks")
 
+# A file's alt_txt (files.getUploadURLExternal); Block Kit and message limits are in block_kit.py.
+MAX_ALT_TEXT = 1000
+
 
 @dataclass
 class Call:
@@ -82,6 +85,8 @@ class SlackApiStandIn:
         self.views: dict[str, dict] = {}
         self.home: dict[str, dict] = {}
         self.uploads: dict[str, bytes | None] = {}
+        # Shared files by id: filename, alt_txt, title, channels, initial_comment (bytes are in uploads).
+        self.files: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._init_rate_limits()
@@ -188,6 +193,7 @@ class SlackApiStandIn:
             self._buckets.clear()
             self._response_url_uses.clear()
             self.refused.clear()
+            self.files.clear()
 
     # ----------------------------------------------------------------- HTTP
 
@@ -497,9 +503,12 @@ class SlackApiStandIn:
     def _get_upload_url(self, params: dict) -> dict:
         if not params.get("filename") or not str(params.get("length", "")).isdigit():
             raise ApiError("invalid_arguments", ["[ERROR] filename and a numeric length are required"])
+        if len(str(params.get("alt_txt") or "")) > MAX_ALT_TEXT:
+            raise ApiError("invalid_arguments", [f"[ERROR] alt_txt must be at most {MAX_ALT_TEXT} characters"])
         file_id = self._next_id("F")
         with self._lock:
             self.uploads[file_id] = None
+            self.files[file_id] = {"filename": params.get("filename"), "alt_txt": params.get("alt_txt")}
         return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}
 
     def _complete_upload(self, params: dict) -> dict:
@@ -518,6 +527,9 @@ class SlackApiStandIn:
                 raise ApiError("file_not_found")
             done.append({"id": file_id, "title": item.get("title") or file_id, "name": item.get("title") or file_id,
                          "size": len(data), "channels": channels})
+            with self._lock:
+                self.files.setdefault(file_id, {}).update(title=item.get("title"), channels=channels,
+                                                          initial_comment=params.get("initial_comment"))
         return {"files": done}
 
 

@@ -14,16 +14,17 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from bot.domain import weekly
+from bot.domain import routing, weekly
 from bot.domain.weekly_report import WeeklyReport, build_report
 from bot.domain.weekly import Deal
 from bot.flows.debrief import facts
+from bot.flows.debrief.charts import ChartImage, WeeklyCharts
 from bot.jobs.schedule import WeeklySchedule
 from bot.jobs.weekly_posts import Page, Posting, enqueue_pages, pages, run_once, weeks_to_run
 from bot.flows.debrief.reports import blocks_of, split_parts
 from bot.flows.hooks import FlowTools
 from bot.render import blocks as bk
-from bot.store import reports
+from bot.store import jobs, reports
 
 log = logging.getLogger("rebound.jobs")
 
@@ -100,8 +101,13 @@ class Rollup:
             return "\n\n".join(split_parts(text)), []
         return text, pages(title, blocks_of(text), fallback, continued=f"Roll-up · {report.label}")
 
+    def charts(self, week: str) -> list[tuple[str, ChartImage]]:
+        """One chart per team (those with two weeks of losses or more), drawn outside any transaction."""
+        return [(team.id, chart) for team, chart in WeeklyCharts(self.tools).for_posts(self.tools.teams.teams, week)]
+
     def post(self, week: str, *, force: bool = False, now: datetime | None = None) -> Posting:
         facts.ensure_facts(self.tools, week)
+        charts = self.charts(week) if force or jobs.get(self.store, f"{ROLLUP}:{week}") is None else []
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             targets = self.targets()
@@ -111,6 +117,8 @@ class Rollup:
             keys = []
             for target in targets:
                 keys += enqueue_pages(self.store, f"rollup:{week}:{target}", target, posts, suffix=suffix)
+                for team_id, chart in charts:
+                    keys.append(chart.enqueue(self.store, f"rollup:{week}:{target}:chart:{team_id}{suffix}", target))
             return keys, None
 
         return run_once(self.store, f"{ROLLUP}:{week}", build, force=force, now=now)
@@ -142,12 +150,20 @@ class InsightDigests:
             self.tools.wake()
         return done
 
+    def routed_facts(self, owner: str, week: str) -> list[dict[str, Any]]:
+        """The week's losses (every team) the company's routing table or the rep's own flags send
+        to ``owner``, biggest first."""
+        week_facts = sorted(reports.deals(self.store, None, week),
+                            key=lambda f: (-(f.get("amount_cents") or 0), f["run_id"]))
+        return list(routing.routed(week_facts, owner, self.tools.teams.routing_table))
+
     def items(self, owner: str, week: str) -> list[Deal]:
-        return [weekly.deal_from_fact(row) for row in reports.insights(self.store, owner, week)]
+        return [weekly.deal_from_fact(row) for row in self.routed_facts(owner, week)]
 
     def build(self, owner: str, week: str, *, plain: bool = False) -> tuple[str, list[Page]]:
         """The digest's text and pages; both empty when nothing was routed to ``owner`` this week."""
-        items = self.items(owner, week)
+        routed_facts = self.routed_facts(owner, week)
+        items = [weekly.deal_from_fact(row) for row in routed_facts]
         if not items:
             return "", []
         render = self.tools.renderer.render
@@ -158,6 +174,8 @@ class InsightDigests:
             "totals": weekly.amounts_by_currency(((d.amount["currency"], d.cents) for d in items if d.amount),
                                                  main_currency(self.tools)),
             "gaps": weekly.tally(d.gap for d in items)[:5],
+            "competitors": weekly.tally(d.competitor for d in items if d.primary_reason == "competitor")[:5],
+            "topics": routing.topics(routed_facts, self.tools.teams.routing_table),
         }
         texts = [render("summary/digest.md.j2", head, plain=plain)]
         texts += [bk.clip(render("summary/insight.md.j2", {"owner": owner, "d": d, "team_name": names.get(d.team or "")},

@@ -26,7 +26,8 @@ from bot.values.money import cents_and_currency
 log = logging.getLogger("rebound.jobs")
 
 # Free text kept for display only (stories, quotes, lessons): never grouped by.
-DETAIL_STEPS = ("what_happened", "customer_words", "do_differently", "product_lesson", "enablement_lesson", "crm_ref")
+DETAIL_STEPS = ("what_happened", "customer_words", "do_differently", "product_lesson", "enablement_lesson", "crm_ref",
+                "competitor_showed")
 
 
 def week_of(submitted_at: str, tz: str | None) -> str:
@@ -60,6 +61,10 @@ def fact_of(run: Run, values: Mapping[str, Any], tz: str | None) -> dict[str, An
         primary = "unknown"  # a run of an older playbook without the taxonomy: count it, as unknown
     others = [r for r in (values.get("other_reasons") or values.get("secondary_reasons") or []) if r != primary]
     avoidable = values.get("avoidable")
+    involved = [role for role in values.get("involved") or [] if isinstance(role, str)]
+    if len(involved) > 1 and "nobody" in involved:
+        involved.remove("nobody")  # "nobody" beside a role: the role is what happened
+    hours = values.get("team_hours")
     submitted_at = run.submitted_at or run.updated_at
     return {
         "run_id": run.id,
@@ -86,6 +91,8 @@ def fact_of(run: Run, values: Mapping[str, Any], tz: str | None) -> dict[str, An
         "to_product": bool(values.get("to_product")),
         "to_enablement": bool(values.get("to_enablement")),
         "detail": {step: values[step] for step in DETAIL_STEPS if values.get(step)},
+        "involved": involved or None,  # None: not said (skipped), unlike ["nobody"]
+        "team_hours": None if hours is None else float(hours),
     }
 
 

@@ -12,6 +12,15 @@ REVIEW_DONE = "rb_review_done"
 REVIEW_SCHEDULE = "rb_review_schedule"
 REVIEW_NOTES = "rb_review_notes_open"  # bot.flows.debrief.review_notes.NOTES_ACTION
 KINDS = {REVIEW_DONE: "reviewed", REVIEW_SCHEDULE: "one_on_one"}
+REVIEW_REMIND_ON = "rb_review_remind_on"  # the date picker sent after "Schedule 1:1 review"
+
+
+def remind_on_blocks(run_id: str, text: str) -> list[dict]:
+    """"When is the 1:1?": a date picker; the manager is reminded that morning."""
+    picker = {"type": "datepicker", "action_id": REVIEW_REMIND_ON,
+              "placeholder": {"type": "plain_text", "text": "Day of the 1:1"}}
+    return [*bk.text_blocks(text),
+            {"type": "actions", "block_id": ids.ActionValue(run_id, value="remind_on").encode(), "elements": [picker]}]
 
 
 def review_blocks(run_id: str, text: str, review: dict[str, Any] | None, *, status: str | None = None) -> list[dict]:

@@ -17,12 +17,13 @@ from bot.domain import weekly
 from bot.domain.weekly_report import WeeklyReport, build_report
 from bot.domain.money import format_money
 from bot.flows.debrief import facts
+from bot.flows.debrief.charts import WeeklyCharts
 from bot.jobs.schedule import WeeklySchedule
 from bot.jobs.weekly_posts import Page, Posting, enqueue_pages, pages, run_once, week_end_utc, weeks_to_run
 from bot.render import blocks as bk
 from bot.render.mrkdwn import escape, safe
 from bot.flows.hooks import FlowTools, SummarySection
-from bot.store import reports
+from bot.store import jobs, reports
 from bot.store.outbox import to_iso_floor
 from bot.files.teams import Team
 
@@ -56,6 +57,9 @@ class Summary:
     unfinished: list[dict[str, Any]]
     posts: list[Page] = field(default_factory=list)
     text: str = ""
+    # The managers' private half: per seller, the skill to coach and the avoidable losses.
+    coaching_posts: list[Page] = field(default_factory=list)
+    coaching_text: str = ""
     skip_reason: str | None = None
 
     @property
@@ -99,6 +103,11 @@ class WeeklySummaries:
         ``refresh`` first records the facts of debriefs that have none (the tick does it once for all)."""
         if refresh:
             facts.ensure_facts(self.tools, week)
+        # Drawn before the claim's write transaction (drawing takes a fraction of a second that
+        # the app's writers should not wait out), and only while the week is still to post.
+        chart = None
+        if force or jobs.get(self.store, f"{job_name(team)}:{week}") is None:
+            chart = WeeklyCharts(self.tools).for_post(team, week)
 
         def build(suffix: str) -> tuple[list[str], str | None]:
             summary = self.build(team, week)
@@ -106,6 +115,12 @@ class WeeklySummaries:
                 return [], summary.skip_reason
             keys = enqueue_pages(self.store, f"weekly:{team.id}:{week}", team.summary_channel, summary.posts,
                                  team=team.id, suffix=suffix)
+            for target in team.coaching_targets if summary.coaching_posts else []:
+                keys += enqueue_pages(self.store, f"coaching:{team.id}:{week}:{target}", target,
+                                      summary.coaching_posts, team=team.id, suffix=suffix)
+            if chart is not None:
+                keys.append(chart.enqueue(self.store, f"weekly:{team.id}:{week}:chart{suffix}", team.summary_channel,
+                                          team=team.id))
             return keys, None
 
         return run_once(self.store, f"{job_name(team)}:{week}", build, force=force, now=now)
@@ -153,7 +168,20 @@ class WeeklySummaries:
                     groups.extend(blocks_of(text))
             summary.posts = pages(summary.title, groups, self.fallback(summary),
                                   continued=f"{team.name} · {report.label}")
+        if not report.empty:
+            self.render_coaching(summary, plain=plain)
         return summary
+
+    def render_coaching(self, summary: Summary, *, plain: bool = False) -> None:
+        """The per-seller view for the team's managers only (coaching is private)."""
+        team, report = summary.team, summary.report
+        ctx = {"team": {"id": team.id, "name": team.name}, "report": report, "week": summary.week}
+        text = self.tools.renderer.render("summary/coaching.md.j2", ctx, plain=plain)
+        summary.coaching_text = "\n\n".join(split_parts(text))
+        if not plain:
+            title = f"Coaching · {team.name} · {report.label} ({summary.week})"
+            fallback = f"{team.name}: the week's losses by seller, for managers only"
+            summary.coaching_posts = pages(title, blocks_of(text), fallback, continued=title)
 
     def render_parts(self, summary: Summary, *, plain: bool = False) -> list[tuple[str, str]]:
         """(kind, text) in the order they are shown: overview, sections, unfinished, deals."""

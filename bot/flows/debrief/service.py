@@ -43,8 +43,11 @@ def dm_key(run_id: str, manager: str) -> str:
 
 class DebriefFlow:
     def __init__(self, tools: FlowTools):
+        from bot.flows.debrief.one_on_one import OneOnOneReminders
+
         self.tools = tools
         self.store = tools.store
+        self.one_on_one = OneOnOneReminders(tools)
 
     def say(self, name: str, **context: Any) -> str:
         return self.tools.renderer.render(f"debrief/{name}.md.j2", context)
@@ -88,6 +91,8 @@ class DebriefFlow:
             raise Forbidden(action.user_id, run.id)
         if not reports.record_review(self.store, run.id, run.team, kind, action.user_id):
             return  # someone already did (another manager, or this one earlier)
+        if kind == "one_on_one":
+            self.one_on_one.offer_picker(run, action.user_id)  # a day to be reminded on, not only an intent
         review = reports.review_of(self.store, run.id)
         ctx = self.tools.conversations.template_context(run)
         text = self.tools.renderer.render(MANAGER_DM, ctx)

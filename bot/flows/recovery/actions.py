@@ -135,20 +135,20 @@ class RecoveryActions:
             self.recovery.clear_own_weights(user_id)
             changed = "cleared"
         elif verb == "lock":
-            weights = parse_weights(after) if after.strip() else None
+            weights = parse_weights(after, self.recovery.factors(team.id)) if after.strip() else None
             self.recovery.lock_weights(user_id, weights)
             changed = "locked"
         elif verb == "unlock":
             self.recovery.unlock_weights(user_id)
             changed = "unlocked"
         else:
-            self.recovery.set_own_weights(user_id, parse_weights(words))
+            self.recovery.set_own_weights(user_id, parse_weights(words, self.recovery.factors(team.id)))
             changed = "saved"
         info = self.recovery.weights(team.id, user_id)
         managed = [t.id for t in self.teams.managed_by(user_id)]
         return Reply(self.say("weights", team=team.name, info={
             "source": info.source, "members": info.members, "locked_by": info.locked_by, "own": info.own,
-            "percents": info.percents()}, changed=changed, is_manager=team.id in managed))
+            "percents": info.percents(), "own_percents": info.own_percents()}, changed=changed, is_manager=team.id in managed))
 
     def import_command(self, user_id: str, rest: str) -> Reply:
         if not rest.strip():

@@ -47,6 +47,7 @@ def context(view: PlanView, *, menus: bool = True) -> dict[str, Any]:
         "currency": view.currency,
         "has_plan": view.plan is not None,
         "progress": view.progress.to_dict() if view.progress else None,
+        "at_plan": view.at_plan,
         "entries": entries,
         "top_n": ranking.top_n if ranking else 0,
         "top_total": ranking.top_total if ranking else None,
@@ -55,7 +56,8 @@ def context(view: PlanView, *, menus: bool = True) -> dict[str, Any]:
         "target_shortfall": ranking.target_shortfall if ranking else None,
         "to_target": ranking.opportunities_to_target if ranking else None,
         "weights": {"source": view.weights.source, "members": view.weights.members,
-                    "locked_by": view.weights.locked_by, "percents": view.weights.percents()},
+                    "locked_by": view.weights.locked_by, "percents": view.weights.percents(),
+                    "member_ids": list(view.weights.member_ids)},
         "concentration": None if concentration is None or not concentration.flagged else {
             "threshold": concentration.threshold, "seller": _group(concentration.seller),
             "accounts": [_group(group) for group in concentration.accounts]},

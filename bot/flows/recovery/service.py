@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from bot import clock
@@ -19,6 +20,7 @@ from bot.domain.opportunities_csv import RowError, parse_opportunities_csv
 from bot.domain.account_map import UNIT_STATUSES, as_opportunity
 from bot.domain.recovery import (
     DEFAULT_THRESHOLD, STATUSES, STILL_OPEN, WON, BookConcentration, Progress, account_of, book_concentration, ledger,
+    plan_values,
 )
 from bot.errors import ActionRefused, Forbidden, NotFound
 from bot.store import account_map as account_store
@@ -27,10 +29,18 @@ from bot.store import runs as run_store
 from bot.store.db import Store
 from bot.store.runs import Run
 from bot.files.teams import Team, Teams
+from bot.values.money import round_to
 
 TOP_N = 5
 SHORT_LABELS = {"revenue": "revenue", "probability": "probability", "time_to_close": "time to close",
                 "strategic_fit": "fit", "relationship": "relationship", "effort": "effort"}
+
+
+def team_factors(team: Team | None) -> tuple[ranking.Factor, ...]:
+    """The built-in ranking factors plus the ones the team adds in its teams file (1-5 ratings)."""
+    extra = tuple(ranking.Factor(f.name, f.shown, f.default_weight, inverse=not f.higher_is_better)
+                  for f in (team.factors if team else []))
+    return ranking.DEFAULT_FACTORS + extra
 
 
 @dataclass(frozen=True)
@@ -43,9 +53,23 @@ class WeightsInfo:
     members: int  # how many members gave weights
     locked_by: str | None = None
     own: dict[str, Any] | None = None  # the asking person's own points, when known
+    member_ids: tuple[str, ...] = ()  # whose weights the average is (source "average")
+    factors: tuple[ranking.Factor, ...] = ranking.DEFAULT_FACTORS
 
     def percents(self) -> list[tuple[str, int]]:
-        return [(SHORT_LABELS.get(key, key), round(share * 100)) for key, share in self.shares.items()]
+        return _percents(self.shares)
+
+    def own_percents(self) -> list[tuple[str, int]] | None:
+        """The asking person's points as the shares of 100% they count with (left-out factors at 0)."""
+        if not self.own:
+            return None
+        return _percents({key: float(share) for key, share in ranking.member_shares(self.own, factors=self.factors).items()})
+
+
+def _percents(shares: Mapping[str, float]) -> list[tuple[str, int]]:
+    """Whole percents, rounded half-up like every figure Rebound shows (12.5% -> 13%)."""
+    return [(SHORT_LABELS.get(key, key.replace("_", " ")), int(round_to(Decimal(repr(share)) * 100, 0)))
+            for key, share in shares.items()]
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,7 @@ class PlanView:
     weights: WeightsInfo
     concentration: BookConcentration | None
     threshold: float
+    at_plan: dict[str, Any] | None = None  # the plan's own arithmetic (coverage.RecoveryPlan), as its summary showed it
     won: list[rs.Opportunity] = field(default_factory=list)
     lost: list[rs.Opportunity] = field(default_factory=list)
     other_currency: list[rs.Opportunity] = field(default_factory=list)
@@ -90,21 +115,31 @@ class Recovery:
     def team_of(self, user_id: str) -> Team | None:
         return self.teams.team_of(user_id)
 
+    def factors(self, team_id: str | None) -> tuple[ranking.Factor, ...]:
+        return team_factors(self.teams.get(team_id) if team_id else None)
+
     def weights(self, team_id: str | None, user_id: str | None = None) -> WeightsInfo:
         if team_id is None:
             return WeightsInfo(None, ranking.team_weights({}), "default", 0)
+        factors = self.factors(team_id)
+        known = {factor.key for factor in factors}
         settings = rs.team_settings(self.store, team_id)
-        members = rs.member_weights(self.store, team_id)
+        # weights given for a factor the team has since removed from its teams file no longer count
+        members = {user: {k: v for k, v in points.items() if k in known}
+                   for user, points in rs.member_weights(self.store, team_id).items()}
+        members = {user: points for user, points in members.items() if any(points.values())}
         own = members.get(user_id) if user_id else None
         if settings.locked_weights is not None:
-            return WeightsInfo(team_id, ranking.team_weights(members, locked=settings.locked_weights), "locked",
-                               len(members), settings.locked_by, own)
-        return WeightsInfo(team_id, ranking.team_weights(members), "average" if members else "default", len(members),
-                           None, own)
+            locked = {k: v for k, v in settings.locked_weights.items() if k in known}
+            return WeightsInfo(team_id, ranking.team_weights(members, locked=locked, factors=factors), "locked",
+                               len(members), settings.locked_by, own, factors=factors)
+        return WeightsInfo(team_id, ranking.team_weights(members, factors=factors), "average" if members else "default",
+                           len(members), None, own, tuple(members), factors)
 
     def set_own_weights(self, user_id: str, weights: Mapping[str, Any]) -> WeightsInfo:
         team = self._team_or_refuse(user_id)
-        ranking.team_weights({user_id: weights})  # refuses unknown factors and bad points before storing
+        # refuses unknown factors and bad points before storing
+        ranking.team_weights({user_id: weights}, factors=team_factors(team))
         rs.set_member_weights(self.store, team.id, user_id, weights)
         return self.weights(team.id, user_id)
 
@@ -123,7 +158,8 @@ class Recovery:
         """Lock each team the person manages: to the given points, or to the members' average today."""
         locked = []
         for team in self.managed_teams(user_id):
-            shares = ranking.team_weights({}, locked=weights) if weights else self.weights(team.id).shares
+            shares = (ranking.team_weights({}, locked=weights, factors=team_factors(team)) if weights
+                      else self.weights(team.id).shares)
             rs.lock_weights(self.store, team.id, shares, user_id)
             locked.append(self.weights(team.id, user_id))
         return locked
@@ -193,7 +229,8 @@ class Recovery:
         """Import a CRM export for a person: good rows are added or updated, each bad row reported."""
         team = self.team_of(user_id)
         currency = default_currency or (team.currency if team else None)
-        result = parse_opportunities_csv(text, default_currency=currency)
+        columns = {f.column: f.name for f in (team.factors if team else []) if f.source == "column" and f.column}
+        result = parse_opportunities_csv(text, default_currency=currency, factor_columns=columns)
         added = updated = 0
         with self.store.transaction():
             for row in result.rows:
@@ -248,7 +285,8 @@ class Recovery:
         ranked = [o.as_dict() for o in open_here] + self._open_units(user_id, currency)
         if ranked:
             view.ranking = ranking.rank(ranked, weights.shares, target=target, top_n=min(top_n, len(ranked)),
-                                        today=today)
+                                        today=today, factors=weights.factors)
+        view.at_plan = self._at_plan(plan)
         lost_contract = self._lost_contract(plan)
         contracts = [o.as_dict() for o in open_here]
         if contracts or lost_contract:
@@ -290,6 +328,18 @@ class Recovery:
             raise Forbidden(user_id, f"account unit {unit_id}")
         changed = account_store.set_unit_status(self.store, unit_id, status)
         return account_store.get_unit(self.store, unit_id), changed
+
+    def _at_plan(self, plan: rs.PlanRecord | None) -> dict[str, Any] | None:
+        """The plan's arithmetic again, from its run's answers and the exact multiple it used,
+        so the action plan quotes the very pipeline shortfall the summary showed."""
+        if plan is None:
+            return None
+        try:
+            answers = run_store.get_run(self.store, plan.run_id).answers
+        except NotFound:
+            return None
+        return plan_values(plan.lost, plan.retained, multiple=plan.multiple, quota=answers.get("quota"),
+                           current_pipeline=answers.get("current_pipeline"))
 
     def _lost_contract(self, plan: rs.PlanRecord | None) -> dict[str, Any] | None:
         """The deal the plan's loss came from, as a contract of the rep's book (when a debrief named it)."""
@@ -334,4 +384,4 @@ class Recovery:
                 for currency, values in totals.items()]
 
 
-__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N"]
+__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N", "team_factors"]
