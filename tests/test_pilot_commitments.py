@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from tests.pilot_support import app, dm, frozen  # noqa: F401 (fixtures: the app starts at SUBMITTED)
-from tests.pilot_support import EXAMPLE, REP, answer_everything, plan_pilot, uploaded_files
-from tests.support.dm_driver import typed
+from tests.pilot_support import EXAMPLE, REP, plan_pilot, uploaded_files
+from tests.support.dm_driver import walk_to_review
 
 RISK_LINES = (
     "- Telematics exports from the Spokane depot arrive a week late. How we'll handle it: "
@@ -45,17 +45,11 @@ def test_agreement_shows_why_now_the_sponsor_and_both_sides_handling_of_each_ris
 def test_repeat_customer_is_warned_on_the_review_card_and_the_agreement_and_still_needs_criteria(app, dm, slack_api):
     playbook = app.services.playbooks["pilot-plan"]
     answers = {**EXAMPLE, "bought_before": "yes"}
+    assert playbook.step("criteria").required  # bought before or not, the criteria cannot be skipped
     dm.command(REP, "/pilot-plan")
-    while dm.screen(REP).step_id != "criteria":
-        step = playbook.step(dm.screen(REP).step_id)
-        value = answers.get(step.id)
-        dm.type(REP, typed(value, [f.id for f in step.fields] if step.fields else None)) if value is not None \
-            else dm.click(REP, "Skip")
+    walk_to_review(dm, REP, "pilot-plan", answers)
     run_answers = app.services.conversations.load(dm.screen(REP).run_id, REP).answers
-    assert run_answers["bought_before"] is True
-    labels = [element.get("text", {}).get("text") for _, element in dm.screen(REP).buttons()]
-    assert "Skip" not in labels  # bought before or not, the criteria cannot be skipped
-    answer_everything(dm, REP, answers)
+    assert run_answers["bought_before"] is True and run_answers["criteria"]
     review = json.dumps(dm.screen(REP).blocks, ensure_ascii=False)
     assert "⚠️ *Harbor Freight Lines bought from us before.* A repeat customer is no slam dunk: the success " \
            "criteria, outcomes and sign-off still apply, and the agreement says so." in review
@@ -69,15 +63,9 @@ def test_missing_reason_sponsor_and_customer_handling_become_open_items(app, dm,
     answers = {**EXAMPLE, "exec_sponsor": None, "compelling_reason": None, "compelling_deadline": "2027-04-01",
                "risks": [EXAMPLE["risks"][0], {k: v for k, v in EXAMPLE["risks"][1].items() if k != "customer_handling"}]}
     dm.command(REP, "/pilot-plan")
-    asked = []
-    playbook = app.services.playbooks["pilot-plan"]
-    while dm.screen(REP).step_id != "review":
-        step = playbook.step(dm.screen(REP).step_id)
-        asked.append(step.id)
-        value = answers.get(step.id)
-        dm.type(REP, typed(value, [f.id for f in step.fields] if step.fields else None)) if value is not None \
-            else dm.click(REP, "Skip")
-    assert "compelling_deadline" not in asked  # no reason, so no deadline behind it to ask for
+    walk_to_review(dm, REP, "pilot-plan", answers)
+    run_answers = app.services.conversations.load(dm.screen(REP).run_id, REP).answers
+    assert "compelling_deadline" not in run_answers  # no reason, so no deadline behind it to ask for
     review = dm.screen(REP).text()
     gaps = ("Name the executive sponsor at Harbor Freight Lines",
             "Write down why Harbor Freight Lines must act now (the compelling reason)",
