@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.domain.errors import InvalidValue
 from bot.domain.money import Money, common_currency, ratio, to_decimal
-from bot.domain.opportunities_csv import RowError, _amount, _Bad, _delimiter, _header_key
+from bot.domain.opportunities_csv import RowError, _amount, _Bad, data_records, _delimiter, _header_key
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "account": ("account", "accountname", "company", "companyname", "customer"),
@@ -79,19 +79,7 @@ def parse_book_csv(text: str, *, default_currency: str | None = None, default_ow
         return BookImport(errors=[RowError(1, "no " + " or ".join(LABELS[c] for c in missing) + " column in the header",
                                            tuple(missing))], ignored_columns=tuple(ignored))
     rows, errors = [], []
-    last_line = reader.line_num
-    while True:
-        line = last_line + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            errors.append(RowError(line, f"the row could not be read: {error}"))
-            break
-        last_line = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
+    for line, record in data_records(reader, errors):
 
         def cell(name: str) -> str:
             index = columns.get(name)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 # The amount and date readers of the open-opportunities import: one reading of "$1,200".
-from bot.domain.opportunities_csv import RowError, _amount, _Bad, _date, _delimiter, _header_key
+from bot.domain.opportunities_csv import RowError, _amount, _Bad, data_records, _date, _delimiter, _header_key
 from bot.domain.taxonomy import LOSS_REASON_KEYS
 from bot.values.money import decimal_of, round_to
 
@@ -178,19 +178,7 @@ def parse_deals_csv(text: str, *, mapping: Mapping[str, str] | None = None, defa
                                               f"\"Your Column={missing[0]}\"", tuple(missing))],
                           ignored_columns=tuple(ignored), crm=crm)
     result = DealImport(ignored_columns=tuple(ignored), crm=crm, stage_column="stage" in columns)
-    last_line = reader.line_num
-    while True:
-        line = last_line + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            result.errors.append(RowError(line, f"the row could not be read: {error}"))
-            break
-        last_line = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
+    for line, record in data_records(reader, result.errors):
         if len(record) > len(header) and any(value.strip() for value in record[len(header):]):
             result.errors.append(RowError(line, f"{len(record)} values but the header has {len(header)} columns"))
             continue

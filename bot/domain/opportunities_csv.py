@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -83,6 +83,26 @@ class _Bad(Exception):
 
 def _header_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+
+def data_records(reader, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank row after the header, with the line it starts on (a quoted cell may span
+    lines). A row the csv module cannot read is reported in ``errors`` and ends the reading:
+    what follows it cannot be trusted to line up."""
+    last_line = reader.line_num
+    while True:
+        line = last_line + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            errors.append(RowError(line, f"the row could not be read: {error}"))
+            return
+        last_line = reader.line_num
+        if any(cell.strip() for cell in record):
+            yield line, record
 
 
 def _delimiter(first_line: str) -> str:
@@ -196,19 +216,7 @@ def parse_opportunities_csv(text: str, *, default_currency: str | None = None,
 
     rows: list[dict[str, Any]] = []
     errors: list[RowError] = []
-    last_line = reader.line_num
-    while True:
-        line = last_line + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            errors.append(RowError(line, f"the row could not be read: {error}"))
-            break
-        last_line = reader.line_num
-        if not any(cell.strip() for cell in record):
-            continue
+    for line, record in data_records(reader, errors):
         row, problems, fields = _row(record, columns, header, default_currency)
         if problems:
             errors.append(RowError(line, "; ".join(problems), tuple(fields)))
