@@ -95,7 +95,9 @@ CLOSED_LOST = f"""
 """
 
 
-def create_views(db: Database) -> None:
+def migrate(db: Database) -> None:
+    """Views for people reading the database (``rebound browse``, any SQLite client): amounts as
+    numbers, a debrief's free text as columns, no ``json_extract`` needed."""
     for name, sql in VIEWS.items():
         db.execute(f"CREATE VIEW {name} AS {sql}")
     # A view over a missing table would break every later ALTER TABLE (SQLite re-checks views).
@@ -103,4 +105,4 @@ def create_views(db: Database) -> None:
         db.execute(f"CREATE VIEW closed_lost AS {CLOSED_LOST}")
 
 
-__all__ = ["CLOSED_LOST", "VIEWS", "create_views"]
+__all__ = ["CLOSED_LOST", "VIEWS", "migrate"]
