@@ -46,6 +46,12 @@ class Settings(BaseModel):
     # Signs POST /crm/closed-lost; without it the endpoint answers 404.
     crm_secret: SecretStr | None = None
 
+    @property
+    def inbox_db_path(self) -> Path:
+        """Where acknowledged Slack requests wait to be worked (:mod:`bot.store.inbox`): a file of
+        its own beside the database (``rebound.inbox.db``), so that storing one never waits for work."""
+        return self.db_path.with_name(f"{self.db_path.stem}.inbox{self.db_path.suffix or '.db'}")
+
     def require_slack(self, socket_mode: bool = False) -> None:
         """Fail with one line per missing Slack setting, naming where to get it."""
         needed = ["SLACK_BOT_TOKEN"]

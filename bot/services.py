@@ -5,6 +5,7 @@ The only module that knows every layer. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,20 @@ class Services:
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
     forms: Forms | None = None  # form pages as modals
     team_settings: TeamSettings | None = None  # the managers' settings modal (App Home)
+    _inbox_store: Store | None = field(default=None, repr=False)
+    _inbox_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def inbox_store(self) -> Store:
+        """The inbox file beside the database (:mod:`bot.store.inbox`), opened on first use; the
+        requests an older database kept in its own ``inbox`` table move there then."""
+        with self._inbox_lock:
+            if self._inbox_store is None:
+                from bot.store import inbox
+
+                self._inbox_store = open_store(self.settings.inbox_db_path, inbox.INBOX_MIGRATIONS)
+                inbox.adopt(self.store, self._inbox_store)
+            return self._inbox_store
 
     @property
     def slack_calls(self) -> SlackCalls:
@@ -123,6 +138,8 @@ class Services:
     def close(self) -> None:
         for thing in reversed(self.background):
             thing.stop()
+        if self._inbox_store is not None:
+            self._inbox_store.close()
         self.store.close()
 
 

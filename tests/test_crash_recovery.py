@@ -205,7 +205,8 @@ def test_kill_9_mid_conversation_loses_no_acknowledged_answer_and_sends_the_queu
 
 
 def inbox_rows(db: Path) -> list[tuple[str, str, int]]:
-    store = Store(db)
+    """The requests in the inbox file beside the database ``db``."""
+    store = Store(db.with_name(f"{db.stem}.inbox{db.suffix}"))
     try:
         return store.db.execute("SELECT dedup_key, status, attempts FROM inbox ORDER BY id").fetchall()
     finally:

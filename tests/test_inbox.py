@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from click.testing import CliRunner
 
@@ -40,12 +41,12 @@ def test_the_ack_stores_the_request_and_the_work_comes_after_it(tmp_path, slack_
     try:
         reply = sender.command("/debrief", "", user_id=REP)
         assert (reply.status, reply.body) == (200, b"")
-        assert [row[1:] for row in inbox_rows(app.services.store)] == [(REP, "waiting", 0, 0)]
+        assert [row[1:] for row in inbox_rows(app.services.inbox_store)] == [(REP, "waiting", 0, 0)]
         assert run_store.find_active(app.services.store, REP, "debrief") is None  # not worked yet
         assert slack_api.calls_to("response_url") == []
 
         assert app.services.inbox.drain() == 1
-        assert [row[2:] for row in inbox_rows(app.services.store)] == [("done", 1, 0)]
+        assert [row[2:] for row in inbox_rows(app.services.inbox_store)] == [("done", 1, 0)]
         assert run_store.find_active(app.services.store, REP, "debrief") is not None
         app.drain()
         (shown,) = slack_api.calls_to("response_url")  # the command's reply, after the ack
@@ -65,7 +66,7 @@ def test_slack_retrying_while_the_request_waits_stores_it_once_and_works_it_once
         # Slack heard nothing in time (say) and sends the same event twice more while it waits
         assert sender.dm(REP, "Acme renewal", event_id="Ev0DEAL", retry_num=1).status == 200
         assert sender.dm(REP, "Acme renewal", event_id="Ev0DEAL", retry_num=2).status == 200
-        rows = inbox_rows(app.services.store)
+        rows = inbox_rows(app.services.inbox_store)
         assert [row for row in rows if row[0] == "event:Ev0DEAL"] == [("event:Ev0DEAL", REP, "waiting", 0, 0)]
         assert len(rows) == 2
 
@@ -113,7 +114,7 @@ def test_one_persons_requests_keep_their_order_while_workers_take_many_people_at
             run = run_store.find_active(app.services.store, rep, "debrief")
             assert run.answers == EXPECTED, rep
             assert run_store.history_of(app.services.store, run.id) == []
-        done = app.services.store.db.execute(
+        done = app.services.inbox_store.db.execute(
             "SELECT user_id, id, done_at FROM inbox WHERE kind = 'event:message' ORDER BY done_at, id").fetchall()
         for rep in reps:
             ids = [row[1] for row in done if row[0] == rep]
@@ -152,7 +153,7 @@ def test_a_request_that_always_fails_is_set_aside_after_three_tries_and_blocks_n
             assert app.services.inbox.drain(now + timedelta(seconds=0.6)) == 1  # 2nd try; 3rd after 2 s more
             assert app.services.inbox.drain(now + timedelta(seconds=2.5)) == 0
             assert app.services.inbox.drain(now + timedelta(seconds=2.7)) == 2  # 3rd try: set aside; then the next
-        poison = inbox.get(app.services.store, 3)
+        poison = inbox.get(app.services.inbox_store, 3)
         assert (poison.dedup_key, poison.status, poison.attempts) == ("event:Ev0POISON", "set_aside", 3)
         assert run_store.find_active(app.services.store, REP, "debrief").answers == {"deal": "Acme renewal"}
         set_aside = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -202,12 +203,12 @@ def test_finished_requests_are_forgotten_after_two_days_and_waiting_ones_never(t
         sender.command("/debrief", "", user_id=REP)
         app.services.inbox.drain()
         sender.dm(OTHER, "hello", event_id="Ev0LATER")  # still waiting
-        assert inbox.get(app.services.store, 1).status == "done"
-        finished = app.services.store.db.execute("SELECT done_at FROM inbox WHERE id = 1").fetchone()[0]
+        assert inbox.get(app.services.inbox_store, 1).status == "done"
+        finished = app.services.inbox_store.db.execute("SELECT done_at FROM inbox WHERE id = 1").fetchone()[0]
         at = datetime.fromisoformat(finished)
         assert app.services.inbox.prune(at + timedelta(days=2) - timedelta(seconds=1)) == 0
         app.services.tick(at + timedelta(days=2, seconds=1))  # the scheduled task
-        assert [row[0] for row in inbox_rows(app.services.store)] == ["event:Ev0LATER"]
+        assert [row[0] for row in inbox_rows(app.services.inbox_store)] == ["event:Ev0LATER"]
         assert app.services.inbox.prune(at + timedelta(days=30)) == 0
     finally:
         stop_app(app)
@@ -224,7 +225,7 @@ def test_forget_deletes_a_persons_stored_requests_waiting_or_done(tmp_path, slac
         env = {"REBOUND_DB": str(tmp_path / "rebound.db"), "REBOUND_TEAMS": str(tmp_path / "teams.yml")}
         result = CliRunner().invoke(main, ["forget", "--user", REP, "--yes"], env=env)
         assert result.exit_code == 0, result.output
-        assert [row[:3] for row in inbox_rows(app.services.store)] == [("event:Ev0KEPT", OTHER, "waiting")]
+        assert [row[:3] for row in inbox_rows(app.services.inbox_store)] == [("event:Ev0KEPT", OTHER, "waiting")]
     finally:
         stop_app(app)
 
@@ -251,3 +252,81 @@ def test_the_command_reply_is_enqueued_under_the_method_the_sender_and_scopes_kn
 
     calls = [call for call in outbox_calls() if call.path.name == "inbox_worker.py"]
     assert [call.method for call in calls] == [COMMAND_REPLY] and METHOD_SCOPES[COMMAND_REPLY] == ()
+
+
+def test_the_ack_does_not_wait_for_work_holding_the_databases_write_lock(tmp_path, slack_api):
+    """The inbox is a file of its own: while a worker's transaction holds the main database's
+    write lock (here held on purpose until the ack is back), a request is still stored and
+    answered. With the inbox in the main database this request waited for the lock to go."""
+    app = start_app(tmp_path, slack_api, inline=False)
+    sender = SlackSender(app.url, SIGNING_SECRET, response_url=slack_api.response_url)
+    answered: list[int] = []
+    try:
+        with app.services.store.transaction() as db:  # as a worker's replay does, for its whole work
+            db.execute("INSERT INTO inbox_worked (dedup_key, inbox_id, worked_at) VALUES ('held', 0, 'x')")
+            thread = threading.Thread(target=lambda: answered.append(sender.command("/debrief", "", user_id=REP).status))
+            thread.start()
+            thread.join(10)  # a safety net, not a timing: the lock is released only after this
+            assert answered == [200]
+            assert [row[1:3] for row in inbox_rows(app.services.inbox_store)] == [(REP, "waiting")]
+        assert app.services.inbox.drain() == 1
+        assert run_store.find_active(app.services.store, REP, "debrief") is not None
+    finally:
+        stop_app(app)
+
+
+def test_a_request_worked_whose_done_mark_was_lost_is_not_worked_again(tmp_path, slack_api, caplog):
+    """The crash between the two commits: the effects and their record are in the database, the
+    inbox file still says waiting. Taken again, it is marked done and changes nothing."""
+    app = start_app(tmp_path, slack_api, inline=False)
+    sender = SlackSender(app.url, SIGNING_SECRET, response_url=slack_api.response_url)
+    try:
+        sender.command("/debrief", "", user_id=REP)
+        sender.dm(REP, "Acme renewal", event_id="Ev0ONCE")
+        assert app.services.inbox.drain() == 2
+        run = run_store.find_active(app.services.store, REP, "debrief")
+        assert run.answers == {"deal": "Acme renewal"} and run.cursor == "amount"
+        with app.services.inbox_store.transaction() as db:  # as if the process died before this commit
+            db.execute("UPDATE inbox SET status = 'waiting', done_at = NULL WHERE dedup_key = 'event:Ev0ONCE'")
+        with caplog.at_level(logging.INFO, logger="rebound.inbox"):
+            assert app.services.inbox.drain() == 1
+        assert "outcome=done_before" in caplog.text
+        again = run_store.find_active(app.services.store, REP, "debrief")
+        assert (again.answers, again.cursor) == ({"deal": "Acme renewal"}, "amount")
+        assert run_store.history_of(app.services.store, run.id) == []  # "Acme renewal" was not typed twice
+        assert [row[2] for row in inbox_rows(app.services.inbox_store)] == ["done", "done"]
+    finally:
+        stop_app(app)
+
+
+def test_requests_an_older_database_kept_move_to_the_inbox_file_and_are_worked_once(tmp_path, slack_api):
+    """Upgrading: a database from before the inbox file holds its requests in its own ``inbox``
+    table. The waiting ones are worked after the upgrade; a done one is not worked again when
+    Slack retries it late."""
+    from bot.store.db import open_store
+
+    write_teams(tmp_path)
+    old = open_store(tmp_path / "rebound.db")
+    now = inbox.to_iso(clock.now())
+    body_command = urlencode({"team_id": "T0TEST", "channel_id": "D0REP1", "user_id": REP, "user_name": "rep",
+                              "command": "/debrief", "text": "", "api_app_id": "A0REBOUND",
+                              "response_url": slack_api.response_url + "/command/1", "trigger_id": "T0WAIT"})
+    with old.transaction() as db:
+        for key, kind, status, body in [("command:T0DONE", "command:/debrief", "done", body_command),
+                                        ("command:T0WAIT", "command:/debrief", "waiting", body_command)]:
+            db.execute("INSERT INTO inbox (dedup_key, kind, user_id, body, content_type, status, attempts, not_before,"
+                       " received_at, done_at) VALUES (?, ?, ?, ?, 'application/x-www-form-urlencoded', ?, ?, ?, ?, ?)",
+                       [key, kind, REP, body, status, 1 if status == "done" else 0, now, now,
+                        now if status == "done" else None])
+    old.close()
+    app = start_app(tmp_path, slack_api, inline=False)
+    try:
+        assert app.services.store.db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0] == 0
+        assert [row[0] for row in app.services.store.db.execute("SELECT dedup_key FROM inbox_worked")] == ["command:T0DONE"]
+        assert [(row[0], row[2]) for row in inbox_rows(app.services.inbox_store)] == [
+            ("command:T0DONE", "done"), ("command:T0WAIT", "waiting")]
+        assert app.services.inbox.drain() == 1
+        assert run_store.find_active(app.services.store, REP, "debrief") is not None
+        assert [row[2] for row in inbox_rows(app.services.inbox_store)] == ["done", "done"]
+    finally:
+        stop_app(app)

@@ -65,7 +65,7 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
             "failed": [row(i) for i in items if i.status == "failed"],
             "pending": [row(i) for i in items if i.status != "failed"],
         },
-        "inbox": _inbox_status(inbox.backlog(services.store), now),
+        "inbox": _inbox_status(inbox.backlog(services.inbox_store), now),
         "reminders": [{"key": r.key, "kind": r.kind, "due_at": r.due_at, "run_id": r.run_id, "team": r.team,
                        "user_id": r.user_id} for r in reminders.upcoming(services.store, limit=500)],
         "summaries": summaries,
@@ -206,7 +206,8 @@ def status(as_json: bool) -> None:
 
 
 TABLE_WORDS = {"runs": "run", "answers": "answer", "answer_history": "earlier answer version",
-               "outbox": "message (queued or sent)", "reminders": "reminder"}
+               "outbox": "message (queued or sent)", "reminders": "reminder",
+               "slack_requests": "Slack request (stored for its work)"}
 
 
 def describe(counts: dict[str, int]) -> str:
@@ -238,18 +239,22 @@ def forget(user_id: str, yes: bool) -> None:
     Example:
       rebound forget --user U0123ABCD
     """
+    from bot.store import inbox
     from bot.store import runs as run_store
 
     settings = _settings()
     services = _services(settings)
     try:
         found = run_store.count_user_data(services.store, user_id)
+        # The requests they sent (what they typed) wait or linger in the inbox file for two days.
+        found["slack_requests"] = inbox.count_of(services.inbox_store, user_id)
         if not any(found.values()):
             click.echo(f"Rebound stores nothing about {user_id}.")
             return
         if not yes:
             click.confirm(f"Delete everything Rebound stores about {user_id}: {describe(found)}?", abort=True)
         deleted = run_store.forget_user(services.store, user_id)
+        deleted["slack_requests"] = inbox.forget(services.inbox_store, user_id)
     finally:
         services.close()
     click.echo(f"Deleted {describe(deleted)} for {user_id}.")

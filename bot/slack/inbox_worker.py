@@ -75,6 +75,8 @@ class InboxWorker:
                  idle_seconds: float = 1.0):
         self.app = app
         self.services = services
+        # The inbox file, opened now rather than by the first request (and older rows moved in).
+        self.requests = services.inbox_store
         self.inline = inline
         self.max_tries = max_tries
         # Inline (tests), a failed request is tried again at once: the test sees the outcome
@@ -85,6 +87,8 @@ class InboxWorker:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._commands: frozenset[str] | None = None
+        self._taking = threading.Lock()
+        self._working: set[int] = set()  # ids being worked now (still waiting in the inbox file)
         # Acknowledgements in progress go first: a worker holds the interpreter lock and the
         # write lock for a request's whole work (milliseconds), which 20 acks at once would
         # otherwise queue behind. A worker waits for them before it takes the next request.
@@ -117,7 +121,7 @@ class InboxWorker:
                retry_reason: str | None = None) -> int | None:
         """Store a verified request and commit (the caller answers 200 next). None when Slack
         retried a request already stored: it is answered 200 again and worked once."""
-        request_id = inbox.add(self.services.store, dedup_key=incoming.dedup_key, kind=incoming.kind,
+        request_id = inbox.add(self.requests, dedup_key=incoming.dedup_key, kind=incoming.kind,
                                person=incoming.person, body=text, content_type=content_type,
                                retry_num=retry_num, retry_reason=retry_reason)
         if self.inline:
@@ -137,31 +141,38 @@ class InboxWorker:
 
     def work_one(self, now: datetime | None = None) -> bool:
         """Take the next ready request and run it; False when none is ready."""
-        store = self.services.store
+        requests, store = self.requests, self.services.store
         at = now or clock.now()
-        request = None
+        with self._taking:  # two threads never take the same request
+            request = inbox.take_next(requests, at, skip=self._working)
+            if request is None:
+                return False
+            self._working.add(request.id)
         started = time.perf_counter()
-        with logs.scope() as fields:
-            try:
-                with store.transaction():
-                    request = inbox.take_next(store, at)
-                    if request is None:
-                        return False
-                    logs.bind(inbox_id=request.id, kind=request.kind)
-                    response = self._replay(request)
-                    self._reply(request, response)
-                    inbox.mark_done(store, request.id)
-                outcome = "done"
-            except Exception as error:  # noqa: BLE001 - a worker outlives any one request
-                if request is None:
-                    raise
-                failure = error.error if isinstance(error, _ListenerFailed) else error
-                outcome = self._failed(request, failure, at)
-            self.services.wake()  # the outbox: what this request queued is committed now
-            log.info("inbox %s", logs.as_fields({
-                "id": request.id, "outcome": outcome, "waited_ms": _waited_ms(request.received_at, at),
-                "ms": round((time.perf_counter() - started) * 1000, 1), "retry": request.retry_num,
-                **{k: v for k, v in fields.items() if k not in ("inbox_id",)}}))
+        try:
+            with logs.scope() as fields:
+                logs.bind(inbox_id=request.id, kind=request.kind)
+                try:
+                    with store.transaction():
+                        if inbox.worked(store, request.dedup_key):
+                            outcome = "done_before"  # its effects committed; its "done" did not
+                        else:
+                            response = self._replay(request)
+                            self._reply(request, response)
+                            inbox.record_worked(store, request)
+                            outcome = "done"
+                    inbox.mark_done(requests, request.id)
+                except Exception as error:  # noqa: BLE001 - a worker outlives any one request
+                    failure = error.error if isinstance(error, _ListenerFailed) else error
+                    outcome = self._failed(request, failure, at)
+                self.services.wake()  # the outbox: what this request queued is committed now
+                log.info("inbox %s", logs.as_fields({
+                    "id": request.id, "outcome": outcome, "waited_ms": _waited_ms(request.received_at, at),
+                    "ms": round((time.perf_counter() - started) * 1000, 1), "retry": request.retry_num,
+                    **{k: v for k, v in fields.items() if k not in ("inbox_id",)}}))
+        finally:
+            with self._taking:
+                self._working.discard(request.id)
         return True
 
     def _replay(self, request: inbox.InboxRequest) -> BoltResponse:
@@ -199,19 +210,19 @@ class InboxWorker:
             return
         reply.setdefault("response_type", "ephemeral")
         # the literal is bot.outbox.response_urls.COMMAND_REPLY, spelt out so bot/slack/scopes.py can read it
-        outbox.enqueue(self.services.store, f"inbox:{request.id}:reply", "response_url",
+        outbox.enqueue(self.services.store, f"inbox:{request.dedup_key}:reply", "response_url",
                        {"channel": url, "message": reply})
 
     def _failed(self, request: inbox.InboxRequest, error: BaseException, now: datetime) -> str:
         tries = request.attempts + 1
         if tries < self.max_tries:
             delay = self.retry_delays[min(tries, len(self.retry_delays)) - 1] if self.retry_delays else 0.0
-            inbox.record_failure(self.services.store, request.id, repr(error),
+            inbox.record_failure(self.requests, request.id, repr(error),
                                  retry_at=now + timedelta(seconds=delay))
             log.warning("inbox id=%s kind=%s failed on try %s of %s; tried again in %ss", request.id,
                         request.kind, tries, self.max_tries, delay, exc_info=error)
             return f"retry_{tries}"
-        inbox.record_failure(self.services.store, request.id, repr(error), retry_at=None)
+        inbox.record_failure(self.requests, request.id, repr(error), retry_at=None)
         reference = secrets.token_hex(4)
         log.error("unexpected error ref=%s user=%s: inbox id=%s kind=%s set aside after %s tries", reference,
                   request.person, request.id, request.kind, tries, exc_info=error)
@@ -221,7 +232,7 @@ class InboxWorker:
 
     def prune(self, now: datetime) -> int:
         """A scheduled task: forget requests finished two days ago (their bodies hold what people typed)."""
-        return inbox.prune(self.services.store, now)
+        return inbox.prune(self.requests, self.services.store, now)
 
     # -- threads ------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from bot.store.browse_queries import QUERIES
 from bot.store.db import Store
 
 # Tables of the machinery, not of the business: hidden from the table list.
-HIDDEN = ("inbox", "outbox", "job_runs", "deliveries", "reminders", "answer_history", "schema_migrations",
+HIDDEN = ("inbox", "inbox_worked", "outbox", "job_runs", "deliveries", "reminders", "answer_history", "schema_migrations",
           "crm_owner_emails")
 
 # Columns that mean the same wherever they appear.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from bot import clock
 from bot.errors import DatabaseUnusable
 
 BUSY_TIMEOUT_MS = 10_000
+
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]  # (name kept in schema_migrations, apply)
 
 
 class Store:
@@ -92,9 +94,11 @@ class Store:
         except sqlite3.Error:
             return False
 
-    def migrate(self) -> list[str]:
-        """Apply every migration not applied yet; return the names applied now."""
-        from bot.store.migrations import MIGRATIONS
+    def migrate(self, migrations: Sequence[Migration] | None = None) -> list[str]:
+        """Apply every migration not applied yet; return the names applied now. ``migrations``
+        defaults to the main database's (the inbox file has its own, :mod:`bot.store.inbox`)."""
+        if migrations is None:
+            from bot.store.migrations import MIGRATIONS as migrations
 
         applied_now: list[str] = []
         with self.transaction() as database:
@@ -102,7 +106,7 @@ class Store:
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             done = {row[0] for row in database.execute("SELECT name FROM schema_migrations")}
-            for name, apply in MIGRATIONS:
+            for name, apply in migrations:
                 if name in done:
                     continue
                 apply(database)
@@ -123,7 +127,7 @@ class Store:
         self._local = threading.local()
 
 
-def open_store(path: str | Path) -> Store:
+def open_store(path: str | Path, migrations: Sequence[Migration] | None = None) -> Store:
     """Open (creating the file if needed) and migrate the database at ``path``.
 
     Its folder must exist (``bot.config.check_db_path`` decides whether to create it). A
@@ -133,7 +137,7 @@ def open_store(path: str | Path) -> Store:
         raise DatabaseUnusable(str(path), "its folder does not exist", "create the folder or fix the path")
     store = Store(path)
     try:
-        store.migrate()
+        store.migrate(migrations)
     except sqlite3.DatabaseError as exc:
         store.close()
         raise DatabaseUnusable(str(path), *_explain(exc)) from None

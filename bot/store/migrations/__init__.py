@@ -28,6 +28,7 @@ from bot.store.migrations import (
     m0015_team_factors,
     m0016_debrief_involvement_hours,
     m0017_account_map,
+    m0019_inbox_worked,
 )
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -46,4 +47,5 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0015_team_factors", m0015_team_factors.migrate),
     ("0016_debrief_involvement_hours", m0016_debrief_involvement_hours.migrate),
     ("0017_account_map", m0017_account_map.migrate),
+    ("0019_inbox_worked", m0019_inbox_worked.migrate),
 ]
