@@ -24,6 +24,7 @@ REPLAY_WINDOW = 60.0
 GOAL_P99_MS = 100.0
 GOAL_BURST_RATIO = 2.0  # the burst of every rep's /debrief: ack p99 against the no-op app's
 GOAL_FIRST_QUESTION_S = 1.0  # /debrief -> first question in the DM, p95
+GOAL_RSS_MIB = 100  # issue 17: RSS after load under 100 MB
 
 
 def run(reps: int = 50, *, latency: float = SLACK_LATENCY, question_timeout: float = QUESTION_TIMEOUT,
@@ -142,7 +143,8 @@ def rows(figures: dict) -> list[dict]:
             f"{figures['not_sent']} ({f'{drained:.1f} s' if drained is not None else 'not drained'})",
             goal="0", ok=figures["not_sent"] == 0 and drained is not None),
         row(f"{n} reps: server CPU per answer", f"{cpu_ms:.1f} ms"),
-        row(f"{n} reps: RSS after load (peak)", _mib(rss), _mib(noop_rss), ratio(rss["VmRSS"], noop_rss["VmRSS"])),
+        row(f"{n} reps: RSS after load (peak)", _mib(rss), _mib(noop_rss), ratio(rss["VmRSS"], noop_rss["VmRSS"]),
+            goal=f"< {GOAL_RSS_MIB} MiB", ok=rss["VmRSS"] / 1024 < GOAL_RSS_MIB),
     ]
 
 

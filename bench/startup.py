@@ -19,6 +19,9 @@ from bench.harness import SLACK_LATENCY, WatchedStandIn, rep_ids, ratio, row, sc
 USERS = 50
 
 
+GOAL_RATIO = 2.0  # issue 17: start-up to healthy within 2x of the no-op app
+
+
 def run(*, repeats: int = 5, latency: float = SLACK_LATENCY) -> dict:
     users = rep_ids(USERS)
     starts: dict[str, list[float]] = {"rebound": [], "noop": [], "import": []}
@@ -45,7 +48,7 @@ def rows(figures: dict) -> list[dict]:
     rss, noop_rss = figures["rss_kib"]["rebound"]["VmRSS"], figures["rss_kib"]["noop"]["VmRSS"]
     return [
         row(f"start-up to /healthz 200 (median of {n})", f"{rebound:.2f} s", f"{noop:.2f} s (no-op Bolt app)",
-            ratio(rebound, noop)),
+            ratio(rebound, noop), goal=f"≤ {GOAL_RATIO:g}x", ok=rebound <= GOAL_RATIO * noop),
         row(f"start-up vs `import slack_bolt` (median of {n})", f"{rebound:.2f} s", f"{bare:.2f} s",
             ratio(rebound, bare)),
         row("RSS idle after start-up", f"{rss / 1024:.0f} MiB", f"{noop_rss / 1024:.0f} MiB", ratio(rss, noop_rss)),

@@ -145,20 +145,18 @@ class Services:
 
 def build_services(settings: Settings, *, teams_required: bool = False, slack: bool = False,
                    flows: Sequence[Flow] | None = None) -> Services:
-    """Validate every edited file up front (all problems at once), then open and migrate the database.
+    """Open and migrate the database, then validate every edited file (all problems at once; the
+    rule checks only when the files, or Rebound, changed since they last passed), then wire it all.
 
     ``flows`` defaults to every package of :mod:`bot.flows` (tests plug in one of their own)."""
     provide_expression_functions()
-    playbooks = load_playbooks(settings.playbooks_dir)
-    renderer = Renderer(settings.prompts_dir, extra_globals=template_globals())
-    problems = check_templates(renderer, playbooks)
-    from bot.files.taxonomy_options import check_taxonomy_options
-
-    problems += check_taxonomy_options(playbooks, settings.playbooks_dir)
-    if problems:
-        raise ConfigFilesInvalid(problems)
-    teams = load_teams(settings.teams_path, required=teams_required)
     store = open_store(settings.db_path)
+    try:
+        playbooks, renderer = _checked_files(settings, store)
+        teams = load_teams(settings.teams_path, required=teams_required)
+    except BaseException:
+        store.close()
+        raise
     teams.use_overrides(lambda: {team: {name: o.value for name, o in found.items()}
                                  for team, found in settings_store.overrides(store).items()})
     team_settings = TeamSettings(store, teams, wake=lambda: services.wake())
@@ -203,6 +201,25 @@ def build_services(settings: Settings, *, teams_required: bool = False, slack: b
 
         services.sender.on_failure.append(FailureNotices(store, teams, renderer))
     return services
+
+
+def _checked_files(settings: Settings, store: Store) -> tuple[dict[str, Playbook], Renderer]:
+    """The playbooks and the prompts, checked: every rule, unless these very files (and this
+    very code) passed them before, when the schema is checked alone (bot.files.fingerprint)."""
+    from bot.files.fingerprint import fingerprint
+    from bot.files.taxonomy_options import check_taxonomy_options
+    from bot.store import checked
+
+    files_print = fingerprint([settings.playbooks_dir, settings.prompts_dir])
+    known_good = checked.passed(store, files_print)
+    playbooks = load_playbooks(settings.playbooks_dir, rules=not known_good)
+    renderer = Renderer(settings.prompts_dir, extra_globals=template_globals())
+    if not known_good:
+        problems = check_templates(renderer, playbooks) + check_taxonomy_options(playbooks, settings.playbooks_dir)
+        if problems:
+            raise ConfigFilesInvalid(problems)
+        checked.remember(store, files_print)
+    return playbooks, renderer
 
 
 def _flows(flows: Sequence[Flow] | None) -> list[tuple[str, Flow]]:

@@ -8,12 +8,35 @@ the surrounding transaction early, so they are only used for schema work and rea
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
+
+def _import_sqlite_utils():
+    """sqlite-utils, imported without numpy and pandas.
+
+    When they are installed (numpy comes with matplotlib, the charts extra), sqlite-utils
+    imports both as it loads, only to map their number types to column types. Rebound never
+    stores a numpy or pandas value, and numpy alone was a tenth of ``rebound serve``'s start-up.
+    Each is hidden for that one import (``None`` in ``sys.modules`` reads as "not installed")
+    and restored after it, so the chart still imports numpy when it draws; one already
+    imported is left alone."""
+    hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return sqlite_utils
+
+
+sqlite_utils = _import_sqlite_utils()
 
 from bot import clock
 from bot.errors import DatabaseUnusable

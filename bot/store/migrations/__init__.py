@@ -29,6 +29,7 @@ from bot.store.migrations import (
     m0016_debrief_involvement_hours,
     m0017_account_map,
     m0019_inbox_worked,
+    m0020_checked_files,
 )
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
@@ -48,4 +49,5 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("0016_debrief_involvement_hours", m0016_debrief_involvement_hours.migrate),
     ("0017_account_map", m0017_account_map.migrate),
     ("0019_inbox_worked", m0019_inbox_worked.migrate),
+    ("0020_checked_files", m0020_checked_files.migrate),
 ]

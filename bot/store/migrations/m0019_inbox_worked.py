@@ -1,7 +1,4 @@
-"""The inbox moved to its own file (``rebound.inbox.db``, so an acknowledgement never waits
-for a worker's transaction here). What stays here is the record that a request was worked,
-written in the same transaction as its effects: a request taken again after a crash, or whose
-"done" the inbox file missed, is then recognised and not worked twice."""
+"""Migration ``0019_inbox_worked`` (see ``bot.store.migrations``)."""
 
 from __future__ import annotations
 
@@ -9,6 +6,10 @@ from sqlite_utils import Database
 
 
 def migrate(db: Database) -> None:
+    """The inbox moved to its own file (``rebound.inbox.db``, so an acknowledgement never waits
+    for a worker's transaction here). What stays here is the record that a request was worked,
+    written in the same transaction as its effects: a request taken again after a crash, or
+    whose "done" the inbox file missed, is then recognised and not worked twice."""
     db.execute(
         """
         CREATE TABLE inbox_worked (
