@@ -19,9 +19,10 @@ WEST, EMEA = fresh_reps("west"), fresh_reps("emea")
 MANAGER_WEST, MANAGER_EMEA, HEAD = "U0MGR1", "U0MGR2", "U0HEAD"
 
 
-def digest(store, *, exclude=("outbox", "deliveries", "inbox")) -> dict[str, str]:
+def digest(store, *, exclude=("outbox", "deliveries", "inbox", "inbox_worked")) -> dict[str, str]:
     """A fingerprint of every row of every table but ``exclude``: any change shows. (The inbox
-    holds every request received, refused ones too: that it was received is not a change.)"""
+    holds every request received, refused ones too, and ``inbox_worked`` that each was worked:
+    that it was received and answered is not a change.)"""
     tables = [row[0] for row in store.db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
     result = {}

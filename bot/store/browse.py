@@ -22,7 +22,7 @@ from bot.store.db import Store
 
 # Tables of the machinery, not of the business: hidden from the table list.
 HIDDEN = ("inbox", "inbox_worked", "outbox", "job_runs", "deliveries", "reminders", "answer_history", "schema_migrations",
-          "crm_owner_emails")
+          "crm_owner_emails", "checked_files")
 
 # Columns that mean the same wherever they appear.
 COMMON_COLUMNS = {
