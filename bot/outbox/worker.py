@@ -13,6 +13,7 @@ import logging
 import threading
 
 from bot import clock
+from bot.jobs.threads import WakeableThreads
 from bot.outbox.sender import DrainReport, OutboxSender
 
 log = logging.getLogger("rebound.outbox")
@@ -20,39 +21,22 @@ log = logging.getLogger("rebound.outbox")
 DEFAULT_THREADS = 4
 
 
-class OutboxWorker:
+class OutboxWorker(WakeableThreads):
+    name = "rebound-outbox"
+
     def __init__(self, sender: OutboxSender, *, idle_seconds: float = 1.0, threads: int = DEFAULT_THREADS):
+        super().__init__(threads)
         self.sender = sender
         self.idle_seconds = idle_seconds
-        self._wakes = [threading.Event() for _ in range(max(1, threads))]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-
-    def wake(self) -> None:
-        for event in self._wakes:
-            event.set()
-
-    def start(self) -> OutboxWorker:
-        for number, event in enumerate(self._wakes, 1):
-            thread = threading.Thread(target=self._loop, args=(event,), name=f"rebound-outbox-{number}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self.wake()
-        for thread in self._threads:
-            thread.join(timeout)
 
     def _loop(self, wake: threading.Event) -> None:
         timeout = self.idle_seconds
-        while not self._stop.is_set():
+        while not self.stopping:
             wake.wait(timeout)
             wake.clear()
             timeout = self.idle_seconds
             try:
-                while not self._stop.is_set():
+                while not self.stopping:
                     report = self.sender.drain(limit=50)
                     if not (report.sent or report.retried or report.failed or report.skipped):
                         timeout = self._until_due(report)

@@ -35,6 +35,7 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 
 from bot import clock, logs
+from bot.jobs.threads import WakeableThreads
 from bot.slack import intake
 from bot.slack.http import parse_body
 from bot.slack.intake import Incoming
@@ -69,10 +70,13 @@ def hand_back(error: BaseException) -> bool:
     return False
 
 
-class InboxWorker:
+class InboxWorker(WakeableThreads):
+    name = "rebound-inbox"
+
     def __init__(self, app: App, services, *, inline: bool = False, threads: int = DEFAULT_THREADS,
                  max_tries: int = MAX_TRIES, retry_delays: tuple[float, ...] | None = None,
                  idle_seconds: float = 1.0):
+        super().__init__(threads)
         self.app = app
         self.services = services
         # The inbox file, opened now rather than by the first request (and older rows moved in).
@@ -83,9 +87,6 @@ class InboxWorker:
         # of every try when its request returns.
         self.retry_delays = retry_delays if retry_delays is not None else (() if inline else RETRY_DELAYS)
         self.idle_seconds = idle_seconds
-        self._wakes = [threading.Event() for _ in range(max(1, threads))]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._commands: frozenset[str] | None = None
         self._taking = threading.Lock()
         self._working: set[int] = set()  # ids being worked now (still waiting in the inbox file)
@@ -236,33 +237,12 @@ class InboxWorker:
 
     # -- threads ------------------------------------------------------------------------------
 
-    def wake(self) -> None:
-        for event in self._wakes:
-            event.set()
-
-    def start(self, threads: int | None = None) -> InboxWorker:
-        """Start the worker threads. ``threads=0`` starts none: requests are acknowledged and
-        stored but not worked until a server with threads runs (``rebound serve --inbox-threads 0``)."""
-        if threads is not None:
-            self._wakes = [threading.Event() for _ in range(threads)]
-        for number, event in enumerate(self._wakes, 1):
-            thread = threading.Thread(target=self._loop, args=(event,), name=f"rebound-inbox-{number}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self.wake()
-        for thread in self._threads:
-            thread.join(timeout)
-
     def _loop(self, wake: threading.Event) -> None:
-        while not self._stop.is_set():
+        while not self.stopping:
             wake.wait(self.idle_seconds)
             wake.clear()
             try:
-                while not self._stop.is_set():
+                while not self.stopping:
                     self._no_acks.wait(ACK_PRIORITY_SECONDS)
                     if not self.work_one():
                         break
