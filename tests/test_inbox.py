@@ -185,6 +185,7 @@ def test_status_shows_the_inbox_depth_and_its_oldest_waiting_request(tmp_path, s
         env = {"REBOUND_DB": str(tmp_path / "rebound.db"), "REBOUND_TEAMS": str(tmp_path / "teams.yml")}
         result = CliRunner().invoke(main, ["status"], env=env)
         assert "Inbox: 2 waiting, 0 set aside, 0 done" in result.output, result.output
+        assert f"Database: {tmp_path / 'rebound.db'} (inbox: {tmp_path / 'rebound.inbox.db'})" in result.output
         assert f"Oldest waiting: #1 command:/debrief from {REP}, received " in result.output
         data = json.loads(CliRunner().invoke(main, ["status", "--json"], env=env).output)
         assert data["inbox"]["waiting"] == 2 and data["inbox"]["oldest_waiting"]["id"] == 1

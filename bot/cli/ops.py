@@ -54,6 +54,7 @@ def collect_status(services, now: datetime) -> dict[str, Any]:
     rollup = jobs.last_done(services.store, "weekly_rollup:")
     return {
         "database": str(settings.db_path),
+        "inbox_database": str(settings.inbox_db_path),
         "slack": {
             "api_url": settings.slack_api_url,
             "bot_token": "set" if settings.slack_bot_token else "not set",
@@ -95,7 +96,7 @@ def _setting_line(setting: dict[str, Any]) -> str:
 
 def format_status(status: dict[str, Any]) -> list[str]:
     slack = status["slack"]
-    lines = [f"Database: {status['database']}",
+    lines = [f"Database: {status['database']} (inbox: {status['inbox_database']})",
              f"Slack: {slack['api_url']} · bot token {slack['bot_token']} · signing secret {slack['signing_secret']}"
              f" · app token {slack['app_token']}", ""]
     box = status["outbox"]
