@@ -286,3 +286,21 @@ def test_response_url_is_served_and_validated(slack_api):
 
     (call,) = slack_api.calls_to("response_url")
     assert call.params == {"text": "Done"}
+
+
+def test_the_test_server_stops_even_when_its_triggers_write_end_was_closed_under_it(tmp_path, slack_api):
+    """The harness's own teardown (tests/support/rebound_app.stop_server): the descriptor the
+    loop is woken through was found closed at teardown in some full runs; the server must still
+    stop, its loop returned and its port closed, rather than the teardown raising EBADF."""
+    import os
+
+    from tests.support.rebound_app import start_app
+    from tests.support.slack_requests import SlackSender
+
+    app = start_app(tmp_path, slack_api)
+    assert SlackSender(app.url, "unused").command("/debrief", "").status == 401  # it serves
+    os.close(app.server.trigger.trigger)  # what an earlier object's stale close did
+    app.stop()
+    assert not app.thread.is_alive()
+    with pytest.raises(OSError):
+        SlackSender(app.url, "unused", timeout=2).command("/debrief", "")
