@@ -99,6 +99,7 @@ class PlanView:
     lost: list[rs.Opportunity] = field(default_factory=list)
     other_currency: list[rs.Opportunity] = field(default_factory=list)
     by_id: dict[int, rs.Opportunity] = field(default_factory=dict)
+    asked: list[tuple[str, str]] = field(default_factory=list)  # the team's factors rated per opportunity
 
     @property
     def has_anything(self) -> bool:
@@ -204,7 +205,7 @@ class Recovery:
             if isinstance(item, Mapping) and item.get("name") and item.get("amount"):
                 rs.upsert_opportunity(self.store, user_id=run.user_id, team=run.team, source="typed", opportunity={
                     key: item.get(key) for key in ("name", "amount", "probability", "close_date", "strategic_fit",
-                                                   "relationship", "effort")})
+                                                   "relationship", "effort", "factors")})
 
     def latest_unplanned_debrief(self, user_id: str) -> Run | None:
         """The person's latest submitted debrief with an amount, unless a plan already came from it."""
@@ -239,6 +240,28 @@ class Recovery:
                 added += created
                 updated += not created
         return ImportOutcome(added, updated, result.errors, result.ignored_columns, result.currencies)
+
+    def asked_factors(self, team: Team | None) -> list[tuple[str, str]]:
+        """(name, label) of the team's own factors rated per opportunity (`source: asked`)."""
+        return [(f.name, f.shown) for f in (team.factors if team else []) if f.source == "asked"]
+
+    def rate(self, user_id: str, opportunity_id: int, ratings: Mapping[str, Any]) -> bool:
+        """Ratings of the team's asked factors on one of the person's opportunities (1-5, or None
+        for "not known yet"); True when something changed."""
+        known = {name for name, _ in self.asked_factors(self.team_of(user_id))}
+        unknown = sorted(set(ratings) - known)
+        if unknown:
+            raise ActionRefused("bad_factor", f"{unknown[0]!r} is not one of your team's factors asked per opportunity")
+        for name, value in ratings.items():
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not 1 <= value <= 5):
+                raise ActionRefused("bad_rating", f"rate {name.replace('_', ' ')} from 1 to 5")
+        opportunity = rs.get_opportunity(self.store, opportunity_id)
+        if opportunity is None:
+            raise NotFound("opportunity", str(opportunity_id))
+        if opportunity.user_id != user_id:
+            raise Forbidden(user_id, f"opportunity {opportunity_id}")
+        return rs.rate_factors(self.store, opportunity_id, ratings)
 
     def set_status(self, user_id: str, opportunity_id: int, status: str) -> tuple[rs.Opportunity, bool]:
         """Record progress on one of the person's opportunities; (opportunity, changed)."""
@@ -279,7 +302,7 @@ class Recovery:
             weights=weights, concentration=None, threshold=threshold,
             won=[o for o in everything if o.status == WON], lost=[o for o in everything if o.status == "lost"],
             other_currency=[o for o in everything if o.status in STILL_OPEN and o.amount["currency"] != currency],
-            by_id={o.id: o for o in everything},
+            by_id={o.id: o for o in everything}, asked=self.asked_factors(team),
         )
         target = progress.pipeline_target if progress is not None else None
         ranked = [o.as_dict() for o in open_here] + self._open_units(user_id, currency)
