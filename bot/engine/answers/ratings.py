@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from jinja2.exceptions import UndefinedError
+
 from bot.engine import conditions
 from bot.engine.answers.common import MAX_SHORT_INPUT, Ctx, Spec, clean, fmt_number, norm
 from bot.engine.answers.numbers import number_from, to_json
@@ -28,10 +30,10 @@ def rating_names(spec: Spec, context: Mapping[str, Any]) -> list[tuple[str, str]
         return []
     try:
         found = conditions.evaluate(expression, context)
-    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError):
-        return []
+    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError, UndefinedError):
+        return []  # not known here: nothing to rate (a sandbox violation is raised)
     names = []
-    for entry in found or []:
+    for entry in found if isinstance(found, (list, tuple)) else []:
         if isinstance(entry, Mapping) and isinstance(entry.get("id"), str):
             names.append((entry["id"], str(entry.get("label") or entry["id"].replace("_", " "))))
     return names
@@ -51,14 +53,16 @@ def example(names: list[tuple[str, str]]) -> str:
 
 
 def _pairs(ctx: Ctx, raw: Any, names: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-    if isinstance(raw, Mapping):
-        return [(str(key), value) for key, value in raw.items()]
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raw = str(raw)
-    if not isinstance(raw, str) or len(clean(raw)) > MAX_SHORT_INPUT:
+    if isinstance(raw, Mapping):
+        pieces = []
+    elif isinstance(raw, str) and len(clean(raw)) <= MAX_SHORT_INPUT:
+        pieces = [p.strip() for p in _PIECES.split(clean(raw))]
+    else:
         raise ctx.reject(f"Give a name and a rating for each, e.g. {example(names)}.")
-    pairs = []
-    for piece in (p.strip() for p in _PIECES.split(clean(raw))):
+    pairs = [(str(key), value) for key, value in raw.items()] if isinstance(raw, Mapping) else []
+    for piece in pieces:
         if not piece:
             continue
         match = _NAME_AND_VALUE.match(piece)
@@ -66,6 +70,8 @@ def _pairs(ctx: Ctx, raw: Any, names: list[tuple[str, str]]) -> list[tuple[str, 
         if not name and len(names) == 1:
             name = names[0][0]  # one thing to rate: a bare rating is its
         pairs.append((name, value))
+    if not pairs:
+        raise ctx.reject(f"Give a name and a rating for each, e.g. {example(names)}.")
     return pairs
 
 
