@@ -251,3 +251,30 @@ def test_rating_the_plans_opportunities_in_a_modal(app, dm, slack_api):
     assert "legal risk" not in acme_row and "legal risk" in globex_row
     # the same save again changes nothing
     assert "Nothing changed" in json.dumps(submit("2", None)["view"])
+
+
+# -- the terminal: the same step, typed ---------------------------------------------------------------
+
+
+def test_rebound_try_takes_the_factor_re_asks_a_bad_item_and_keeps_the_good_ones(tmp_path):
+    from click.testing import CliRunner
+
+    from bot.cli.main import main
+    from bot.store import open_store
+
+    env = {"REBOUND_DB": str(tmp_path / "rebound.db"), "REBOUND_TEAMS": str(write_teams(tmp_path, ASKED_TEAMS))}
+    lines = ["$120k", "0", "skip", "skip", "skip", "skip",
+             "Acme | 50k | | | | | | legal risk 2",
+             "Globex | 20k | | | | | | legal risk high",  # refused at once; Acme stays
+             "Globex | 20k | | | | | | 4",
+             "", "submit"]
+    result = CliRunner().invoke(main, ["try", "recover", "--user", REP], input="\n".join(lines) + "\n",
+                                env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert 'Item 2, Your team\'s factors (1-5): Rate legal risk from 1 to 5 ("high" isn\'t one).' in result.output
+    store = open_store(env["REBOUND_DB"])
+    try:
+        rows = store.db.execute("SELECT name, factors FROM recovery_opportunities ORDER BY name").fetchall()
+    finally:
+        store.close()
+    assert rows == [("Acme", '{"legal_risk": 2}'), ("Globex", '{"legal_risk": 4}')]
