@@ -278,3 +278,16 @@ def test_rebound_try_takes_the_factor_re_asks_a_bad_item_and_keeps_the_good_ones
     finally:
         store.close()
     assert rows == [("Acme", '{"legal_risk": 2}'), ("Globex", '{"legal_risk": 4}')]
+
+
+def test_a_bare_recover_rate_opens_the_window_and_words_after_it_get_a_hint(app, dm, slack_api):
+    reply = dm.command(REP, "/recover", "rate").json()
+    assert "No open opportunities to rate yet" in reply["text"]  # nothing to rate: said, nothing opened
+    dm.command(REP, "/recover", "import Name,Amount,Currency\nAcme,50000,USD")
+    reply = dm.command(REP, "/recover", "rate").json()
+    assert "Opened it in a window" in reply["text"]
+    [opened] = [c for c in slack_api.calls_to("views.open") if c.params["view"]["callback_id"] == "rb_recover_rate"]
+    assert [b["label"]["text"] for b in opened.params["view"]["blocks"] if b["type"] == "input"] == ["Legal risk (1-5)"]
+    hint = dm.command(REP, "/recover", "rate Acme legal risk 2").json()["text"]
+    assert "Type a bare `/recover rate` to open a window" in hint
+    assert app.services.store.db.execute("SELECT COUNT(*) FROM runs WHERE playbook = 'recover'").fetchone() == (0,)

@@ -36,7 +36,8 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     upload = import_modal.ImportModal(recovery, tools.renderer, tools.slack)
     rate = rate_modal.RateModal(recovery, tools.store, tools.renderer)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
-             "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command}
+             "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command,
+             "rate": actions.rate_command}
     return FlowExtensions(
         after_submit=(recovery.record_plan,),
         prefills=(PrefillHook(PLAYBOOK, actions.prefill),),
