@@ -192,6 +192,9 @@ def test_the_team_post_counts_reviews_with_an_agreed_action_and_names_no_one(ser
     text = texts(post)
     assert text.startswith("*3 deals lost* · USD 200,000\nAvoidable, in the sellers' view: 2 of 3"
                            " · reviewed by a manager: 3 of 3, 1 with an agreed coaching action\n*Trend*")
+    # the head of sales' roll-up counts the same
+    [rollup] = [m for m in messages if m["channel"] == "C0LEAD"]
+    assert "· reviewed by a manager: 3 of 3, 1 with an agreed coaching action\n*By team*" in texts(rollup)
     # the count is the team's: the action itself stays in the manager's notes
     assert "Anchor on value" not in json.dumps(messages) and "Demo the routing" not in json.dumps(messages)
 
