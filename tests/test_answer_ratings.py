@@ -108,3 +108,35 @@ def test_a_ratings_field_needs_its_names_and_only_it_takes_them():
         ListField(id="factors", label="F", type="ratings")
     with pytest.raises(ValueError, match="needs `validation.names_from`"):
         ListField(id="note", label="Note", validation=Validation(names_from="settings.asked"))
+
+
+def test_the_example_names_the_first_two():
+    three = TWO + [{"id": "urgency", "label": "Urgency"}]
+    assert refusal("nope 3", names=three) == ('I don\'t know "nope" here. Rate legal risk, partner influence, urgency '
+                                              "from 1 to 5, e.g. legal risk 3, partner influence 4.")
+
+
+def test_the_longest_typed_part_is_200_characters():
+    assert parse("legal risk 2" + ";" * 188) == {"legal_risk": 2}  # 200 characters
+    assert refusal("legal risk 2" + ";" * 189) == ("Give a name and a rating for each, e.g. legal risk 3, "
+                                                  "partner influence 4.")
+
+
+def test_empty_parts_are_passed_over():
+    assert parse(";legal risk 2;;partner 4;") == {"legal_risk": 2, "partner": 4}
+
+
+def test_a_part_without_a_rating_is_refused_as_it_was_typed():
+    assert refusal("legal risk:") == ('I don\'t know "legal risk:" here. Rate legal risk, partner influence from 1 '
+                                      "to 5, e.g. legal risk 3, partner influence 4.")
+    assert refusal("legal risk:", names=ONE) == 'Rate legal risk from 1 to 5 ("legal risk:" isn\'t one).'
+
+
+def test_a_long_bad_rating_is_quoted_to_40_characters():
+    assert refusal("legal risk " + "9" * 50) == f'Rate legal risk from 1 to 5 ("{"9" * 40}" isn\'t one).'
+
+
+def test_a_nameless_rating_in_a_mapping_is_refused_in_words():
+    assert refusal({"": 3}) == ('I don\'t know "3" here. Rate legal risk, partner influence from 1 to 5, '
+                                "e.g. legal risk 3, partner influence 4.")
+    assert parse({"": 3}, names=ONE) == {"legal_risk": 3}

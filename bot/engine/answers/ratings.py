@@ -53,6 +53,7 @@ def example(names: list[tuple[str, str]]) -> str:
 
 
 def _pairs(ctx: Ctx, raw: Any, names: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """(name as typed, rating as typed) of each part; the name is "" for a bare rating."""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raw = str(raw)
     if isinstance(raw, Mapping):
@@ -67,8 +68,6 @@ def _pairs(ctx: Ctx, raw: Any, names: list[tuple[str, str]]) -> list[tuple[str, 
             continue
         match = _NAME_AND_VALUE.match(piece)
         name, value = (match["name"], match["value"]) if match else ("", piece)
-        if not name and len(names) == 1:
-            name = names[0][0]  # one thing to rate: a bare rating is its
         pairs.append((name, value))
     if not pairs:
         raise ctx.reject(f"Give a name and a rating for each, e.g. {example(names)}.")
@@ -83,12 +82,13 @@ def parse_ratings(ctx: Ctx, raw: Any) -> dict[str, int | float]:
     known = ", ".join(label.lower() for _, label in names)
     rated: dict[str, int | float] = {}
     for name, value in _pairs(ctx, raw, names):
-        found = by_name.get(norm(name))
+        # one thing to rate: a bare rating is its
+        found = names[0] if not name and len(names) == 1 else by_name.get(norm(name))
         named = by_name.get(norm(f"{name} {value}"))
         if found is None and named is not None:
             raise ctx.reject(f"Give {named[1].lower()} a rating {range_text(ctx.step)}, e.g. {example([named])}.")
         if found is None:
-            shown = (name or value)[:40]
+            shown = str(name or value)[:40]
             raise ctx.reject(f'I don\'t know "{shown}" here. Rate {known} {range_text(ctx.step)}, e.g. {example(names)}.')
         key, label = found
         number = number_from(value)
