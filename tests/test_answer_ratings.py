@@ -140,3 +140,12 @@ def test_a_nameless_rating_in_a_mapping_is_refused_in_words():
     assert refusal({"": 3}) == ('I don\'t know "3" here. Rate legal risk, partner influence from 1 to 5, '
                                 "e.g. legal risk 3, partner influence 4.")
     assert parse({"": 3}, names=ONE) == {"legal_risk": 3}
+
+
+def test_a_list_shows_a_ratings_part_only_when_it_was_given():
+    from bot.engine.model import Step
+
+    step = Step(id="opportunities", ask="Which?", type="list", required=False,
+                fields=[ListField(id="name", label="Opportunity"), field()])
+    shown = format_answer(step, [{"name": "Acme", "factors": {"legal_risk": 2}}, {"name": "Globex", "factors": None}])
+    assert shown == "Opportunity: Acme; Team factors: legal risk 2\nOpportunity: Globex"

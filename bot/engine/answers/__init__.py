@@ -128,7 +128,9 @@ def format_answer(step: Spec, value: Any) -> str:
             if not isinstance(item, Mapping):
                 lines.append(str(item))
                 continue
-            lines.append("; ".join(f"{f.label}: {format_answer(f, item.get(f.id))}" for f in step.fields))
+            # a ratings part nobody filled (often: a team with nothing of its own to rate) is left out
+            lines.append("; ".join(f"{f.label}: {format_answer(f, item.get(f.id))}" for f in step.fields
+                                   if not (f.type == "ratings" and item.get(f.id) is None)))
         return "\n".join(lines) or "—"
     return str(value)
 
