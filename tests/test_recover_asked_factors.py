@@ -16,6 +16,7 @@ from bot.engine import runner
 from bot.engine.loader import load_playbooks
 from bot.errors import AnswerRejected
 from bot.flows.recovery import messages
+from bot.flows.recovery.rate_modal import rate
 from bot.flows.recovery.service import Recovery
 from bot.store import recovery as rs
 from tests.support.dm_driver import DmDriver
@@ -114,11 +115,11 @@ def test_the_ranking_uses_the_rating_given_and_average_until_then(app):
                         ("Beta", 65, ("probability", "time_to_close", "strategic_fit", "relationship", "effort",
                                       "legal_risk"))]
     # Beta's legal risk 1 (lower is better): (5 - 1) / 4 = 1, so 0.4 + 0.5 = 90, ahead of Acme
-    assert recovery.rate(REP, beta.id, {"legal_risk": 1}) is True
+    assert rate(recovery, REP, beta.id, {"legal_risk": 1}) is True
     assert [(name, score) for name, score, _ in ranked()] == [("Beta", 90), ("Acme", 75)]
     assert "legal_risk" not in ranked()[0][2]
     # legal risk 5 is the worst: 0.4 + 0 = 40
-    recovery.rate(REP, beta.id, {"legal_risk": 5})
+    rate(recovery, REP, beta.id, {"legal_risk": 5})
     assert [(name, score) for name, score, _ in ranked()] == [("Acme", 75), ("Beta", 40)]
     # a re-import without the rating keeps it
     recovery.import_csv(REP, "Name,Amount,Currency\nBeta,80000,USD\n")
@@ -291,3 +292,24 @@ def test_a_bare_recover_rate_opens_the_window_and_words_after_it_get_a_hint(app,
     hint = dm.command(REP, "/recover", "rate Acme legal risk 2").json()["text"]
     assert "Type a bare `/recover rate` to open a window" in hint
     assert app.services.store.db.execute("SELECT COUNT(*) FROM runs WHERE playbook = 'recover'").fetchone() == (0,)
+
+
+def test_rate_refuses_a_factor_the_team_lacks_a_bad_rating_and_someone_elses_opportunity(app):
+    from bot.errors import ActionRefused, Forbidden
+
+    services = app.services
+    recovery = Recovery(services.store, services.teams)
+    recovery.import_csv("U0REP2", "Name,Amount,Currency\nTheirs,1000,USD\n")
+    recovery.import_csv(REP, "Name,Amount,Currency\nMine,1000,USD\n")
+    theirs, mine = rs.opportunities(services.store)
+    with pytest.raises(ActionRefused, match="'partner' is not one of your team's factors"):
+        rate(recovery, REP, mine.id, {"partner": 3})
+    for bad in (0, 5.5, True, "3"):
+        with pytest.raises(ActionRefused, match="rate legal risk from 1 to 5"):
+            rate(recovery, REP, mine.id, {"legal_risk": bad})
+    with pytest.raises(Forbidden):
+        rate(recovery, REP, theirs.id, {"legal_risk": 3})
+    assert rate(recovery, REP, mine.id, {"legal_risk": 5}) is True
+    assert rate(recovery, REP, mine.id, {"legal_risk": 1}) is True
+    assert rs.get_opportunity(services.store, theirs.id).factors == {}
+    assert rs.get_opportunity(services.store, mine.id).factors == {"legal_risk": 1}

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from bot import ids
 from bot.conversation.inputs import Reply, ViewAck, ViewInput
 from bot.engine.answers.numbers import number_from, to_json
 from bot.flows.recovery import messages
-from bot.flows.recovery.service import Recovery
+from bot.errors import ActionRefused, Forbidden, NotFound
+from bot.flows.recovery.service import Recovery, asked_factors
 from bot.render import blocks as bk
 from bot.render import modals
 from bot.render.mrkdwn import escape
@@ -46,6 +48,25 @@ def read_rating(raw: Any) -> int | float | None:
     if number is None or not LOW <= number <= HIGH:
         raise ValueError(raw)
     return to_json(number)
+
+
+def rate(recovery: Recovery, user_id: str, opportunity_id: int, ratings: Mapping[str, Any]) -> bool:
+    """Ratings of the team's asked factors on one of the person's opportunities (1-5, or None for
+    "not known yet"), checked again whoever calls; True when something changed."""
+    known = {name for name, _ in asked_factors(recovery.team_of(user_id))}
+    unknown = sorted(set(ratings) - known)
+    if unknown:
+        raise ActionRefused("bad_factor", f"{unknown[0]!r} is not one of your team's factors asked per opportunity")
+    for name, value in ratings.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not LOW <= value <= HIGH):
+            raise ActionRefused("bad_rating", f"rate {name.replace('_', ' ')} from {LOW} to {HIGH}")
+    opportunity = rs.get_opportunity(recovery.store, opportunity_id)
+    if opportunity is None:
+        raise NotFound("opportunity", str(opportunity_id))
+    if opportunity.user_id != user_id:
+        raise Forbidden(user_id, f"opportunity {opportunity_id}")
+    return rs.rate_factors(recovery.store, opportunity_id, ratings)
 
 
 class RateModal:
@@ -96,7 +117,7 @@ class RateModal:
             shown = [int(i) for i in json.loads(view.private_metadata or "[]")]
         except (ValueError, TypeError):
             return ViewAck("clear")
-        asked = self.recovery.asked_factors(self.recovery.team_of(view.user_id))
+        asked = asked_factors(self.recovery.team_of(view.user_id))
         values = modals.read_state_by_block(view.state_values)
         ratings: dict[int, dict[str, Any]] = {}
         errors: dict[str, str] = {}
@@ -111,7 +132,7 @@ class RateModal:
         if errors:
             return ViewAck("errors", errors=errors)
         changed = [opportunity_id for opportunity_id, given in ratings.items()
-                   if self.recovery.rate(view.user_id, opportunity_id, given)]
+                   if rate(self.recovery, view.user_id, opportunity_id, given)]
         if changed:
             self._redraw_plan(view.user_id)
         text = "✅ Saved. Your plan is ranked again with these." if changed else "Nothing changed."

@@ -36,6 +36,11 @@ SHORT_LABELS = {"revenue": "revenue", "probability": "probability", "time_to_clo
                 "strategic_fit": "fit", "relationship": "relationship", "effort": "effort"}
 
 
+def asked_factors(team: Team | None) -> list[tuple[str, str]]:
+    """(name, label) of the team's own factors rated per opportunity (`source: asked`)."""
+    return [(f.name, f.shown) for f in (team.factors if team else []) if f.source == "asked"]
+
+
 def team_factors(team: Team | None) -> tuple[ranking.Factor, ...]:
     """The built-in ranking factors plus the ones the team adds in its teams file (1-5 ratings)."""
     extra = tuple(ranking.Factor(f.name, f.shown, f.default_weight, inverse=not f.higher_is_better)
@@ -241,28 +246,6 @@ class Recovery:
                 updated += not created
         return ImportOutcome(added, updated, result.errors, result.ignored_columns, result.currencies)
 
-    def asked_factors(self, team: Team | None) -> list[tuple[str, str]]:
-        """(name, label) of the team's own factors rated per opportunity (`source: asked`)."""
-        return [(f.name, f.shown) for f in (team.factors if team else []) if f.source == "asked"]
-
-    def rate(self, user_id: str, opportunity_id: int, ratings: Mapping[str, Any]) -> bool:
-        """Ratings of the team's asked factors on one of the person's opportunities (1-5, or None
-        for "not known yet"); True when something changed."""
-        known = {name for name, _ in self.asked_factors(self.team_of(user_id))}
-        unknown = sorted(set(ratings) - known)
-        if unknown:
-            raise ActionRefused("bad_factor", f"{unknown[0]!r} is not one of your team's factors asked per opportunity")
-        for name, value in ratings.items():
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not 1 <= value <= 5):
-                raise ActionRefused("bad_rating", f"rate {name.replace('_', ' ')} from 1 to 5")
-        opportunity = rs.get_opportunity(self.store, opportunity_id)
-        if opportunity is None:
-            raise NotFound("opportunity", str(opportunity_id))
-        if opportunity.user_id != user_id:
-            raise Forbidden(user_id, f"opportunity {opportunity_id}")
-        return rs.rate_factors(self.store, opportunity_id, ratings)
-
     def set_status(self, user_id: str, opportunity_id: int, status: str) -> tuple[rs.Opportunity, bool]:
         """Record progress on one of the person's opportunities; (opportunity, changed)."""
         if status not in STATUSES:
@@ -302,7 +285,7 @@ class Recovery:
             weights=weights, concentration=None, threshold=threshold,
             won=[o for o in everything if o.status == WON], lost=[o for o in everything if o.status == "lost"],
             other_currency=[o for o in everything if o.status in STILL_OPEN and o.amount["currency"] != currency],
-            by_id={o.id: o for o in everything}, asked=self.asked_factors(team),
+            by_id={o.id: o for o in everything}, asked=asked_factors(team),
         )
         target = progress.pipeline_target if progress is not None else None
         ranked = [o.as_dict() for o in open_here] + self._open_units(user_id, currency)
@@ -407,4 +390,4 @@ class Recovery:
                 for currency, values in totals.items()]
 
 
-__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N", "team_factors"]
+__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N", "team_factors", "asked_factors"]
