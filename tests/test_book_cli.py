@@ -132,3 +132,47 @@ def test_forget_removes_a_reps_signed_book(env, tmp_path):
         assert {c["owner"] for c in book_store.contracts(store)} == {"U0REP2"}
     finally:
         store.close()
+
+
+def _queue_other_rows(env):
+    """A note to another rep and a team-channel post: rows forget must leave alone."""
+    from bot.store import outbox
+
+    store = open_store(env["REBOUND_DB"])
+    try:
+        outbox.enqueue(store, "note:U0REP2:abc", "chat.postMessage", {"channel": "U0REP2", "text": "hi"})
+        outbox.enqueue(store, "weekly:west:2026-W48:1", "chat.postMessage", {"channel": "C0WEST", "text": "week"})
+    finally:
+        store.close()
+
+
+def all_outbox_keys(env):
+    store = open_store(env["REBOUND_DB"])
+    try:
+        return [key for (key,) in store.db.execute("SELECT key FROM outbox ORDER BY key").fetchall()]
+    finally:
+        store.close()
+
+
+def test_forget_removes_the_concentration_warnings_to_and_about_the_rep(env, tmp_path):
+    csv_file = tmp_path / "signed.csv"
+    csv_file.write_text(SIGNED)
+    invoke(env, "book", "import", str(csv_file))
+    _queue_other_rows(env)
+    assert len(outbox_rows(env)) == 2  # the warning to U0REP1 and the one about U0REP1 to U0MGR1
+    result = invoke(env, "forget", "--user", "U0REP1", "--yes")
+    assert result.exit_code == 0
+    assert "Deleted 2 messages (queued or sent), 2 rows in signed_contracts for U0REP1." in result.output
+    # both warnings go: the manager's names the rep's contract too
+    assert outbox_rows(env) == []
+    assert all_outbox_keys(env) == ["note:U0REP2:abc", "weekly:west:2026-W48:1"]
+
+
+def test_forget_of_the_manager_removes_only_the_warning_sent_to_them(env, tmp_path):
+    csv_file = tmp_path / "signed.csv"
+    csv_file.write_text(SIGNED)
+    invoke(env, "book", "import", str(csv_file))
+    _queue_other_rows(env)
+    assert invoke(env, "forget", "--user", "U0MGR1", "--yes").exit_code == 0
+    assert [json.loads(payload)["channel"] for _, payload in outbox_rows(env)] == ["U0REP1"]
+    assert len(all_outbox_keys(env)) == 3

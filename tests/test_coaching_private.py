@@ -160,3 +160,54 @@ def test_the_per_debrief_channel_post_keeps_coaching_private(services, slack_api
         assert private not in text
     [review] = [c.params for c in slack_api.calls_to("chat.postMessage") if c.params["channel"] == "U0MGR1"]
     assert "*Skill worth coaching:* negotiating, closing, building value before price" in texts(review)
+
+
+def _runs(services) -> dict[str, str]:
+    rows = services.store.db.execute("SELECT run_id, deal FROM debrief_facts").fetchall()
+    return {deal: run_id for run_id, deal in rows}
+
+
+def test_the_team_post_counts_reviews_with_an_agreed_action_and_names_no_one(services, slack_api):
+    from bot.store import reports
+
+    seed(services)
+    services.tick(datetime(2026, 11, 18, tzinfo=timezone.utc))  # facts recorded, nothing due yet
+    runs = _runs(services)
+    store = services.store
+    with freeze_time("2026-11-18T10:00:00Z"):
+        # Northwind: notes with an action (as the review-notes modal stores them)
+        reports.add_review_notes(store, runs["Northwind"], "west", coaching_action="Anchor on value before price",
+                                 loss_reason=None, one_on_one_held=True, by="U0MGR1")
+        reports.record_review(store, runs["Northwind"], "west", "reviewed", "U0MGR1")
+        # Globex: notes whose latest version has no action (written, then emptied)
+        reports.add_review_notes(store, runs["Globex"], "west", coaching_action="Demo the routing earlier",
+                                 loss_reason=None, one_on_one_held=False, by="U0MGR1")
+        reports.add_review_notes(store, runs["Globex"], "west", coaching_action="  ", loss_reason=None,
+                                 one_on_one_held=False, by="U0MGR1")
+        reports.record_review(store, runs["Globex"], "west", "reviewed", "U0MGR1")
+        # Contoso: marked reviewed, no notes at all
+        reports.record_review(store, runs["Contoso"], "west", "reviewed", "U0MGR1")
+    messages = posted(services, slack_api)
+    [post] = weekly_posts(messages, "C0WEST")
+    text = texts(post)
+    assert text.startswith("*3 deals lost* · USD 200,000\nAvoidable, in the sellers' view: 2 of 3"
+                           " · reviewed by a manager: 3 of 3, 1 with an agreed coaching action\n*Trend*")
+    # the head of sales' roll-up counts the same
+    [rollup] = [m for m in messages if m["channel"] == "C0LEAD"]
+    assert "· reviewed by a manager: 3 of 3, 1 with an agreed coaching action\n*By team*" in texts(rollup)
+    # the count is the team's: the action itself stays in the manager's notes
+    assert "Anchor on value" not in json.dumps(messages) and "Demo the routing" not in json.dumps(messages)
+
+
+def test_reviews_without_an_agreed_action_count_zero(services, slack_api):
+    from bot.store import reports
+
+    seed(services)
+    services.tick(datetime(2026, 11, 18, tzinfo=timezone.utc))
+    runs = _runs(services)
+    with freeze_time("2026-11-18T10:00:00Z"):
+        reports.add_review_notes(services.store, runs["Globex"], "west", coaching_action=None, loss_reason="price",
+                                 one_on_one_held=True, by="U0MGR1")
+        reports.record_review(services.store, runs["Globex"], "west", "reviewed", "U0MGR1")
+    [post] = weekly_posts(posted(services, slack_api), "C0WEST")
+    assert "· reviewed by a manager: 1 of 3, 0 with an agreed coaching action\n" in texts(post)

@@ -186,3 +186,24 @@ def test_review_notes_in_a_modal_from_the_review_dm(app, dm, slack_api):
     assert review["reviewed_by"] == MANAGER and review["one_on_one_by"] == MANAGER
     told = json.dumps([p for p in dm.posts_to(REP)][-1], ensure_ascii=False)
     assert "added review notes" in told and "Multi-thread before the proposal" in told and "Price" in told
+
+
+def test_the_weekly_summary_counts_a_review_with_notes_from_the_modal(app, dm, slack_api):
+    run = debrief(dm)
+    week = app.services.store.db.execute("SELECT week FROM debrief_facts").fetchone()[0]
+
+    def overview() -> str:
+        return WeeklySummaries(app.services.tools).build(app.services.teams.get("west"), week).text
+
+    assert "reviewed by a manager: 0 of 1\n" in overview()
+    click(dm, MANAGER, "Mark reviewed")
+    assert "reviewed by a manager: 1 of 1, 0 with an agreed coaching action\n" in overview()
+    state = {"n|coaching_action": {"v": {"type": "plain_text_input", "value": "Multi-thread before the proposal"}},
+             "n|loss_reason": {"v": {"type": "static_select", "selected_option": {"value": "competitor"}}},
+             "n|one_on_one": {"v": {"type": "radio_buttons", "selected_option": {"value": "no"}}}}
+    assert dm.sender.view_submission(MANAGER, "rb_review_notes", state, private_metadata=run.id).json() == {
+        "response_action": "clear"}
+    app.drain()
+    text = overview()
+    assert "reviewed by a manager: 1 of 1, 1 with an agreed coaching action\n" in text
+    assert "Multi-thread" not in text

@@ -155,7 +155,7 @@ def test_opportunities_need_only_a_name_and_an_amount(recover):
     got = values(recover, state)
     assert got["opportunities"][0] == {"name": "Acme – expansion", "amount": {"amount": 40000, "currency": "USD"},
                                        "probability": None, "close_date": None, "strategic_fit": None,
-                                       "relationship": None, "effort": None}
+                                       "relationship": None, "effort": None, "factors": None}
     assert got["opportunities_total"] == {"amount": 60000, "currency": "USD"}
 
 

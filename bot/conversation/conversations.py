@@ -80,10 +80,12 @@ class Conversations:
             team = self.teams.get(run.team)
         elif user_id is not None:
             team = self.teams.team_of(user_id)
-        settings = {"currency": "USD", "coverage_multiple": 3.0, "max_pilot_days": 90}
+        settings = {"currency": "USD", "coverage_multiple": 3.0, "max_pilot_days": 90, "asked_factors": []}
         if team is not None:
             settings = {"currency": team.currency, "coverage_multiple": team.coverage_multiple,
-                        "max_pilot_days": team.max_pilot_days}
+                        "max_pilot_days": team.max_pilot_days,
+                        # the team's own ranking factors rated per opportunity (teams file, `source: asked`)
+                        "asked_factors": [{"id": f.name, "label": f.shown} for f in team.factors if f.source == "asked"]}
         return {"today": self._today(team.timezone if team else None).isoformat(), "settings": settings,
                 # A run started from a CRM deal shows the deal's facts (account, close date, id) it was prefilled with.
                 "from_crm": bool(run is not None and run.meta.get("crm_deal"))}

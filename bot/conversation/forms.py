@@ -26,6 +26,7 @@ from bot.conversation.conversations import Conversations, Turn
 from bot.conversation.inputs import ActionInput, ViewAck, ViewInput
 from bot.conversation.screens import Screens
 from bot.conversation.slack_calls import SlackCalls
+from bot.engine import answers as answer_parsing
 from bot.engine import forms, runner
 from bot.engine.model import Form, Playbook, Step
 from bot.errors import ActionRefused, Forbidden, NotFound
@@ -82,14 +83,16 @@ class Forms:
                 count = min(count, step.validation.max_items)
             shown[step.id] = count
             items = []
+            fields = _fields_shown(step, ctx)
             for index in range(count):
                 row = stored[index] if isinstance(stored, list) and index < len(stored) else {}
                 group = []
-                for list_field in step.fields:
+                for list_field, placeholder in fields:
                     block_id = modals.item_block(step.id, index, list_field.id)
                     initial = drafts[block_id] if block_id in drafts else _initial(list_field, row.get(list_field.id))
                     label = f"{list_field.label} ({index + 1})" if count > 1 else list_field.label
-                    group.append(_input(list_field, block_id, label, None, optional=True, initial=initial))
+                    group.append(_input(list_field, block_id, label, None, optional=True, initial=initial,
+                                        placeholder=placeholder))
                 items.append(group)
             room = step.validation.max_items is None or count < step.validation.max_items
             room = room and forms.MAX_VIEW_BLOCKS - self._blocks(playbook, state, form, shown) >= len(step.fields)
@@ -273,13 +276,28 @@ def _block_of(key: forms.FieldKey) -> str:
     return modals.item_block(key.step_id, key.item, key.field_id or "")
 
 
-def _input(step: Any, block_id: str, label: str, hint: str | None, *, optional: bool, initial: Any) -> modals.FieldInput:
+def _fields_shown(step: Step, context: Mapping[str, Any]) -> list[tuple[Any, str | None]]:
+    """A list step's fields on the page, each with its placeholder: a ``ratings`` field only when
+    it has something to rate (a team without factors of its own sees no empty input for them)."""
+    shown = []
+    for list_field in step.fields:
+        if list_field.type != "ratings":
+            shown.append((list_field, None))
+            continue
+        names = answer_parsing.rating_names(list_field, context)
+        if names:
+            shown.append((list_field, "e.g. " + ", ".join(f"{label.lower()} 3" for _, label in names)))
+    return shown
+
+
+def _input(step: Any, block_id: str, label: str, hint: str | None, *, optional: bool, initial: Any,
+           placeholder: str | None = None) -> modals.FieldInput:
     rules = step.validation
     return modals.FieldInput(
         block_id=block_id, label=label, kind=step.type, optional=optional, hint=hint,
         options=[(o.label, o.value, o.hint) for o in step.options], initial=initial,
         max_length=rules.max_length, minimum=rules.min if step.type in ("number", "percent") else None,
-        maximum=rules.max if step.type in ("number", "percent") else None,
+        maximum=rules.max if step.type in ("number", "percent") else None, placeholder=placeholder,
     )
 
 
@@ -297,4 +315,6 @@ def _initial(step: Step | Any, value: Any) -> Any:
         return modals._number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     if kind == "multi_choice":
         return list(value) if isinstance(value, list) else None
+    if kind == "ratings":
+        return answer_parsing.format_answer(step, value)
     return str(value)

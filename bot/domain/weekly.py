@@ -131,6 +131,7 @@ class Deal:
     competitor_showed: str | None = None  # what the competitor showed that we didn't (product, enablement)
     involved: tuple[str, ...] | None = None  # who else worked it; None when the seller didn't say
     team_hours: float | None = None  # roughly how many hours the team put in
+    agreed_action: bool = False  # the manager's latest review notes agree a coaching action
 
     @property
     def lost_alone(self) -> bool:
@@ -177,6 +178,7 @@ def deal_from_fact(fact: Mapping[str, Any]) -> Deal:
         competitor_showed=detail.get("competitor_showed"),
         involved=tuple(fact["involved"]) if fact.get("involved") else None,
         team_hours=fact.get("team_hours"),
+        agreed_action=bool((fact.get("coaching_action") or "").strip()),
     )
 
 

@@ -46,6 +46,7 @@ class WeeklyReport:
     one_on_one: int
     lost_alone: int = 0  # deals the seller said nobody else worked
     involvement_said: int = 0  # deals whose seller answered who else was involved
+    agreed_actions: int = 0  # reviews (the latest notes) that agreed a coaching action: a team count, no names
 
     @property
     def count(self) -> int:
@@ -95,4 +96,5 @@ def build_report(
         one_on_one=sum(1 for d in deals if d.one_on_one_by),
         lost_alone=sum(1 for d in deals if d.lost_alone),
         involvement_said=sum(1 for d in deals if d.involved is not None),
+        agreed_actions=sum(1 for d in deals if d.agreed_action),
     )

@@ -96,6 +96,9 @@ def check_playbook(playbook: Playbook, source: YamlSource) -> list[Problem]:
             field_ids.add(list_field.id)
             if list_field.type in ("choice", "multi_choice") and not list_field.options:
                 add(loc + ("fields", field_index), f"a {list_field.type} field needs `options`")
+            if list_field.validation.names_from:
+                check_expression(loc + ("fields", field_index, "validation", "names_from"),
+                                 list_field.validation.names_from, index, "`names_from`")
         for bound in ("not_before", "not_after"):
             target = getattr(step.validation, bound)
             if target is None or target == "today":

@@ -30,7 +30,7 @@ StepType = Literal[
     "text", "long_text", "number", "currency", "percent", "date", "yes_no", "choice", "multi_choice", "user", "list"
 ]
 FieldType = Literal[
-    "text", "long_text", "number", "currency", "percent", "date", "yes_no", "choice", "multi_choice", "user"
+    "text", "long_text", "number", "currency", "percent", "date", "yes_no", "choice", "multi_choice", "user", "ratings"
 ]
 Destination = Literal["team_channel", "managers", "product_channel", "enablement_channel", "user"]
 
@@ -78,6 +78,11 @@ class Validation(Strict):
     )
     min_items: int | None = Field(default=None, description="list, multi_choice: fewest items.", ge=0)
     max_items: int | None = Field(default=None, description="list, multi_choice: most items.", ge=1)
+    names_from: str | None = Field(
+        default=None,
+        description="ratings: an expression over earlier answers and `settings` giving what may be rated, as a list "
+        "of `{id, label}`, e.g. `settings.asked_factors`; `min` and `max` bound each rating.",
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -95,12 +100,19 @@ class ListField(Strict):
 
     id: str = Field(description="snake_case id, unique within the list.")
     label: str = Field(description="Short name shown when asking for the field and in summaries.")
-    type: FieldType = Field(default="text", description="Any step type except `list`.")
+    type: FieldType = Field(default="text", description="Any step type except `list`; or `ratings`: a few named "
+                            "ratings in one part (\"legal risk 2, partner 4\"), the names from `validation.names_from`.")
     required: bool = Field(default=True, description="Whether every item must give this field.")
     options: list[Option] = Field(default_factory=list, description="For choice fields.")
     validation: Validation = Field(default_factory=Validation, description="Extra rules for this field.")
 
     _snake = field_validator("id")(must_match(SNAKE_ID, SNAKE_ID_MESSAGE))
+
+    @model_validator(mode="after")
+    def _names(self) -> ListField:
+        if (self.type == "ratings") != bool(self.validation.names_from):
+            raise ValueError("a `ratings` field needs `validation.names_from`, and only a ratings field takes it")
+        return self
 
 
 class Step(Strict):

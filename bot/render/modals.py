@@ -47,6 +47,7 @@ class FieldInput:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    placeholder: str | None = None  # plain text, for a text input
 
 
 @dataclass
@@ -197,6 +198,8 @@ def element_of(spec: FieldInput) -> dict[str, Any]:
             element["max_length"] = min(spec.max_length, MAX_TEXT_INPUT)
         if kind == "currency":
             element["placeholder"] = plain("e.g. 120k, $1.2M or 120,000 EUR", MAX_PLACEHOLDER)
+        elif spec.placeholder:
+            element["placeholder"] = plain(spec.placeholder, MAX_PLACEHOLDER)
         if isinstance(initial, str) and initial:
             element["initial_value"] = initial[: element.get("max_length", MAX_TEXT_INPUT)]
     element["action_id"] = VALUE

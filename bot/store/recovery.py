@@ -197,8 +197,13 @@ def upsert_opportunity(store: Store, *, user_id: str, team: str | None, opportun
               *(opportunity.get(rating) for rating in RATINGS), source, _factors_json(opportunity.get("factors"))]
     now = clock.now_iso()
     with store.transaction() as db:
-        row = db.execute("SELECT id FROM recovery_opportunities WHERE user_id = ? AND key = ?", [user_id, key]).fetchone()
+        row = db.execute("SELECT id, factors FROM recovery_opportunities WHERE user_id = ? AND key = ?",
+                         [user_id, key]).fetchone()
         if row is not None:
+            # ratings already given (a factor asked per opportunity, rated in the plan) outlive a
+            # re-import or a new /recover that doesn't give them; what is given now wins
+            kept = json.loads(row[1]) if row[1] else {}
+            values[-1] = _factors_json({**kept, **(opportunity.get("factors") or {})})
             db.execute(
                 "UPDATE recovery_opportunities SET name = ?, account = ?, amount_cents = ?, currency = ?, probability = ?,"
                 " close_date = ?, stage = ?, strategic_fit = ?, relationship = ?, effort = ?, source = ?, factors = ?, team = ?,"
@@ -219,6 +224,22 @@ def _factors_json(factors: Any) -> str | None:
     if not isinstance(factors, Mapping) or not factors:
         return None
     return json.dumps(dict(factors), sort_keys=True)
+
+
+def rate_factors(store: Store, opportunity_id: int, ratings: Mapping[str, Any]) -> bool:
+    """Set (or, with None, forget) ratings of a team's own factors on one opportunity, keeping
+    the others. False when nothing changed (a double submit)."""
+    with store.transaction() as db:
+        row = db.execute("SELECT factors FROM recovery_opportunities WHERE id = ?", [opportunity_id]).fetchone()
+        if row is None:
+            return False
+        before = json.loads(row[0]) if row[0] else {}
+        after = {key: value for key, value in {**before, **ratings}.items() if value is not None}
+        if after == before:
+            return False
+        db.execute("UPDATE recovery_opportunities SET factors = ?, updated_at = ? WHERE id = ?",
+                   [_factors_json(after), clock.now_iso(), opportunity_id])
+        return True
 
 
 def get_opportunity(store: Store, opportunity_id: int) -> Opportunity | None:
@@ -324,6 +345,6 @@ def set_threshold(store: Store, team: str, threshold: float, by: str) -> None:
 
 __all__ = [
     "PlanRecord", "Opportunity", "TeamSettings", "opportunity_key", "save_plan", "set_plan_message", "get_plan", "plans",
-    "latest_plan", "upsert_opportunity", "get_opportunity", "opportunities", "set_status", "set_member_weights",
+    "latest_plan", "upsert_opportunity", "rate_factors", "get_opportunity", "opportunities", "set_status", "set_member_weights",
     "clear_member_weights", "member_weights", "team_settings", "lock_weights", "unlock_weights", "set_threshold",
 ]

@@ -23,6 +23,10 @@ FACT_COLUMNS = (
 _JSON_COLUMNS = ("other_reasons", "detail", "involved")
 _FACT_SELECT = ", ".join(f"f.{c}" for c in FACT_COLUMNS)
 _REVIEW_SELECT = "v.reviewed_by, v.reviewed_at, v.one_on_one_by, v.one_on_one_at"
+# The coaching action of a debrief's latest review notes (0013): the weekly summary counts
+# reviews that agreed one; the text itself stays in the managers' notes.
+_LATEST_ACTION = ("(SELECT n.coaching_action FROM debrief_review_notes n WHERE n.run_id = f.run_id"
+                  " ORDER BY n.id DESC LIMIT 1)")
 
 
 def _encode(fact: Mapping[str, Any]) -> list[Any]:
@@ -164,9 +168,9 @@ def _where(team: str | None) -> tuple[str, list[Any]]:
 def deals(store: Store, team: str | None, week: str) -> list[dict[str, Any]]:
     """Every debriefed loss of ``week`` (of one team, or all with ``team=None``), with its review state."""
     where, params = _where(team)
-    names = [*FACT_COLUMNS, "reviewed_by", "reviewed_at", "one_on_one_by", "one_on_one_at"]
+    names = [*FACT_COLUMNS, "reviewed_by", "reviewed_at", "one_on_one_by", "one_on_one_at", "coaching_action"]
     rows = store.db.execute(
-        f"SELECT {_FACT_SELECT}, {_REVIEW_SELECT} FROM debrief_facts f"
+        f"SELECT {_FACT_SELECT}, {_REVIEW_SELECT}, {_LATEST_ACTION} FROM debrief_facts f"
         f" LEFT JOIN debrief_reviews v ON v.run_id = f.run_id"
         f" WHERE {where}f.week = ? ORDER BY f.submitted_at, f.run_id",
         [*params, week],

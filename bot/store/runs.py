@@ -248,16 +248,30 @@ def claim_delivery(store: Store, key: str) -> bool:
     return inserted == 1
 
 
-# Outbox rows about a person that carry no run id: notes to them and their App Home.
-_PERSONAL_OUTBOX_KEYS = ("note:{user}:", "home:{user}:")
+# Outbox rows about a person that carry no run id: notes to them, their App Home, their
+# settings modal. Every message whose channel is the person (a DM: the CRM nudge, a notice, a
+# concentration warning) goes too, and so do the concentration warnings about their signed book
+# sent to their manager ("book-warn:<import>:<owner>:<contract>:<recipient>").
+_PERSONAL_OUTBOX_KEYS = ("note:{user}:", "home:{user}:", "settings_open:{user}:")
+_ABOUT_OWNER_KEYS = ("book-warn:",)
+
+
+def _personal_outbox(user_id: str) -> tuple[str, list[Any]]:
+    """The outbox rows that carry no run of the person's but are to or about them: (SQL, params)."""
+    conditions = ["json_extract(payload, '$.channel') = ?"]
+    params: list[Any] = [user_id]
+    for prefix in _PERSONAL_OUTBOX_KEYS:
+        conditions.append("substr(key, 1, ?) = ?")
+        params += [len(prefix.format(user=user_id)), prefix.format(user=user_id)]
+    for prefix in _ABOUT_OWNER_KEYS:  # the owner sits between colons after the import id
+        conditions.append("(substr(key, 1, ?) = ? AND instr(key, ?) > 0)")
+        params += [len(prefix), prefix, f":{user_id}:"]
+    return " OR ".join(conditions), params
 
 
 def _user_data(db, user_id: str, *, delete: bool) -> dict[str, int]:
     runs_of = "(SELECT id FROM runs WHERE user_id = ?)"
-    key_match = " OR ".join("substr(key, 1, ?) = ?" for _ in _PERSONAL_OUTBOX_KEYS)
-    key_params: list[Any] = []
-    for prefix in _PERSONAL_OUTBOX_KEYS:
-        key_params += [len(prefix.format(user=user_id)), prefix.format(user=user_id)]
+    key_match, key_params = _personal_outbox(user_id)
     where = {
         "answers": (f"run_id IN {runs_of}", [user_id]),
         "answer_history": (f"run_id IN {runs_of}", [user_id]),

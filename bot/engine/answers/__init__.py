@@ -27,11 +27,12 @@ from bot.engine.answers.common import Ctx, Spec, bounds_hint, clean, fmt_number,
 from bot.engine.answers.dates import answer_warnings, format_date_answer, parse_date
 from bot.engine.answers.lists import layout, parse_item, parse_list
 from bot.engine.answers.numbers import format_number_answer, parse_currency, parse_number, parse_percent
+from bot.engine.answers.ratings import format_ratings, parse_ratings, range_text, rating_names
 from bot.engine.answers.text import DEFAULT_MAX_LENGTH, parse_text, parse_user
 from bot.engine.model import Step
 from bot.errors import AnswerRejected
 
-__all__ = ["answer_warnings", "expected", "format_answer", "parse_answer", "parse_list_item"]
+__all__ = ["answer_warnings", "expected", "format_answer", "parse_answer", "parse_list_item", "rating_names"]
 
 
 def parse_answer(
@@ -94,6 +95,8 @@ def expected(step: Spec) -> str:
         return "one or more of the options, separated by commas"
     if kind == "user":
         return "a person: @name or a Slack mention"
+    if kind == "ratings":
+        return f"a name and a rating {range_text(step)} for each, e.g. legal risk 2"
     if kind == "list" and isinstance(step, Step):
         optional = [f.label for f in step.fields if not f.required]
         hint = f"one item per line: {layout(step)}"
@@ -117,13 +120,17 @@ def format_answer(step: Spec, value: Any) -> str:
         return label(step.options, value)
     if kind == "multi_choice" and isinstance(value, list):
         return ", ".join(label(step.options, v) for v in value) or "—"
+    if kind == "ratings":
+        return format_ratings(value)
     if kind == "list" and isinstance(value, list) and isinstance(step, Step):
         lines = []
         for item in value:
             if not isinstance(item, Mapping):
                 lines.append(str(item))
                 continue
-            lines.append("; ".join(f"{f.label}: {format_answer(f, item.get(f.id))}" for f in step.fields))
+            # a ratings part nobody filled (often: a team with nothing of its own to rate) is left out
+            lines.append("; ".join(f"{f.label}: {format_answer(f, item.get(f.id))}" for f in step.fields
+                                   if not (f.type == "ratings" and item.get(f.id) is None)))
         return "\n".join(lines) or "—"
     return str(value)
 
@@ -138,6 +145,7 @@ _PARSERS: dict[str, Callable[[Ctx, Any], Any]] = {
     "yes_no": parse_yes_no,
     "choice": parse_choice,
     "multi_choice": parse_multi_choice,
+    "ratings": parse_ratings,
     "user": parse_user,
     "list": lambda ctx, raw: parse_list(ctx, raw, parse_answer),
 }

@@ -25,7 +25,7 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     from bot.flows.recovery.book import Books
     from bot.flows.recovery.reports import RecoveryReports
     from bot.flows.recovery.service import Recovery
-    from bot.flows.recovery import import_modal, weights_modal
+    from bot.flows.recovery import import_modal, rate_modal, weights_modal
 
     recovery = Recovery(tools.store, tools.teams)
     accounts = AccountMaps(tools.store, tools.renderer, recovery.today_for)
@@ -34,8 +34,10 @@ def extensions(tools: FlowTools) -> FlowExtensions:
     reports = RecoveryReports(recovery, tools.teams, tools.renderer)
     weights = weights_modal.WeightsModal(recovery)
     upload = import_modal.ImportModal(recovery, tools.renderer, tools.slack)
+    rate = rate_modal.RateModal(recovery, tools.store, tools.renderer)
     verbs = {"weights": actions.weights_command, "import": actions.import_command,
-             "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command}
+             "threshold": actions.threshold_command, "plan": actions.plan_command, "account": accounts.command,
+             "rate": actions.rate_command}
     return FlowExtensions(
         after_submit=(recovery.record_plan,),
         prefills=(PrefillHook(PLAYBOOK, actions.prefill),),
@@ -47,7 +49,10 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         # A bare `/recover weights` opens number inputs per factor; typed weights still work.
         # A bare `/recover import` opens a file upload (the CSV export); a paste after it still works.
         modals=(ModalHook(weights_modal.CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),
-                ModalHook(import_modal.CALLBACK_ID, upload.view, upload.submit, command=COMMAND, verb="import")),
+                ModalHook(import_modal.CALLBACK_ID, upload.view, upload.submit, command=COMMAND, verb="import"),
+                # The team's own factors asked per opportunity: a bare `/recover rate` or the plan's button.
+                ModalHook(rate_modal.CALLBACK_ID, rate.view, rate.submit, command=COMMAND, verb="rate",
+                          action_id=rate_modal.RATE_ACTION)),
         home_starts=(HomeStartHook(PLAYBOOK, "Recovery plan", order=40),),
         open_items=(reports.open_items,),
     )

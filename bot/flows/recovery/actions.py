@@ -168,6 +168,10 @@ class RecoveryActions:
         teams = self.recovery.set_threshold(user_id, share)
         return Reply(self.say("threshold", share=share, teams=[t.name for t in teams]))
 
+    def rate_command(self, user_id: str, rest: str) -> Reply:
+        """`/recover rate` with words after it (a bare one opens the rating window instead)."""
+        return Reply(self.say("rate_hint"))
+
     def plan_command(self, user_id: str, rest: str) -> Reply:
         plan = rs.latest_plan(self.store, user_id)
         if plan is None:

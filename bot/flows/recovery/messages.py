@@ -14,6 +14,7 @@ from bot.render import slack_messages as sm
 from bot.render.templates import Renderer
 
 PROGRESS_ACTION = "rb_recover_progress"
+RATE_ACTION = "rb_recover_rate_open"  # opens the modal rating the team's own factors (rate_modal)
 MAX_ROWS = 20  # ranked rows with a menu; the rest are listed in one line (Slack's 50 blocks)
 STATUS_OPTIONS = (("won", "Won"), ("lost", "Lost"), ("moved", "Moved (slipped)"), ("open", "Still open"))
 
@@ -64,6 +65,9 @@ def context(view: PlanView, *, menus: bool = True) -> dict[str, Any]:
         "won": [{"name": o.name, "amount": o.amount} for o in view.won],
         "lost": [{"name": o.name, "amount": o.amount} for o in view.lost],
         "other_currency": [{"name": o.name, "amount": o.amount} for o in view.other_currency],
+        # the team's factors asked per opportunity still unknown on a ranked opportunity of the rep's own
+        "unrated": sorted({label.lower() for key, label in view.asked for entry in entries
+                           if isinstance(entry["id"], int) and key in entry["missing"]}),
     }
 
 
@@ -99,6 +103,9 @@ def plan_blocks(view: PlanView, renderer: Renderer, plan_run_id: str) -> tuple[s
     if rest:
         more = renderer.render("recover/plan_more.md.j2", {"rest": rest})
         blocks.append(bk.context(more))
+    if view.asked and any(isinstance(entry["id"], int) for entry in ctx["entries"]):
+        blocks.append({"type": "actions", "block_id": "rate", "elements": [sm.button(
+            "Rate your team's factors", RATE_ACTION, ids.ActionValue(plan_run_id, None).encode())]})
     tail = renderer.render("recover/plan_tail.md.j2", ctx)
     room = bk.MAX_MESSAGE_BLOCKS - len(blocks)
     blocks.extend(bk.text_blocks(tail)[:room])
@@ -111,4 +118,4 @@ def home_lines(view: PlanView, renderer: Renderer) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-__all__ = ["PROGRESS_ACTION", "STATUS_OPTIONS", "context", "plan_text", "plan_blocks", "home_lines"]
+__all__ = ["PROGRESS_ACTION", "RATE_ACTION", "STATUS_OPTIONS", "context", "plan_text", "plan_blocks", "home_lines"]

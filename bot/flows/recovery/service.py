@@ -36,6 +36,11 @@ SHORT_LABELS = {"revenue": "revenue", "probability": "probability", "time_to_clo
                 "strategic_fit": "fit", "relationship": "relationship", "effort": "effort"}
 
 
+def asked_factors(team: Team | None) -> list[tuple[str, str]]:
+    """(name, label) of the team's own factors rated per opportunity (`source: asked`)."""
+    return [(f.name, f.shown) for f in (team.factors if team else []) if f.source == "asked"]
+
+
 def team_factors(team: Team | None) -> tuple[ranking.Factor, ...]:
     """The built-in ranking factors plus the ones the team adds in its teams file (1-5 ratings)."""
     extra = tuple(ranking.Factor(f.name, f.shown, f.default_weight, inverse=not f.higher_is_better)
@@ -99,6 +104,7 @@ class PlanView:
     lost: list[rs.Opportunity] = field(default_factory=list)
     other_currency: list[rs.Opportunity] = field(default_factory=list)
     by_id: dict[int, rs.Opportunity] = field(default_factory=dict)
+    asked: list[tuple[str, str]] = field(default_factory=list)  # the team's factors rated per opportunity
 
     @property
     def has_anything(self) -> bool:
@@ -204,7 +210,7 @@ class Recovery:
             if isinstance(item, Mapping) and item.get("name") and item.get("amount"):
                 rs.upsert_opportunity(self.store, user_id=run.user_id, team=run.team, source="typed", opportunity={
                     key: item.get(key) for key in ("name", "amount", "probability", "close_date", "strategic_fit",
-                                                   "relationship", "effort")})
+                                                   "relationship", "effort", "factors")})
 
     def latest_unplanned_debrief(self, user_id: str) -> Run | None:
         """The person's latest submitted debrief with an amount, unless a plan already came from it."""
@@ -279,7 +285,7 @@ class Recovery:
             weights=weights, concentration=None, threshold=threshold,
             won=[o for o in everything if o.status == WON], lost=[o for o in everything if o.status == "lost"],
             other_currency=[o for o in everything if o.status in STILL_OPEN and o.amount["currency"] != currency],
-            by_id={o.id: o for o in everything},
+            by_id={o.id: o for o in everything}, asked=asked_factors(team),
         )
         target = progress.pipeline_target if progress is not None else None
         ranked = [o.as_dict() for o in open_here] + self._open_units(user_id, currency)
@@ -384,4 +390,4 @@ class Recovery:
                 for currency, values in totals.items()]
 
 
-__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N", "team_factors"]
+__all__ = ["Recovery", "PlanView", "WeightsInfo", "ImportOutcome", "TOP_N", "team_factors", "asked_factors"]
