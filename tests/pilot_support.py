@@ -4,20 +4,17 @@ pilot's own messages (forms with inputs, cards), read the uploaded agreement."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-import pytest
 import yaml
-from freezegun import freeze_time
 
 from bot import ids
 from bot.config import PROJECT_ROOT
 from bot.store import pilots as pilot_store
 from bot.store.pilots import Pilot
 from tests.support.dm_driver import DmDriver, walk_to_review
+from tests.support.frozen_app import driver, frozen_app  # noqa: F401 (driver: the pilot tests import it here)
 from tests.support.modal_driver import ModalDriver
-from tests.support.rebound_app import start_app
 
 REP = "U0REP1"
 TEAM_CHANNEL = "C0WEST"
@@ -25,30 +22,8 @@ SUBMITTED = "2026-12-01T17:00:00Z"  # the plan is submitted; the app starts at t
 EXAMPLE = yaml.safe_load((PROJECT_ROOT / "examples" / "answers" / "pilot-plan.yml").read_text())
 
 
-def driver(app, slack_api) -> DmDriver:
-    dm = DmDriver(app, slack_api)
-    # Sign with the (possibly frozen) clock Bolt checks against, looked up at each request.
-    dm.sender = dm.sender._copy(clock=lambda: time.time())
-    return dm
-
-
 # The pilot tests' app, started with time frozen at SUBMITTED (import these into the module).
-@pytest.fixture
-def frozen():
-    with freeze_time(SUBMITTED) as clock:
-        yield clock
-
-
-@pytest.fixture
-def app(tmp_path, slack_api, frozen):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return driver(app, slack_api)
+frozen, app, dm = frozen_app(SUBMITTED)
 
 
 def answer_everything(dm: DmDriver, user: str, answers: dict[str, Any]) -> None:

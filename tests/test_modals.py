@@ -16,6 +16,7 @@ from bot.store import runs as run_store
 from tests.pilot_support import EXAMPLE, REP, driver
 from tests.support.modal_driver import ModalDriver
 from tests.support.slack_api import view_violations
+from tests.test_playbook_validation import HEADER as PLAYBOOK_HEADER
 
 
 @pytest.fixture
@@ -218,16 +219,7 @@ def test_the_terminal_still_asks_the_form_steps_one_by_one(tmp_path):
     store.close()
 
 
-HEADER = """\
-id: sample
-title: Sample
-description: A sample
-version: 1
-command: /sample
-intro: Hello
-on_submit:
-  summary: sample/summary.md.j2
-steps:
+HEADER = PLAYBOOK_HEADER + """\
   - id: a
     ask: A?
     type: text

@@ -7,34 +7,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import pytest
-from freezegun import freeze_time
 
 from bot.store import reminders
-from tests.pilot_support import driver
-from tests.support.rebound_app import start_app
+from tests.support.frozen_app import frozen_app
 from tests.test_debrief_review import MANAGER, QUICK, click, debrief
 
 PICKER = "rb_review_remind_on"
 WEDNESDAY = "2026-11-18T18:00:00Z"  # 10:00 in Los Angeles (the west team's zone)
 
 
-@pytest.fixture
-def frozen():
-    with freeze_time(WEDNESDAY) as clock:
-        yield clock
-
-
-@pytest.fixture
-def app(tmp_path, slack_api, frozen):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return driver(app, slack_api)
+frozen, app, dm = frozen_app(WEDNESDAY)
 
 
 def tick_at(app, frozen, at: str) -> None:

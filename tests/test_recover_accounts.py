@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
-from freezegun import freeze_time
 
 from bot.cli.main import main
 
@@ -16,29 +14,13 @@ from bot.flows.recovery.messages import PROGRESS_ACTION
 from bot.store import account_map as am
 from bot.store import recovery as rs
 from bot.store import runs as run_store
-from tests.pilot_support import driver
-from tests.support.rebound_app import start_app
+from tests.support.frozen_app import frozen_app
 from tests.test_recover_flow import finish, plan_message, usd
 
 REP, REP2 = "U0REP1", "U0REP2"
 
 
-@pytest.fixture
-def frozen():
-    with freeze_time("2026-01-20T17:00:00Z") as clock:
-        yield clock
-
-
-@pytest.fixture
-def app(tmp_path, slack_api, frozen):
-    running = start_app(tmp_path, slack_api)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def dm(app, slack_api):
-    return driver(app, slack_api)
+frozen, app, dm = frozen_app("2026-01-20T17:00:00Z")
 
 
 def lost_enterprise_account(app, dm, user: str = REP) -> rs.PlanRecord:

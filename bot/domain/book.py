@@ -6,23 +6,21 @@ and contract; a contract is flagged when its share of its owner's book is *more 
 team's threshold (a contract at exactly the threshold is not flagged). The advice is the
 departmental spread: win the account's other departments so one cancellation is a small hill.
 
-The CSV follows :mod:`bot.domain.opportunities_csv`'s conventions (loose headers, amounts read
+The CSV is read by :mod:`bot.domain.csv_export`'s rules (loose headers, amounts read
 by bot/values, each bad row one error with its line, the good rows kept).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from bot.domain.csv_export import BadCell, RowError, data_records, extra_values, header_key, read_amount, read_header
 from bot.domain.errors import InvalidValue
 from bot.domain.money import Money, common_currency, ratio, to_decimal
-from bot.domain.opportunities_csv import RowError, _amount, _Bad, data_records, _delimiter, _header_key
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "account": ("account", "accountname", "company", "companyname", "customer"),
@@ -52,42 +50,22 @@ def parse_book_csv(text: str, *, default_currency: str | None = None, default_ow
     column (a Slack user id) or ``default_owner``; a row with neither is an error. An amount
     with no currency is in ``default_currency``, else in ``owner_currency(owner)`` (the rep's
     team's), else an error."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        return BookImport(errors=[RowError(1, "the file is empty; expected a header row such as "
-                                              "'Account,Contract,Amount'")])
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.splitlines()[0]))
-    try:
-        header = next(reader)
-    except csv.Error as error:
-        return BookImport(errors=[RowError(1, f"the header row could not be read: {error}")])
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, title in enumerate(header):
-        canonical = _ALIAS.get(_header_key(title))
-        if canonical is None:
-            if title.strip():
-                ignored.append(title.strip())
-        elif canonical in columns:
-            return BookImport(errors=[RowError(1, f"columns {header[columns[canonical]].strip()!r} and "
-                                                  f"{title.strip()!r} both look like {LABELS[canonical]}; keep one",
-                                               (canonical,))])
-        else:
-            columns[canonical] = index
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        return BookImport(errors=[RowError(1, "no " + " or ".join(LABELS[c] for c in missing) + " column in the header",
-                                           tuple(missing))], ignored_columns=tuple(ignored))
+    header = read_header(text, example="'Account,Contract,Amount'",
+                         field_of=lambda title: _ALIAS.get(header_key(title)), required=REQUIRED, labels=LABELS)
+    if header.problem:
+        return BookImport(errors=[header.problem], ignored_columns=header.ignored)
+    columns = header.columns
     rows, errors = [], []
-    for line, record in data_records(reader, errors):
+    for line, record in data_records(header.reader, errors):
 
         def cell(name: str) -> str:
             index = columns.get(name)
             return record[index].strip() if index is not None and index < len(record) else ""
 
         problems, fields = [], []
-        if len(record) > len(header) and any(value.strip() for value in record[len(header):]):
-            problems.append(f"{len(record)} values but the header has {len(header)} columns")
+        extra = extra_values(record, header.cells)
+        if extra:
+            problems.append(extra)
         for name in ("account", "contract", "amount"):
             if not cell(name):
                 problems.append(f"{LABELS[name]} is empty")
@@ -97,8 +75,8 @@ def parse_book_csv(text: str, *, default_currency: str | None = None, default_ow
         if cell("amount"):
             currency = default_currency or (owner_currency(owner) if owner_currency and owner else None)
             try:
-                amount = _amount(cell("amount"), cell("currency"), currency).to_dict()
-            except _Bad as bad:
+                amount = read_amount(cell("amount"), cell("currency"), currency).to_dict()
+            except BadCell as bad:
                 problems.append(str(bad).replace("an opportunity is worth", "signed revenue is"))
                 fields.append("amount")
         if not owner:
@@ -112,7 +90,7 @@ def parse_book_csv(text: str, *, default_currency: str | None = None, default_ow
             continue
         rows.append({"account": cell("account"), "contract": cell("contract"), "amount": amount,
                      "department": cell("department") or None, "owner": owner, "line": line})
-    return BookImport(rows=rows, errors=errors, ignored_columns=tuple(ignored))
+    return BookImport(rows=rows, errors=errors, ignored_columns=header.ignored)
 
 
 # -- which contracts carry too much of a book ---------------------------------------------------

@@ -5,15 +5,13 @@ Column names of a Salesforce opportunity report, a HubSpot deals export and a ge
 (``crm_id, name, account, amount, currency, close_date, owner_email, owner_slack_id, stage,
 reason, competitor``) are all recognised; ``--map "Column=field"`` names anything else.
 Amounts and dates are read by the same functions as ``rebound recover import``
-(:mod:`bot.domain.opportunities_csv`), so both imports agree on what ``$1,200`` or
+(:mod:`bot.domain.csv_export`), so both imports agree on what ``$1,200`` or
 ``05/06/2026`` means. Each bad row is one error with its line; the good rows are kept.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +19,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-# The amount and date readers of the open-opportunities import: one reading of "$1,200".
-from bot.domain.opportunities_csv import RowError, _amount, _Bad, data_records, _date, _delimiter, _header_key
+# The header, row, amount and date readers every CSV import shares: one reading of "$1,200".
+from bot.domain.csv_export import (BadCell, RowError, data_records, extra_values, header_key, read_amount,
+                                   read_close_date, read_header)
 from bot.domain.taxonomy import LOSS_REASON_KEYS
 from bot.values.money import decimal_of, round_to
 
@@ -40,7 +39,7 @@ SALESFORCE = {"opportunityid": "crm_id", "opportunityname": "name", "accountname
 HUBSPOT = {"recordid": "crm_id", "dealname": "name", "associatedcompany": "account", "amount": "amount",
            "currency": "currency", "closedate": "close_date", "dealowner": "owner_name", "dealstage": "stage",
            "closedlostreason": "reason", "competitor": "competitor"}
-GENERIC = {_header_key(name): name for name in FIELDS}
+GENERIC = {header_key(name): name for name in FIELDS}
 _ALIASES = {**GENERIC, **SALESFORCE, **HUBSPOT}
 REQUIRED = ("crm_id", "name")
 
@@ -108,13 +107,13 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
             raise ValueError(f"--map {item!r} is not Column=field, e.g. \"Deal Ref=crm_id\"")
         if name not in FIELDS:
             raise ValueError(f"--map {item!r}: {name!r} is not a field; use one of {', '.join(FIELDS)}")
-        mapping[_header_key(column)] = name
+        mapping[header_key(column)] = name
     return mapping
 
 
 def outcome_of(stage: str | None) -> str:
     """``lost``, ``won`` or ``open`` from a CRM stage ("Closed Lost", "closedlost", "Closed lost")."""
-    key = _header_key(stage or "")
+    key = header_key(stage or "")
     if key in CLOSED_LOST:
         return "lost"
     if key in CLOSED_WON:
@@ -146,41 +145,22 @@ def _crm_of(columns: Mapping[str, int], header_keys: Sequence[str]) -> str:
 def parse_deals_csv(text: str, *, mapping: Mapping[str, str] | None = None, default_currency: str | None = None,
                     today: date | None = None) -> DealImport:
     """Deals of a CRM export, as :func:`read_deal` reads each row; closed-lost ones in ``deals``."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        return DealImport(errors=[RowError(1, "the file is empty; expected a header row such as "
-                                              "'Opportunity ID,Opportunity Name,Amount,Close Date,Stage'")])
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text.splitlines()[0]))
-    try:
-        header = next(reader)
-    except csv.Error as error:
-        return DealImport(errors=[RowError(1, f"the header row could not be read: {error}")])
     aliases = {**_ALIASES, **(mapping or {})}
-    columns: dict[str, int] = {}
-    ignored: list[str] = []
-    keys = [_header_key(title) for title in header]
-    for index, (title, key) in enumerate(zip(header, keys)):
-        name = aliases.get(key)
-        if name is None:
-            if title.strip():
-                ignored.append(title.strip())
-        elif name in columns:
-            return DealImport(errors=[RowError(1, f"columns {header[columns[name]].strip()!r} and {title.strip()!r} "
-                                                  f"both give the {LABELS[name]}; keep one or --map one elsewhere",
-                                               (name,))])
-        else:
-            columns[name] = index
-    crm = _crm_of(columns, keys)
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        names = " or ".join(LABELS[m] for m in missing)
-        return DealImport(errors=[RowError(1, f"no {names} column in the header; name it with --map "
-                                              f"\"Your Column={missing[0]}\"", tuple(missing))],
-                          ignored_columns=tuple(ignored), crm=crm)
-    result = DealImport(ignored_columns=tuple(ignored), crm=crm, stage_column="stage" in columns)
-    for line, record in data_records(reader, result.errors):
-        if len(record) > len(header) and any(value.strip() for value in record[len(header):]):
-            result.errors.append(RowError(line, f"{len(record)} values but the header has {len(header)} columns"))
+    header = read_header(text, example="'Opportunity ID,Opportunity Name,Amount,Close Date,Stage'",
+                         field_of=lambda title: aliases.get(header_key(title)), required=REQUIRED, labels=LABELS,
+                         same_field="both give the {label}; keep one or --map one elsewhere",
+                         missing_hint='; name it with --map "Your Column={field}"')
+    if header.problem and not header.missing:
+        return DealImport(errors=[header.problem])
+    columns, ignored = header.columns, header.ignored
+    crm = _crm_of(columns, [header_key(title) for title in header.cells])
+    if header.problem:
+        return DealImport(errors=[header.problem], ignored_columns=ignored, crm=crm)
+    result = DealImport(ignored_columns=ignored, crm=crm, stage_column="stage" in columns)
+    for line, record in data_records(header.reader, result.errors):
+        extra = extra_values(record, header.cells)
+        if extra:
+            result.errors.append(RowError(line, extra))
             continue
         cells = {name: record[index] for name, index in columns.items() if index < len(record)}
         if "stage" not in columns:
@@ -229,14 +209,14 @@ def read_deal(cells: Mapping[str, Any], *, default_currency: str | None = None,
     deal["amount"] = None
     if raw["amount"]:
         try:
-            deal["amount"] = _amount(raw["amount"], raw["currency"], default_currency).to_dict()
-        except _Bad as bad:
+            deal["amount"] = read_amount(raw["amount"], raw["currency"], default_currency).to_dict()
+        except BadCell as bad:
             problems.append(("amount", str(bad)))
     deal["close_date"] = None
     if raw["close_date"]:
         try:
-            deal["close_date"] = _date(raw["close_date"])
-        except _Bad as bad:
+            deal["close_date"] = read_close_date(raw["close_date"])
+        except BadCell as bad:
             problems.append(("close_date", str(bad)))
         else:
             if today is not None and deal["outcome"] == "lost" and deal["close_date"] > today.isoformat():

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from bot import clock
 from bot.domain import crm_deals
-from bot.domain.opportunities_csv import RowError
+from bot.domain.csv_export import RowError
 from bot.flows.hooks import FlowTools
 from bot.store import deals as deal_store
 from bot.store import outbox, reminders

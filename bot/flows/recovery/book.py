@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.book import HeavyContract, heavy_contracts, parse_book_csv
-from bot.domain.opportunities_csv import RowError
+from bot.domain.csv_export import RowError
 from bot.files.teams import Team, Teams
 from bot.flows.hooks import SummarySection
 from bot.render.blocks import fallback_text
