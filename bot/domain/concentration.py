@@ -60,7 +60,7 @@ class ConcentrationReport:
 def _text(contract: Mapping[str, Any], name: str, where: str) -> str:
     value = contract.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"{where}.{name}", value, f"every contract needs a {name}")
+        raise InvalidValue(f"{where}.{name}", value, f"every contract needs {'an' if name[0] in 'aeiou' else 'a'} {name}")
     return value.strip()
 
 
