@@ -69,3 +69,41 @@ def test_the_fewest_and_most_picks_are_allowed_exactly():
     assert parse(step("multi_choice", max_items=2), "price, competitor") == ["price", "competitor"]
     assert rejection(step("multi_choice", max_items=2), "price, competitor, no decision").message == (
         "Please pick at most 2 options.")
+
+
+# -- what every answer type shares (bot/engine/answers/common.py) -------------------------------
+
+from bot.engine.answers import common  # noqa: E402
+
+
+def test_clean_turns_carriage_returns_into_new_lines_and_drops_lone_surrogates():
+    assert common.clean(" a\r\nb\rc\x00d\ud800e\tf ") == "a\nb\ncd" + "e\tf"
+
+
+@pytest.mark.parametrize(("value", "plain", "formatted"), [
+    (3.0, "3", "3"),
+    (2.5, "2.5", "2.5"),
+    (1234.5, "1234.5", "1,234.5"),
+    (5, "5", "5"),
+    (1e15, "1000000000000000.0", "1,000,000,000,000,000"),
+])
+def test_numbers_show_without_a_needless_fraction(value, plain, formatted):
+    assert (common.fmt_plain(value), common.fmt_number(value)) == (plain, formatted)
+
+
+def test_non_numbers_show_as_they_are():
+    assert (common.is_number(True), common.fmt_number("abc"), common.fmt_number(True)) == (False, "abc", "True")
+
+
+@pytest.mark.parametrize(("low", "high", "hint"), [
+    (1, 5, " (1 to 5)"), (1, None, " (at least 1)"), (None, 5, " (at most 5)"), (None, None, "")])
+def test_bounds_hint(low, high, hint):
+    assert common.bounds_hint(low, high) == hint
+
+
+def test_norm_count_and_sentence():
+    assert common.norm(" Strategic_fit   NOW ") == "strategic fit now"
+    assert (common.count(1, "option"), common.count(2, "option"), common.count(0, "option")) == (
+        "1 option", "2 options", "0 options")
+    assert [common.sentence(t) for t in (None, "ok!", "why?", "done.", "use ISO")] == [
+        ".", "Ok!", "Why?", "Done.", "Use ISO."]
