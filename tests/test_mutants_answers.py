@@ -4,10 +4,14 @@ and largest number of picks."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.engine.answers import answer_warnings, common
+from bot.engine.answers.dates import format_date_answer
 from bot.engine.model import Option
-from tests.test_answers import REASONS, parse, rejection, step
+from tests.test_answers import REASONS, TODAY, parse, rejection, step
 
 YES_NO = [Option(value="yes", label="Yes please"), Option(value="no", label="No thanks")]
 ELEVEN = [Option(value=f"o{i}", label=f"Option {i}") for i in range(1, 12)]
@@ -73,9 +77,6 @@ def test_the_fewest_and_most_picks_are_allowed_exactly():
 
 # -- what every answer type shares (bot/engine/answers/common.py) -------------------------------
 
-from bot.engine.answers import common  # noqa: E402
-
-
 def test_clean_turns_carriage_returns_into_new_lines_and_drops_lone_surrogates():
     assert common.clean(" a\r\nb\rc\x00d\ud800e\tf ") == "a\nb\ncd" + "e\tf"
 
@@ -107,3 +108,53 @@ def test_norm_count_and_sentence():
         "1 option", "2 options", "0 options")
     assert [common.sentence(t) for t in (None, "ok!", "why?", "done.", "use ISO")] == [
         ".", "Ok!", "Why?", "Done.", "Use ISO."]
+
+
+# -- dates (bot/engine/answers/dates.py) ------------------------------------------------------
+
+
+def test_a_date_reads_up_to_200_characters():
+    text = "the " + "by " * 62 + "2026-12-04"
+    assert len(text) == 200
+    assert parse(step("date"), text) == "2026-12-04"
+    assert rejection(step("date"), "by " + text).message == (
+        "I couldn't read that as a date. Try 2026-12-04, next Friday or in 2 weeks.")
+
+
+def test_date_refusals_say_exactly_what_to_write():
+    assert rejection(step("date"), "05/06/2027").message == (
+        "05/06/2027 could be day-month or month-day. Please write it like 2026-12-04 or 4 Dec 2026.")
+    assert rejection(step("date", "lost_on", not_after="today"), "2027-01-01").message == (
+        "The date can't be in the future.")
+
+
+def test_a_missing_earlier_date_skips_that_rule_only():
+    s = step("date", "end_date", not_before="start_date", not_after="today")
+    assert rejection(s, "2027-01-01", earlier={}).message == "The end date can't be in the future."
+
+
+def test_format_date_answer_is_none_for_what_is_no_date():
+    assert (format_date_answer("soon"), format_date_answer("2026-12-04")) == (None, "Fri 4 Dec 2026")
+
+
+def warned(s, days, **kwargs):
+    return answer_warnings(s, (TODAY + timedelta(days=days)).isoformat(), today=TODAY, **kwargs)
+
+
+def test_warn_after_days_from_today_warns_only_above_the_limit():
+    s = step("date", not_before="today", warn_after_days=10)
+    assert warned(s, 10) == []
+    assert warned(s, 11) == ["That's 11 days after today; more than 10 is unusual here, so double-check it."]
+
+
+def test_warn_after_days_from_an_expression_over_earlier_answers():
+    s = step("date", warn_after_days="max_days")
+    assert warned(s, 6, earlier={"max_days": 5}) == [
+        "That's 6 days after today; more than 5 is unusual here, so double-check it."]
+    assert warned(s, 6, earlier={"max_days": "five"}) == []  # no number, no warning
+
+
+def test_no_warning_without_a_limit_a_date_step_or_the_earlier_date():
+    assert warned(step("date"), 400) == []
+    assert warned(step("text", warn_after_days=5), 400) == []
+    assert warned(step("date", not_before="start_date", warn_after_days=5), 400, earlier={}) == []
