@@ -8,9 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.engine.answers import answer_warnings, common
+from bot.engine.answers import answer_warnings, common, parse_answer, parse_list_item
+from bot.engine.answers.common import Ctx
 from bot.engine.answers.dates import format_date_answer
-from bot.engine.model import Option
+from bot.engine.answers.lists import parse_list
+from bot.engine.model import ListField, Option, Step, Validation
+from bot.errors import AnswerRejected
 from tests.test_answers import REASONS, TODAY, parse, rejection, step
 
 YES_NO = [Option(value="yes", label="Yes please"), Option(value="no", label="No thanks")]
@@ -158,3 +161,52 @@ def test_no_warning_without_a_limit_a_date_step_or_the_earlier_date():
     assert warned(step("date"), 400) == []
     assert warned(step("text", warn_after_days=5), 400) == []
     assert warned(step("date", not_before="start_date", warn_after_days=5), 400, earlier={}) == []
+
+
+# -- lists (bot/engine/answers/lists.py) ------------------------------------------------------
+
+PLAN_FIELDS = [ListField(id="due_date", label="Due", type="date", validation=Validation(not_before="start_date")),
+               ListField(id="fee", label="Fee", type="currency", required=False)]
+
+
+def plan_step(**rules):
+    return Step(id="plan", ask="?", type="list", fields=PLAN_FIELDS, validation=Validation(**rules))
+
+
+def test_list_fields_read_with_todays_date_the_earlier_answers_and_the_currency():
+    earlier = {"start_date": "2026-11-24"}
+    assert parse(plan_step(), [{"due_date": "tomorrow", "fee": "100"}], earlier=earlier, default_currency="eur") == [
+        {"due_date": "2026-11-24", "fee": {"amount": 100, "currency": "EUR"}}]
+    assert rejection(plan_step(), [{"due_date": "2026-11-23"}], earlier=earlier).message == (
+        "Item 1, Due: The due date can't be before the start date (2026-11-24).")
+
+
+def test_list_items_as_lists_of_parts_and_a_bulleted_line_typed_alone():
+    assert parse(step("list"), [["A", "", "1", "Dana"]]) == [{"metric": "A", "baseline": None, "target": 1, "owner": "Dana"}]
+    assert parse_list_item(step("list"), "- A | | 1 | Dana", 1, today=TODAY) == {
+        "metric": "A", "baseline": None, "target": 1, "owner": "Dana"}
+
+
+def test_list_refusals_in_full():
+    assert rejection(step("list"), [{"metric": "A", "x" * 41: 1}]).message == (
+        'Item 1 has a part I don\'t know: "' + "x" * 40 + '". Use metric, baseline, target, owner.')
+    assert rejection(step("list"), [{"metric": "A"}]).message == "Item 1, Target: please fill this in."
+    with pytest.raises(AnswerRejected) as caught:
+        parse_list_item(step("text"), "A", 1, today=TODAY)
+    assert caught.value.message == "This question can't take a list."
+    field = ListField(id="metric", label="Metric")
+    with pytest.raises(AnswerRejected) as caught:
+        parse_list(Ctx(field, TODAY, {}, "USD"), "A", parse_answer)
+    assert caught.value.message == "This question can't take a list."
+
+
+def test_list_length_and_item_limits_are_inclusive():
+    one = "A | | 1 | Dana"
+    at_limit = one + "\n" * 19_972 + one
+    assert len(at_limit) == 20_000
+    assert len(parse(step("list"), at_limit)) == 2
+    assert rejection(step("list"), at_limit + "\n" + "x").message == (
+        "That's too long; please keep it under 20,000 characters.")
+    assert len(parse(step("list"), [one] * 100)) == 100
+    assert rejection(step("list"), [one] * 101).message == "That's more than 100 items; please keep the list shorter."
+    assert len(parse(step("list", max_items=2), [one] * 2)) == 2
