@@ -210,3 +210,19 @@ def test_list_length_and_item_limits_are_inclusive():
     assert len(parse(step("list"), [one] * 100)) == 100
     assert rejection(step("list"), [one] * 101).message == "That's more than 100 items; please keep the list shorter."
     assert len(parse(step("list", max_items=2), [one] * 2)) == 2
+
+
+# -- text and people (bot/engine/answers/text.py) ---------------------------------------------
+
+
+def test_text_refusals_in_full_and_the_inclusive_minimum():
+    assert parse(step("text"), 2.5) == "2.5"
+    assert rejection(step("text"), ["a"]).message == "Please type your answer as text."
+    assert parse(step("text", min_length=3), "abc") == "abc"
+    assert rejection(step("text", pattern="[A-Z]+"), "abc").message == "That doesn't look like the expected format."
+
+
+def test_a_persons_name_up_to_80_characters_any_letters():
+    assert parse(step("user"), "Xavier Xu") == "Xavier Xu"
+    assert parse(step("user"), "@" + "a" * 80) == "a" * 80
+    assert rejection(step("user"), "a" * 81).message == "Please name a person: @name, or mention them like @Dana."
