@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.engine.answers import answer_warnings, common, parse_answer, parse_list_item
+from bot.engine.answers import answer_warnings, common, expected, format_answer, parse_answer, parse_list_item
 from bot.engine.answers.common import Ctx
 from bot.engine.answers.dates import format_date_answer
 from bot.engine.answers.lists import parse_list
@@ -226,3 +226,67 @@ def test_a_persons_name_up_to_80_characters_any_letters():
     assert parse(step("user"), "Xavier Xu") == "Xavier Xu"
     assert parse(step("user"), "@" + "a" * 80) == "a" * 80
     assert rejection(step("user"), "a" * 81).message == "Please name a person: @name, or mention them like @Dana."
+
+
+# -- hints, review text and the entry points (bot/engine/answers/__init__.py) ------------------
+
+COMPUTED = Step(id="calc", compute="1 + 1")
+
+
+@pytest.mark.parametrize(("s", "hint"), [
+    (step("text"), "a short answer (up to 500 characters)"),
+    (step("long_text"), "a few sentences (up to 3,000 characters)"),
+    (step("text", pattern_hint="an ISO code"), "a short answer (up to 500 characters): an ISO code"),
+    (step("number", min=1, max=5), "a number, e.g. 12, 1,200 or 1.5k (1 to 5)"),
+    (step("currency", min=0, max=10), "an amount, e.g. 120k, $1.2M or 120,000 EUR (0 to 10)"),
+    (step("percent"), "a percentage from 0 to 100, e.g. 25%"),
+    (step("percent", min=-5, max=150), "a percentage from 0 to 100, e.g. 25%"),
+    (step("percent", min=0, max=100), "a percentage from 0 to 100, e.g. 25%"),
+    (step("percent", min=10, max=90), "a percentage from 10 to 90, e.g. 25%"),
+    (step("date"), "a date, e.g. 2026-12-04 or next Friday"),
+    (step("yes_no"), "yes or no"),
+    (step("choice"), "one of the options, by name or number"),
+    (step("multi_choice"), "one or more of the options, separated by commas"),
+    (step("user"), "a person: @name or a Slack mention"),
+    (step("list"), "one item per line: Metric | Baseline | Target | Measured by (Baseline can be left empty)"),
+    (plan_step(), "one item per line: Due | Fee (Fee can be left empty)"),
+    (Step(id="l", ask="?", type="list", fields=[ListField(id="a", label="A", required=False),
+                                                ListField(id="b", label="B", required=False)]),
+     "one item per line: A | B (A, B can be left empty)"),
+    (COMPUTED, "an answer"),
+])
+def test_expected_says_what_to_type_for_every_type(s, hint):
+    assert expected(s) == hint
+
+
+@pytest.mark.parametrize(("s", "value", "shown"), [
+    (step("number"), "2026-12-04", "2026-12-04"),
+    (step("text"), True, "True"),
+    (step("multi_choice"), [], "—"),
+    (step("list"), "abc", "abc"),
+    (step("list"), [], "—"),
+    (step("list"), ["x", {"metric": "A", "target": 1}],
+     "x\nMetric: A; Baseline: —; Target: 1; Measured by: —"),
+])
+def test_format_answer_for_values_of_the_wrong_shape(s, value, shown):
+    assert format_answer(s, value) == shown
+
+
+def test_a_computed_step_takes_no_answer():
+    with pytest.raises(AnswerRejected) as caught:
+        parse_answer(COMPUTED, "2", today=TODAY)
+    assert (caught.value.step_id, caught.value.message) == ("calc", "This step is computed; it doesn't take an answer.")
+
+
+def test_no_default_currency_is_usd():
+    assert parse(step("currency"), "100", default_currency=None) == {"amount": 100, "currency": "USD"}
+
+
+def test_one_list_item_as_typed_reads_like_the_whole_list():
+    earlier = {"start_date": "2026-11-24"}
+    assert parse_list_item(plan_step(), "tomorrow | 100", 3, today=TODAY, earlier=earlier, default_currency="eur") == {
+        "due_date": "2026-11-24", "fee": {"amount": 100, "currency": "EUR"}}
+    assert parse_list_item(plan_step(), "tomorrow | 5", 1, today=TODAY)["fee"] == {"amount": 5, "currency": "USD"}
+    with pytest.raises(AnswerRejected) as caught:
+        parse_list_item(plan_step(), "2026-11-23", 3, today=TODAY, earlier=earlier)
+    assert caught.value.message == "Item 3, Due: The due date can't be before the start date (2026-11-24)."
