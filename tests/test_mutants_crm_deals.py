@@ -14,7 +14,8 @@ from freezegun import freeze_time
 
 from bot.cli.main import main
 from bot.domain.crm_deals import (Coverage, CurrencyCoverage, DealImport, EncodingProblem, coverage, decode_export,
-                                  map_reason, outcome_of, reason_key, parse_deals_csv, parse_mapping, read_deal, short_amount)
+                                  map_reason, outcome_of, parse_deals_csv, parse_mapping, read_deal, reason_key,
+                                  short_amount)
 from bot.domain.opportunities_csv import RowError
 from tests.test_crm_coverage import env  # noqa: F401  (the fixture: a real database and teams file)
 
