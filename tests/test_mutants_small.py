@@ -5,13 +5,15 @@ routing of unknown or repeated reasons."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from bot.domain import taxonomy
 from bot.domain.checkback import check_back_from_timing, check_back_iso
-from bot.domain.errors import UnknownKey
+from bot.domain.errors import CurrencyMismatch, InvalidAmount, InvalidValue, UnknownKey
 from bot.domain.graceful import LintFinding, lint_reply
+from bot.domain.money import Money, add_amounts, common_currency, currency_code, sum_by_currency, to_decimal
 from bot.domain.routing import owners_of, route_keys_of, topics
 
 
@@ -53,3 +55,40 @@ def test_a_secondary_reason_counts_when_the_primary_is_missing_and_unknown_keys_
     with pytest.raises(UnknownKey) as caught:
         taxonomy.graceful_no_reason("nope")
     assert caught.value.key == "nope"
+
+
+# -- money (bot/domain/money.py) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("call", "error", "field", "value", "message"), [
+    (lambda: to_decimal("x"), InvalidValue, "amount", "x", "expected a number"),
+    (lambda: to_decimal(Decimal("Infinity")), InvalidValue, "amount", Decimal("Infinity"), "expected a finite number"),
+    (lambda: currency_code("US"), InvalidAmount, "currency", "US",
+     "expected a three-letter ISO 4217 currency code such as USD"),
+    (lambda: Money.of("x"), InvalidAmount, "amount", "x", 'expected {"amount": number, "currency": "USD"}'),
+    (lambda: Money.of({"amount": 1}), InvalidAmount, "amount", {"amount": 1},
+     'expected {"amount": number, "currency": "USD"}'),
+    (lambda: Money.of({"amount": "1", "currency": "USD"}, "fee"), InvalidAmount, "fee",
+     {"amount": "1", "currency": "USD"}, "expected a number"),
+    (lambda: Money.of({"amount": 1, "currency": "US"}, "fee"), InvalidAmount, "fee", "US",
+     "expected a three-letter ISO 4217 currency code such as USD"),
+    (lambda: Money(Decimal(1), "USD").times("x"), InvalidValue, "factor", "x", "expected a number"),
+    (lambda: add_amounts([]), InvalidValue, "amounts", [], "nothing to add and no currency given"),
+    (lambda: add_amounts([{"amount": 1, "currency": "USD"}, "x"]), InvalidAmount, "amounts[1]", "x",
+     'expected {"amount": number, "currency": "USD"}'),
+    (lambda: sum_by_currency(["x"]), InvalidAmount, "amounts[0]", "x", 'expected {"amount": number, "currency": "USD"}'),
+])
+def test_money_refusals_name_field_value_and_why(call, error, field, value, message):
+    with pytest.raises(error) as caught:
+        call()
+    assert (caught.value.field, caught.value.value, caught.value.message) == (field, value, message)
+
+
+def test_money_passes_through_multiplies_by_a_float_and_prints():
+    money = Money(Decimal("5"), "USD")
+    assert Money.of(money) is money
+    assert money.times(0.5) == Money(Decimal("2.5"), "USD")
+    assert str(money) == "USD 5"
+    with pytest.raises(CurrencyMismatch) as caught:
+        common_currency([money, Money(Decimal(1), "EUR")])
+    assert caught.value.field == "amounts[1]"
