@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain import weekly
+from bot.domain import weekly, weekly_report
+from bot.domain.errors import CurrencyMismatch, InvalidValue, UnknownFactor
 
 FULL_FACT = {
     "run_id": "r1", "user_id": "U1", "team": "west", "deal": "Northwind renewal", "account": "Northwind",
@@ -168,3 +169,61 @@ def test_trend_over_two_weeks():
     assert [p.week for p in result.points] == ["2026-W45", "2026-W46", "2026-W47"]
     assert (result.average_deals, result.change_percent, result.direction) == (2.0, 0, "flat")
 
+
+
+# -- the whole week assembled (bot/domain/weekly_report.py) ------------------------------------
+
+
+def fact(n, cents, currency="USD", **extra):
+    return {"run_id": f"r{n}", "user_id": "U1", "deal": f"D{n}", "primary_reason": "price", "amount_cents": cents,
+            "currency": currency, "unrecovered_cents": cents, "submitted_at": f"2026-11-1{n}", **extra}
+
+
+def test_build_report_puts_the_teams_currency_first_everywhere_and_counts_exactly():
+    facts = [fact(1, 100, avoidable=True, reviewed_by="M", one_on_one_by="M", involved=["nobody"]),
+             fact(2, 300, avoidable=True, involved=["se"]), fact(3, 200), fact(4, 50), fact(5, 60), fact(6, 70),
+             fact(7, 900, currency="EUR")]
+    rows = [row("price", "EUR", 1, 900), row("price", "USD", 6, 780)]
+    report = weekly_report.build_report(
+        "2026-W47", facts, currency="USD",
+        week_totals=[{"week": "2026-W47", "currency": "EUR", "deals": 1, "amount_cents": 900},
+                     {"week": "2026-W47", "currency": "USD", "deals": 6, "amount_cents": 780},
+                     {"week": "2026-W46", "currency": "USD", "deals": 4, "amount_cents": 400}],
+        reasons=rows, competitors=[row("gong", "EUR", 1, 900), row("gong", "USD", 1, 100)],
+        sellers=[row("U1", "EUR", 1, 900), row("U1", "USD", 6, 780)],
+        retained=[{"currency": "EUR", "amount_cents": 5}, {"currency": "USD", "amount_cents": 7}],
+        teams=[row(None, "EUR", 1, 900), row("west", "USD", 5, 700), row("east", "USD", 1, 80)],
+        team_names={"west": "West coast"})
+    usd_first = [{"amount": 7.8, "currency": "USD"}, {"amount": 9, "currency": "EUR"}]
+    assert (report.week, report.label, report.count) == ("2026-W47", "16–22 Nov 2026", 7)
+    assert (report.totals, report.unrecovered) == (usd_first, usd_first)
+    assert report.retained == [{"amount": 0.07, "currency": "USD"}, {"amount": 0.05, "currency": "EUR"}]
+    assert [(r.label, r.amounts) for r in report.by_reason] == [("Price", usd_first)]
+    assert report.by_competitor[0].amounts == [{"amount": 1, "currency": "USD"}, {"amount": 9, "currency": "EUR"}]
+    assert [(s.user_id, s.amounts, s.reviewed) for s in report.by_seller] == [("U1", usd_first, 1)]
+    assert [(t.label, t.deals) for t in report.by_team] == [("West coast", 5), ("east", 1), ("no team", 1)]
+    assert [c.currency for c in report.trend.by_currency] == ["USD", "EUR"]
+    assert [d.cents for d in report.biggest] == [300, 200, 100, 70, 60, 900]  # five per currency
+    assert [d.run_id for d in report.avoidable] == ["r2", "r1"]  # biggest first
+    assert (report.reviewed, report.one_on_one, report.lost_alone, report.involvement_said) == (1, 1, 1, 2)
+
+
+# -- the errors' own words (bot/domain/errors.py) --------------------------------------------
+
+
+def test_domain_errors_say_where_what_and_what_was_expected():
+    assert str(InvalidValue("fee", -1, "must not be negative")) == "fee: must not be negative (got -1)"
+    assert str(CurrencyMismatch("USD", "EUR", "amounts[1]")) == (
+        "amounts[1]: expected an amount in USD, got EUR; amounts in different currencies cannot be added")
+    assert str(CurrencyMismatch("USD", "EUR")) == (
+        "expected an amount in USD, got EUR; amounts in different currencies cannot be added")
+    assert str(UnknownFactor("speed", ("revenue", "effort"))) == (
+        "unknown ranking factor 'speed'; expected one of: revenue, effort")
+    assert UnknownFactor("speed", ()).kind == "ranking factor"
+
+
+def test_losses_without_a_team_in_two_currencies_merge_into_one_no_team_row():
+    # the store's by_team rows for losses with no team carry key and label None; min(None, None) raised
+    rows = [row(None, "EUR", 1, 900), row(None, "USD", 2, 100), row("west", "USD", 2, 5)]
+    merged = weekly.merge_rows(rows, "USD", label=lambda key, _: key or "no team")
+    assert [(r.key, r.label, r.deals) for r in merged] == [(None, "no team", 3), ("west", "west", 2)]
