@@ -40,7 +40,7 @@ def test_byte_order_marks_and_guesses():
                                    "try --encoding latin-1 or utf-8"),
     (codecs.BOM_UTF16_LE + b"a", "the file starts like utf-16 but byte 2 cannot be read; "
                                  "try --encoding latin-1 or utf-8"),
-])
+], ids=["utf-8-sig", "utf-16"])  # bytes would be test ids, which mutmut's pytest options leave unescaped
 def test_a_byte_order_mark_with_bytes_that_do_not_fit_is_an_encoding_problem(data, message):
     with pytest.raises(EncodingProblem) as caught:
         decode_export(data)
