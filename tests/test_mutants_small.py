@@ -12,7 +12,7 @@ import pytest
 from bot.domain import taxonomy
 from bot.domain.checkback import check_back_from_timing, check_back_iso
 from bot.domain.errors import CurrencyMismatch, InvalidAmount, InvalidValue, UnknownKey
-from bot.domain.graceful import LintFinding, lint_reply
+from bot.domain.graceful import LintFinding, debrief_reason, lint_reply
 from bot.domain.money import Money, add_amounts, common_currency, currency_code, sum_by_currency, to_decimal
 from bot.domain.routing import owners_of, route_keys_of, topics
 
@@ -92,3 +92,7 @@ def test_money_passes_through_multiplies_by_a_float_and_prints():
     with pytest.raises(CurrencyMismatch) as caught:
         common_currency([money, Money(Decimal(1), "EUR")])
     assert caught.value.field == "amounts[1]"
+
+
+def test_a_graceful_no_reason_that_is_not_text_maps_to_no_debrief_reason():
+    assert (debrief_reason(["budget"]), debrief_reason(None)) == (None, None)
