@@ -168,3 +168,18 @@ def test_coverage_sums_per_currency_and_zero_amounts_count():
     (999_999_950, "1B"), (10**12, "1000B"), (999_950, "1M"), (1_000_000, "1M"), (1_000, "1k"), (999, "999")])
 def test_short_amounts_at_the_unit_edges(value, shown):
     assert short_amount(Decimal(value)) == shown
+
+
+def test_a_utf16_file_written_with_a_second_mark_loses_both():
+    assert decode_export("\ufeffXavier".encode("utf-16")) == ("Xavier", "utf-16")
+
+
+def test_a_good_import_keeps_its_ignored_columns_blank_extras_and_stops_at_an_unreadable_row():
+    text = ("CRM id,Name,Close Date,Notes\n"
+            "D-1,Acme,2026-11-30,x,\n"
+            '"' + "x" * 200_000 + '"\n'
+            "D-2,Globex,2026-11-30,y\n")
+    result = parse_deals_csv(text)
+    assert [deal["crm_id"] for deal in result.deals] == ["D-1"]
+    assert result.ignored_columns == ("Notes",)
+    assert result.errors == [RowError(3, "the row could not be read: field larger than field limit (131072)")]
