@@ -290,3 +290,13 @@ def test_one_list_item_as_typed_reads_like_the_whole_list():
     with pytest.raises(AnswerRejected) as caught:
         parse_list_item(plan_step(), "2026-11-23", 3, today=TODAY, earlier=earlier)
     assert caught.value.message == "Item 3, Due: The due date can't be before the start date (2026-11-24)."
+
+
+def test_a_list_with_no_optional_field_says_nothing_about_leaving_one_empty():
+    s = Step(id="l", ask="?", type="list", fields=[ListField(id="a", label="A"), ListField(id="b", label="B")])
+    assert expected(s) == "one item per line: A | B"
+
+
+def test_one_list_item_without_a_default_currency_is_in_usd():
+    assert parse_list_item(plan_step(), "tomorrow | 5", 1, today=TODAY, default_currency=None)["fee"] == {
+        "amount": 5, "currency": "USD"}

@@ -56,3 +56,8 @@ def test_each_bad_row_names_its_line_message_and_fields():
         ("C", 1, 0, 4), ("D", 5, 100, 5)]
     named = parse_opportunities_csv("Name,Amount\n,5\n", default_currency="USD")
     assert named.errors == [RowError(2, "Name is empty", ("name",))]
+
+
+def test_a_currency_column_that_is_no_code_is_named():
+    result = parse_opportunities_csv("Name,Amount,Currency\nA,5,Dollars\n")
+    assert result.errors == [RowError(2, "Currency 'Dollars' is not a three-letter code such as USD", ("amount",))]

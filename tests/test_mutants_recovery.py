@@ -209,3 +209,9 @@ def test_a_teams_own_factor_is_read_by_its_key_and_a_default_name_outside_the_te
     with pytest.raises(UnknownFactor) as caught:
         parse_weights("revenue 3", CUSTOM)
     assert (caught.value.key, caught.value.known) == ("revenue", ("nps", "effort"))
+
+
+def test_weights_of_exactly_300_characters_are_read():
+    text = "revenue 10" + " revenue 1" * 29
+    assert len(text) == 300
+    assert parse_weights(text) == {"revenue": 1}

@@ -227,3 +227,14 @@ def test_losses_without_a_team_in_two_currencies_merge_into_one_no_team_row():
     rows = [row(None, "EUR", 1, 900), row(None, "USD", 2, 100), row("west", "USD", 2, 5)]
     merged = weekly.merge_rows(rows, "USD", label=lambda key, _: key or "no team")
     assert [(r.key, r.label, r.deals) for r in merged] == [(None, "no team", 3), ("west", "west", 2)]
+
+
+def test_a_long_story_is_cut_at_the_last_whole_word_within_the_limit():
+    assert weekly.one_line("word, " * 20, limit=40) == "word, word, word, word, word, word…"  # 35 characters
+    assert weekly.one_line("x" * 50, limit=40) == "x" * 39 + "…"
+    assert weekly.one_line("a b" + "c" * 50, limit=40) == "a…"
+    assert weekly.one_line("y" * 40, limit=40) == "y" * 40  # exactly the limit: kept whole
+
+
+def test_amounts_without_cents_are_left_out():
+    assert weekly.amounts_by_currency([("USD", None), ("USD", 5), (None, 7)]) == [{"amount": 0.05, "currency": "USD"}]
