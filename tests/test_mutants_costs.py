@@ -48,11 +48,12 @@ def test_the_pilot_funnel_counts_met_but_not_bought_and_hours_of_the_ones_not_bo
     funnel = pilot_funnel([
         {"outcome": "all_met", "action": "buy", "hours": 50},
         {"outcome": "all_met", "action": "stop", "hours": 10},
+        {"outcome": "all_met", "action": "re_scope", "hours": None},
         {"outcome": "some_met", "action": "extend", "hours": 2.5},
         {"outcome": None, "action": None, "hours": 99},
     ])
-    assert funnel.to_dict() == {"started": 4, "decided": 3, "bought": 1, "should_have_bought": 2,
-                                "met_but_not_bought": 1, "running": 1, "hours_not_bought": 12.5}
+    assert funnel.to_dict() == {"started": 5, "decided": 4, "bought": 1, "should_have_bought": 3,
+                                "met_but_not_bought": 2, "running": 1, "hours_not_bought": 12.5}
 
 
 def test_the_pilot_funnel_refuses_an_unknown_action_or_unreadable_hours():

@@ -192,7 +192,7 @@ def test_build_report_puts_the_teams_currency_first_everywhere_and_counts_exactl
         reasons=rows, competitors=[row("gong", "EUR", 1, 900), row("gong", "USD", 1, 100)],
         sellers=[row("U1", "EUR", 1, 900), row("U1", "USD", 6, 780)],
         retained=[{"currency": "EUR", "amount_cents": 5}, {"currency": "USD", "amount_cents": 7}],
-        teams=[row(None, "EUR", 1, 900), row("west", "USD", 5, 700), row("east", "USD", 1, 80)],
+        teams=[row(None, "EUR", 1, 900), row("west", "EUR", 1, 1), row("west", "USD", 4, 699), row("east", "USD", 1, 80)],
         team_names={"west": "West coast"})
     usd_first = [{"amount": 7.8, "currency": "USD"}, {"amount": 9, "currency": "EUR"}]
     assert (report.week, report.label, report.count) == ("2026-W47", "16–22 Nov 2026", 7)
@@ -202,6 +202,7 @@ def test_build_report_puts_the_teams_currency_first_everywhere_and_counts_exactl
     assert report.by_competitor[0].amounts == [{"amount": 1, "currency": "USD"}, {"amount": 9, "currency": "EUR"}]
     assert [(s.user_id, s.amounts, s.reviewed) for s in report.by_seller] == [("U1", usd_first, 1)]
     assert [(t.label, t.deals) for t in report.by_team] == [("West coast", 5), ("east", 1), ("no team", 1)]
+    assert report.by_team[0].amounts == [{"amount": 6.99, "currency": "USD"}, {"amount": 0.01, "currency": "EUR"}]
     assert [c.currency for c in report.trend.by_currency] == ["USD", "EUR"]
     assert [d.cents for d in report.biggest] == [300, 200, 100, 70, 60, 900]  # five per currency
     assert [d.run_id for d in report.avoidable] == ["r2", "r1"]  # biggest first
@@ -238,3 +239,20 @@ def test_a_long_story_is_cut_at_the_last_whole_word_within_the_limit():
 
 def test_amounts_without_cents_are_left_out():
     assert weekly.amounts_by_currency([("USD", None), ("USD", 5), (None, 7)]) == [{"amount": 0.05, "currency": "USD"}]
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("a" * 38 + " b cc", "a" * 38 + "…"),                           # the word ending at the limit is not kept
+    ("a" * 10 + " " + "b" * 27 + " cc", "a" * 10 + " " + "b" * 27 + "…"),  # a space just inside the cut
+    ("x" * 38 + " yy", "x" * 38 + "…"),
+    ("a" * 30 + " XX " + "b" * 20, "a" * 30 + " XX…"),
+])
+def test_a_story_cut_keeps_every_whole_word_that_fits(text, shown):
+    assert weekly.one_line(text, limit=40) == shown
+
+
+def test_rows_tied_on_deals_and_label_go_by_key_and_an_unlabelled_row_shows_nothing():
+    merged = weekly.merge_rows([row("b", "USD", 1, 1, label="Same"), row("a", "USD", 1, 1, label="Same"),
+                                row("A", "USD", 1, 1, label="x"), row(None, "USD", 1, 1, label="x")])
+    assert [r.key for r in merged] == ["a", "b", None, "A"]
+    assert [r.label for r in weekly.merge_rows([row(None, "USD", 1, 1)])] == [""]
