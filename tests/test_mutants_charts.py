@@ -45,11 +45,18 @@ def test_every_row_adds_up_per_week_reason_and_currency():
 
 
 def test_coverage_per_week_from_the_crm_and_the_debriefs_without_a_crm_deal():
-    rows = [row("2026-W45", "price", 100, deals=3, linked=1), row("2026-W46", "price", 100, deals=1, linked=1)]
+    rows = [row("2026-W45", "price", 100, deals=3, linked=1), row("2026-W45", "timing", 5, deals=1),
+            row("2026-W46", "price", 100, deals=1, linked=1)]
     crm = [{"close_date": "2026-10-01", "status": "waiting", "deals": 5},           # outside, first
            {"close_date": "2026-11-02T09:00:00+00:00", "status": "debriefed", "deals": 2},  # W45, a timestamp
            {"close_date": "2026-11-08", "status": "waiting", "deals": 1},           # W45
+           {"close_date": "2026-11-07", "status": "debriefed", "deals": 1},         # W45
            {"close_date": "2026-11-10", "status": "debriefed", "deals": 1}]         # W46
     chart = loss_chart(WEEKS, rows, currency="USD", crm_closed=crm)
-    # W45: (2 debriefed + 2 own) / (3 from the CRM + 2 own) = 0.8; W46: 1/1; W47: nothing closed
-    assert (chart.closed, chart.coverage) == ((5, 1, 0), (0.8, 1.0, None))
+    # W45: (3 debriefed + 3 own) / (4 from the CRM + 3 own) = 6/7; W46: 1/1; W47: nothing closed
+    assert (chart.closed, chart.coverage) == ((7, 1, 0), (6 / 7, 1.0, None))
+
+
+def test_ties_on_value_go_to_the_reason_with_more_deals_over_all_its_rows():
+    rows = [row("2026-W45", "price", 150), row("2026-W45", "competitor", 75), row("2026-W46", "competitor", 75)]
+    assert [r.key for r in loss_chart(WEEKS, rows, currency="USD").reasons] == ["competitor", "price"]
