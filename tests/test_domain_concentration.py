@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from bot.domain.concentration import ADD_CONTRACTS, SPREAD_LARGEST, concentration
@@ -17,7 +19,7 @@ def account(report, key):
 
 
 @pytest.mark.parametrize(("largest", "rest", "share", "flagged"), [
-    (500, (300, 200), 0.5, True),      # at the threshold
+    (500, (300, 200), 0.5, False),     # exactly at the threshold: not "more than"
     (499, (300, 201), 0.499, False),   # just below
     (501, (300, 199), 0.501, True),    # just above
 ])
@@ -28,6 +30,20 @@ def test_concentration_threshold_at_below_above(largest, rest, share, flagged):
     assert acme.largest == {"amount": largest, "currency": "USD"}
     assert (acme.share, acme.flagged, acme.contract_count) == (share, flagged, 3)
     assert acme.suggestion == (SPREAD_LARGEST if flagged else None)
+
+
+def test_concentration_one_cent_above_the_threshold_is_flagged():
+    # 500.01 of 1,000.01: the share rounds to 0.5 for display, but it is more than half
+    at = account(concentration([contract("Acme", Decimal("500.00")), contract("Acme", Decimal("500.00"))]), "Acme")
+    above = account(concentration([contract("Acme", Decimal("500.01")), contract("Acme", Decimal("500.00"))]), "Acme")
+    assert (at.share, at.flagged, at.suggestion) == (0.5, False, None)
+    assert (above.share, above.flagged, above.suggestion) == (0.5, True, SPREAD_LARGEST)
+    assert above.total == {"amount": 1000.01, "currency": "USD"}
+
+
+def test_concentration_at_a_100_percent_threshold_flags_nothing():
+    report = concentration([contract("Acme", 250000)], threshold=1)
+    assert (report.threshold, report.accounts[0].share, report.flagged_accounts, report.flagged_sellers) == (1.0, 1.0, (), ())
 
 
 def test_concentration_single_contract_is_flagged():
@@ -41,12 +57,12 @@ def test_concentration_groups_by_seller_across_accounts():
         contract("Acme", 400, seller="ben", department="Ops"),
         contract("Globex", 300, seller="ana"),
         contract("Globex", 700, seller="ana", department="Legal"),
-    ], threshold=0.6)
+    ], threshold=0.59)
     ana = next(group for group in report.sellers if group.key == "ana")
     assert ana.total == {"amount": 1600, "currency": "USD"}
     assert ana.largest_contract["account"] == "Globex"
     assert (ana.share, ana.flagged) == (0.4375, False)  # 700 / 1600
-    assert [g.key for g in report.flagged_accounts] == ["Globex", "Acme"]  # 0.7, then 0.6
+    assert [g.key for g in report.flagged_accounts] == ["Globex", "Acme"]  # 0.7, then 0.6: both more than 0.59
     assert account(report, "Acme").departments == ("Finance", "Ops")
     assert [g.key for g in report.flagged_sellers] == ["ben"]
 

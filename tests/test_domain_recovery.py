@@ -118,16 +118,17 @@ def test_account_of_uses_the_account_else_the_name_before_a_dash():
 def test_book_concentration_flags_a_book_leaning_on_one_contract():
     opps = [{"name": "Summit – new logo", "amount": usd(90000)}, {"name": "Pinecrest – fleet", "amount": usd(45000)}]
     report = book_concentration(opps, "U1", lost={"name": "Northwind renewal", "amount": usd(120000)}, threshold=0.4)
-    # 120,000 of 255,000 = 47% in the deal just lost: at or above 40%
+    # 120,000 of 255,000 = 47% in the deal just lost: more than 40%
     assert report.seller.flagged and report.seller.share == pytest.approx(0.4706)
     assert report.seller.suggestion == SPREAD_LARGEST and report.includes_lost
-    # Northwind (47%) is a single-contract account carrying >= 40% of the book; Summit (35%) is not
+    # Northwind (47%) is a single-contract account carrying more than 40% of the book; Summit (35%) is not
     assert [(g.key, g.suggestion) for g in report.accounts] == [("Northwind renewal", ADD_CONTRACTS)]
 
 
 def test_book_concentration_threshold_is_configurable():
     opps = [{"name": "A", "amount": usd(60)}, {"name": "B", "amount": usd(40)}]
-    assert book_concentration(opps, "U1", threshold=0.6).seller.flagged
+    assert book_concentration(opps, "U1", threshold=0.59).seller.flagged
+    assert not book_concentration(opps, "U1", threshold=0.6).flagged  # exactly at it: not "more than"
     assert not book_concentration(opps, "U1", threshold=0.61).flagged
 
 

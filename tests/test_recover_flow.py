@@ -268,9 +268,9 @@ def test_import_subcommand_keeps_good_rows_and_lists_bad_ones(app, dm):
 
 
 def test_threshold_subcommand_is_for_managers(app, dm):
-    assert "50% or more" in dm.command(REP, "/recover", "threshold").json()["text"]
+    assert "holds more than 50% of a book" in dm.command(REP, "/recover", "threshold").json()["text"]
     assert "Only a team's manager" in dm.command(REP, "/recover", "threshold 20%").json()["text"]
-    assert "40% or more" in dm.command(MGR, "/recover", "threshold 40%").json()["text"]
+    assert "holds more than 40% of a book" in dm.command(MGR, "/recover", "threshold 40%").json()["text"]
     assert rs.team_settings(app.services.store, "west").concentration_threshold == 0.4
     assert "expected a percentage such as 40%" in dm.command(MGR, "/recover", "threshold lots").json()["text"]
 

@@ -5,8 +5,10 @@ cancellation into a small hill rather than a canyon (domain.md, section 4). This
 returns the numbers and a suggestion *code*; the wording belongs to the templates.
 
 A group (an account, or a seller) is flagged when its largest contract's share of the
-group's revenue is at or above ``threshold``. That covers both shapes of risk: several
-contracts with one dominating, and a single contract (share 1), which is the riskiest.
+group's revenue is *more than* ``threshold`` (exactly at the threshold is not flagged: the
+one rule of issue 16, shared with :func:`bot.domain.book.heavy_contracts`). That covers both
+shapes of risk: several contracts with one dominating, and a single contract (share 1), which
+is the riskiest. A threshold of 100% therefore flags nothing: it turns the warning off.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class ConcentrationReport:
 def _text(contract: Mapping[str, Any], name: str, where: str) -> str:
     value = contract.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(f"{where}.{name}", value, f"every contract needs a {name}")
+        raise InvalidValue(f"{where}.{name}", value, f"every contract needs {'an' if name[0] in 'aeiou' else 'a'} {name}")
     return value.strip()
 
 
@@ -94,7 +96,7 @@ def concentration(contracts: Iterable[Mapping[str, Any]], threshold: Any = 0.5) 
             # The first of equal largest contracts, so the result does not depend on sorting.
             largest = max(items, key=lambda item: item[2].amount)
             share = largest[2].amount / total if total else None
-            flagged = share is not None and share >= limit
+            flagged = share is not None and share > limit  # "more than", as in book.py
             single = len(items) == 1
             departments = tuple(dict.fromkeys(item[3] for item in items if item[3]))
             built.append(Group(

@@ -84,9 +84,9 @@ def decode_export(data: bytes, encoding: str | None = None) -> tuple[str, str]:
                                   "try --encoding latin-1 or utf-8") from None
         return text.lstrip("\ufeff"), codec
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+        return _decode_marked(data, "utf-8-sig"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16").lstrip("\ufeff"), "utf-16"
+        return _decode_marked(data, "utf-16").lstrip("\ufeff"), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -95,6 +95,17 @@ def decode_export(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data.decode("cp1252"), "latin-1"
     except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined: plain ISO Latin-1
         return data.decode("latin-1"), "latin-1"
+
+
+def _decode_marked(data: bytes, codec: str) -> str:
+    """Bytes whose byte-order mark names ``codec``: a byte that does not fit is an
+    ``EncodingProblem`` like any other (it was a bare UnicodeDecodeError, a traceback in the CLI)."""
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        start = error.start + (len(codecs.BOM_UTF8) if codec == "utf-8-sig" else 0)  # utf-8-sig counts after its mark
+        raise EncodingProblem(f"the file starts like {codec} but byte {start} cannot be read; "
+                              "try --encoding latin-1 or utf-8") from None
 
 
 def parse_mapping(items: Iterable[str]) -> dict[str, str]:
@@ -255,7 +266,9 @@ def map_reason(crm_reason: str | None, overrides: Mapping[str, str] | None = Non
     key = reason_key(crm_reason)
     if not key:
         return None
-    table = {**DEFAULT_REASON_MAP, **{reason_key(k): v for k, v in (overrides or {}).items()}}
+    # Both tables' keys read like the CRM's reason ("non-responsive" -> "non responsive"), or an
+    # entry with a hyphen or other punctuation could never match.
+    table = {reason_key(k): v for k, v in {**DEFAULT_REASON_MAP, **(overrides or {})}.items()}
     found = table.get(key)
     return found if found in LOSS_REASON_KEYS else None
 

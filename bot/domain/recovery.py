@@ -161,8 +161,9 @@ def book_concentration(opportunities: Iterable[Mapping[str, Any]], seller: str, 
     """Concentration over a rep's open opportunities plus, when given, the deal the loss came
     from (``{name, amount}``): the canyon that just opened is the clearest lesson.
 
-    An account is shown only when it is flagged and carries at least ``threshold`` of the
-    rep's book: one small single-contract account is not a risk worth a line.
+    An account is shown only when it is flagged and carries more than ``threshold`` of the
+    rep's book (the same "more than" rule): one small single-contract account is not a risk
+    worth a line.
     ``opportunities`` must share one currency (``CurrencyMismatch`` otherwise).
     """
     contracts = [{"account": account_of(opp), "seller": seller, "amount": opp["amount"],
@@ -177,7 +178,7 @@ def book_concentration(opportunities: Iterable[Mapping[str, Any]], seller: str, 
         book = Decimal(str(seller_group.total["amount"]))
         limit = Decimal(str(report.threshold))
         accounts = [group for group in report.flagged_accounts
-                    if book > 0 and Decimal(str(group.total["amount"])) / book >= limit]
+                    if book > 0 and Decimal(str(group.total["amount"])) / book > limit]
         accounts.sort(key=lambda g: (-Decimal(str(g.total["amount"])), g.key.casefold()))
         # With one contract in the whole book the seller line says it all.
         if seller_group.contract_count == 1:

@@ -215,9 +215,10 @@ def merge_rows(rows: Iterable[Mapping[str, Any]], first: str | None = None,
     grouped: dict[str, dict[str, Any]] = {}
     for row in rows:
         key = row["key"]
-        entry = grouped.setdefault(key, {"label": row.get("label") or key, "deals": 0, "pairs": [], "avoidable": 0})
+        spelled = row.get("label") or key or ""  # a loss with no team has neither key nor label
+        entry = grouped.setdefault(key, {"label": spelled, "deals": 0, "pairs": [], "avoidable": 0})
         # Spellings may differ between currencies ("Samsara" / "samsara"): show one, the same every week.
-        entry["label"] = min(entry["label"], row.get("label") or key)
+        entry["label"] = min(entry["label"], spelled)
         entry["deals"] += int(row["deals"])
         entry["avoidable"] += int(row.get("avoidable") or 0)
         entry["pairs"].append((row["currency"], row["amount_cents"]))
@@ -226,7 +227,7 @@ def merge_rows(rows: Iterable[Mapping[str, Any]], first: str | None = None,
             amounts=amounts_by_currency(e["pairs"], first), avoidable=e["avoidable"])
         for key, e in grouped.items()
     ]
-    return sorted(merged, key=lambda r: (-r.deals, r.label.casefold(), r.key))
+    return sorted(merged, key=lambda r: (-r.deals, r.label.casefold(), r.key or ""))
 
 
 def tally(names: Iterable[str | None]) -> list[Row]:

@@ -159,7 +159,7 @@ def calendar_date(text: str) -> date | None:
     slashed = _SLASHED.fullmatch(text)
     if slashed:
         first, second, year = (int(part) for part in slashed.groups())
-        year += 2000 if year < 100 else 0
+        year += 2000 if len(slashed.group(3)) == 2 else 0  # "31/05/27" is 2027; "31/05/0027" is as written
         if first <= 12 and second <= 12 and first != second:
             raise AmbiguousDate(text)
         day, month = (first, second) if first > 12 else (second, first)
