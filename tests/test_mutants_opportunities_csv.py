@@ -4,11 +4,12 @@ delimiter, the byte-order mark, each error with its line and fields, ratings 1 a
 
 from __future__ import annotations
 
-from bot.domain.opportunities_csv import ImportResult, RowError, _delimiter, parse_opportunities_csv
+from bot.domain.csv_export import delimiter
+from bot.domain.opportunities_csv import ImportResult, RowError, parse_opportunities_csv
 
 
 def test_the_delimiter_is_the_most_frequent_and_a_comma_wins_ties():
-    assert (_delimiter("a,b;c"), _delimiter("a\tb\tc,d"), _delimiter("a;b;c,d")) == (",", "\t", ";")
+    assert (delimiter("a,b;c"), delimiter("a\tb\tc,d"), delimiter("a;b;c,d")) == (",", "\t", ";")
 
 
 def test_a_tab_separated_file_with_a_byte_order_mark():
