@@ -29,6 +29,7 @@ from bot.files.validate import check_templates
 from bot.flows.hooks import Flow, FlowTools, Hooks, SectionProvider
 from bot.jobs.claims import StaleClaims
 from bot.jobs.reminders import ReminderDispatcher
+from bot.jobs.threads import AckPriority
 from bot.jobs.ticker import Task as TickTask
 from bot.jobs.ticker import Ticker
 from bot.render.templates import Renderer
@@ -93,6 +94,7 @@ class Services:
     background: list[OutboxWorker | Ticker | InboxWorker] = field(default_factory=list)
     forms: Forms | None = None  # form pages as modals
     team_settings: TeamSettings | None = None  # the managers' settings modal (App Home)
+    acks: AckPriority = field(default_factory=AckPriority)  # requests being acknowledged go first
     _inbox_store: Store | None = field(default=None, repr=False)
     _inbox_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -246,7 +248,7 @@ def start_background(services: Services, *, inbox_threads: int | None = None) ->
     # Hand the interpreter lock over every 1 ms instead of 5: a request thread waiting to
     # acknowledge then waits behind a worker's CPU-bound work for 1 ms at a time, not 5.
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-    worker = OutboxWorker(services.sender, threads=OUTBOX_THREADS).start()
+    worker = OutboxWorker(services.sender, threads=OUTBOX_THREADS, acks=services.acks).start()
     services.worker = worker
     services.background.append(worker)
     ticker = Ticker(TICK_SECONDS, services.tick_tasks)

@@ -331,3 +331,37 @@ def test_requests_an_older_database_kept_move_to_the_inbox_file_and_are_worked_o
         assert [row[2] for row in inbox_rows(app.services.inbox_store)] == ["done", "done"]
     finally:
         stop_app(app)
+
+
+def test_background_work_waits_while_a_request_is_being_acknowledged():
+    """AckPriority: the inbox's workers and the outbox's senders yield before each piece of
+    work while an ack is in progress (at most a moment), and go on at once when none is."""
+    from bot.jobs.threads import AckPriority
+
+    acks = AckPriority()
+    acks.yield_to_acks(at_most=10)  # none in progress: returns at once (a hang would time the test out)
+    went_on = threading.Event()
+    acks.started()
+    acks.started()
+    waiter = threading.Thread(target=lambda: (acks.yield_to_acks(at_most=10), went_on.set()))
+    waiter.start()
+    assert not went_on.wait(0.2)  # two acks in progress
+    acks.finished()
+    assert not went_on.wait(0.2)  # one still is
+    acks.finished()
+    assert went_on.wait(5)
+    waiter.join(5)
+
+
+def test_the_outboxs_senders_yield_to_acks_before_each_send(tmp_path, slack_api):
+    app = start_app(tmp_path, slack_api)
+    sender = SlackSender(app.url, SIGNING_SECRET, response_url=slack_api.response_url)
+    try:
+        sender.command("/debrief", "", user_id=REP)  # queues the reply, the intro and the first question
+        pauses: list[int] = []
+        report = app.services.sender.drain(pause=lambda: pauses.append(len(slack_api.calls)))
+        assert report.sent >= 3
+        assert len(pauses) == report.sent + 1  # before each claim, and before the one that found none
+        assert pauses == sorted(pauses) and pauses[0] < pauses[-1]
+    finally:
+        stop_app(app)

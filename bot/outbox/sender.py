@@ -200,10 +200,14 @@ class OutboxSender:
         ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
-    def drain(self, now: datetime | None = None, limit: int = 50) -> DrainReport:
-        """Send up to ``limit`` due rows; return how many were sent, put back for retry, or failed."""
+    def drain(self, now: datetime | None = None, limit: int = 50,
+              pause: Callable[[], None] | None = None) -> DrainReport:
+        """Send up to ``limit`` due rows; return how many were sent, put back for retry, or failed.
+        ``pause`` is called before each claim (the worker's: acknowledgements go first)."""
         report = DrainReport()
         for _ in range(limit):
+            if pause is not None:
+                pause()
             at = now or clock.now()
             # One row per claim: each lease starts right before its own send.
             claimed = outbox.claim_due(self.store, at, 1, lease_seconds=self.lease_seconds)

@@ -13,7 +13,7 @@ import logging
 import threading
 
 from bot import clock
-from bot.jobs.threads import WakeableThreads
+from bot.jobs.threads import AckPriority, WakeableThreads
 from bot.outbox.sender import DrainReport, OutboxSender
 
 log = logging.getLogger("rebound.outbox")
@@ -24,10 +24,14 @@ DEFAULT_THREADS = 4
 class OutboxWorker(WakeableThreads):
     name = "rebound-outbox"
 
-    def __init__(self, sender: OutboxSender, *, idle_seconds: float = 1.0, threads: int = DEFAULT_THREADS):
+    def __init__(self, sender: OutboxSender, *, idle_seconds: float = 1.0, threads: int = DEFAULT_THREADS,
+                 acks: AckPriority | None = None):
         super().__init__(threads)
         self.sender = sender
         self.idle_seconds = idle_seconds
+        # Before each send, requests being acknowledged go first (a burst of 50 /debriefs
+        # otherwise shares the interpreter with 12 senders posting the first ones' questions).
+        self.pause = acks.yield_to_acks if acks is not None else None
 
     def _loop(self, wake: threading.Event) -> None:
         timeout = self.idle_seconds
@@ -37,7 +41,7 @@ class OutboxWorker(WakeableThreads):
             timeout = self.idle_seconds
             try:
                 while not self.stopping:
-                    report = self.sender.drain(limit=50)
+                    report = self.sender.drain(limit=50, pause=self.pause)
                     if not (report.sent or report.retried or report.failed or report.skipped):
                         timeout = self._until_due(report)
                         break

@@ -45,7 +45,6 @@ from bot.store import outbox
 
 log = logging.getLogger("rebound.inbox")
 
-ACK_PRIORITY_SECONDS = 0.05  # how long a worker lets acknowledgements in progress go first, at most
 DEFAULT_THREADS = 2  # the work holds the write lock and the GIL: more threads would only queue
 MAX_TRIES = 3
 RETRY_DELAYS = (0.5, 2.0)  # seconds before the 2nd and 3rd tries (a lock, a restart racing ...)
@@ -90,27 +89,19 @@ class InboxWorker(WakeableThreads):
         self._commands: frozenset[str] | None = None
         self._taking = threading.Lock()
         self._working: set[int] = set()  # ids being worked now (still waiting in the inbox file)
-        # Acknowledgements in progress go first: a worker holds the interpreter lock and the
-        # write lock for a request's whole work (milliseconds), which 20 acks at once would
-        # otherwise queue behind. A worker waits for them before it takes the next request.
-        self._acks_in_progress = 0
-        self._acks_lock = threading.Lock()
-        self._no_acks = threading.Event()
-        self._no_acks.set()
+        # Acknowledgements in progress go first: a worker holds the interpreter lock for a
+        # request's whole work (milliseconds), which 20 acks at once would otherwise queue
+        # behind. A worker waits for them before it takes the next request; so do the outbox's
+        # senders (the same AckPriority, from the services).
+        self.acks = services.acks
 
     # -- the ack side -----------------------------------------------------------------------
 
     def ack_started(self) -> None:
-        with self._acks_lock:
-            self._acks_in_progress += 1
-            self._no_acks.clear()
+        self.acks.started()
 
     def ack_finished(self) -> None:
-        with self._acks_lock:
-            self._acks_in_progress -= 1
-            if self._acks_in_progress <= 0:
-                self._acks_in_progress = 0
-                self._no_acks.set()
+        self.acks.finished()
 
     def describe(self, text: str, content_type: str | None) -> Incoming | None:
         """What to store for this request, or None to answer it through Bolt at once."""
@@ -243,7 +234,7 @@ class InboxWorker(WakeableThreads):
             wake.clear()
             try:
                 while not self.stopping:
-                    self._no_acks.wait(ACK_PRIORITY_SECONDS)
+                    self.acks.yield_to_acks()
                     if not self.work_one():
                         break
             except Exception:  # the database itself failed; the request stays waiting

@@ -109,6 +109,19 @@ class Store:
             finally:
                 self._local.depth = 0
 
+    def write_alone(self, sql: str, params: Sequence = ()) -> sqlite3.Cursor:
+        """One statement as a transaction of its own (SQLite commits it as the statement ends).
+
+        For the ack's INSERT into the inbox: the in-process write lock is held for one call into
+        SQLite (which runs without the interpreter lock) rather than across BEGIN, INSERT and
+        COMMIT, each a return to the interpreter lock that waits behind busy threads while the
+        other acks queue on the write lock. Inside an open transaction it simply joins it."""
+        database = self.db
+        if self._local.depth:
+            return database.execute(sql, list(params))
+        with self._write_lock:
+            return database.conn.execute(sql, list(params))
+
     def ping(self) -> bool:
         """True when the database answers a trivial query (for /healthz)."""
         try:

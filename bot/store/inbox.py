@@ -71,12 +71,11 @@ def add(store: Store, *, dedup_key: str, kind: str, person: str | None, body: st
         retry_num: int = 0, retry_reason: str | None = None) -> int | None:
     """Store a request and commit; its id, or None when ``dedup_key`` is already stored (Slack's retry)."""
     now = to_iso(clock.now())
-    with store.transaction() as db:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO inbox (dedup_key, kind, user_id, body, content_type, retry_num, retry_reason,"
-            " not_before, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [dedup_key, kind, person, body, content_type, retry_num, retry_reason, now, now])
-        return cursor.lastrowid if cursor.rowcount == 1 else None
+    cursor = store.write_alone(
+        "INSERT OR IGNORE INTO inbox (dedup_key, kind, user_id, body, content_type, retry_num, retry_reason,"
+        " not_before, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [dedup_key, kind, person, body, content_type, retry_num, retry_reason, now, now])
+    return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
 def take_next(store: Store, now: datetime, skip: Collection[int] = ()) -> InboxRequest | None:
