@@ -30,6 +30,8 @@ class Sizes:
     ack_busy_baseline: bool = True  # also the no-op app spending Rebound's CPU after each ack
     burst_rounds: int = 10  # bursts of burst_at_once requests (half commands, half DM answers)
     burst_at_once: int = 20
+    debrief_burst_rounds: int = 6  # bursts of debrief_burst_at_once /debrief commands, none answering
+    debrief_burst_at_once: int = 50
     reps: tuple[int, ...] = (50, 200)  # reps at once, each a whole debrief
     replay_window: float | None = 60.0  # seconds of the load the no-op baseline replays (None: all)
     weekly_debriefs: int = 25_000
@@ -41,6 +43,7 @@ class Sizes:
 
 DEFAULT = Sizes()
 QUICK = Sizes(startup_repeats=1, ack_debriefs=2, ack_commands=10, ack_concurrency=2, burst_rounds=1, burst_at_once=4,
+              debrief_burst_rounds=1, debrief_burst_at_once=4,
               reps=(4,), replay_window=None, weekly_debriefs=2_500, weekly_sellers=50, tier_reps=4)
 
 
@@ -95,6 +98,9 @@ def collect(sizes: Sizes, sections: tuple[str, ...] = SECTIONS) -> tuple[dict, l
     if "burst" in sections:
         _progress(f"bursts: {sizes.burst_rounds} x {sizes.burst_at_once} requests at once")
         figures["burst"] = burst.run(rounds=sizes.burst_rounds, at_once=sizes.burst_at_once, latency=sizes.latency)
+        _progress(f"bursts: {sizes.debrief_burst_rounds} x {sizes.debrief_burst_at_once} /debrief at once")
+        figures["debrief_burst"] = burst.run(rounds=sizes.debrief_burst_rounds, at_once=sizes.debrief_burst_at_once,
+                                             latency=sizes.latency, answers=False)
     if "load" in sections:
         for reps in sizes.reps:
             _progress(f"concurrency: {reps} reps each walking a debrief at once")
@@ -121,6 +127,8 @@ def table_rows(figures: dict) -> list[dict]:
         rows += ack_latency.rows(figures["ack"])
     if "burst" in figures:
         rows += burst.rows(figures["burst"])
+    if "debrief_burst" in figures:
+        rows += burst.rows(figures["debrief_burst"])
     for reps in figures["sizes"]["reps"]:
         if f"load_{reps}" in figures:
             rows += concurrency.rows(figures[f"load_{reps}"])

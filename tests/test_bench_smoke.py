@@ -23,7 +23,7 @@ from bench.profile import summarise
 from bot.config import PROJECT_ROOT
 
 TINY = Sizes(startup_repeats=1, ack_debriefs=1, ack_commands=2, ack_concurrency=2, ack_busy_baseline=False,
-             burst_rounds=1, burst_at_once=2, reps=(2,), replay_window=1.0, weekly_debriefs=200, weekly_sellers=10,
+             burst_rounds=1, burst_at_once=2, debrief_burst_rounds=1, debrief_burst_at_once=2, reps=(2,), replay_window=1.0, weekly_debriefs=200, weekly_sellers=10,
              latency=0.005, tier_reps=2)
 
 
@@ -52,6 +52,9 @@ def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing(short_debrief):
     assert ack["errors"] == []
     assert min(ack[kind]["rebound"]["n"] for kind in ("command", "answer", "click")) >= 1
     assert figures["burst"]["rebound"]["all"]["n"] == figures["burst"]["noop"]["all"]["n"] == 2
+    debriefs = figures["debrief_burst"]
+    assert debriefs["rebound"]["command"]["n"] == debriefs["noop"]["command"]["n"] == 2
+    assert debriefs["rebound"]["answer"]["n"] == 0  # every request of that burst is a /debrief
     load = figures["load_2"]
     assert load["errors"] == []
     assert load["answers"] == 12  # two whole debriefs: five answers and Submit each
@@ -62,6 +65,7 @@ def test_every_benchmark_runs_at_tiny_sizes_and_loses_nothing(short_debrief):
     assert tiers["outbox"]["status"].get("failed", 0) == 0 and tiers["settled_seconds"] is not None
     table = format_table(rows, figures)
     assert "ack DM answer p99" in table and "2 reps: answers lost" in table and "weekly summary" in table
+    assert "2 /debrief at once, 1 bursts: ack p99 (n=2)" in table
 
 
 def test_percentile_is_nearest_rank():
