@@ -28,7 +28,7 @@ class Sizes:
     ack_commands: int = 184  # reps who only open one, so there are 200 commands for a p99
     ack_concurrency: int = 4
     ack_busy_baseline: bool = True  # also the no-op app spending Rebound's CPU after each ack
-    burst_rounds: int = 10  # bursts of burst_at_once requests (half commands, half DM answers)
+    burst_rounds: int = 20  # bursts of burst_at_once requests (half commands, half DM answers): n=400 for a p99
     burst_at_once: int = 20
     debrief_burst_rounds: int = 6  # bursts of debrief_burst_at_once /debrief commands, none answering
     debrief_burst_at_once: int = 50
