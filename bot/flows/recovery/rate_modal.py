@@ -18,7 +18,7 @@ from bot import ids
 from bot.conversation.inputs import Reply, ViewAck, ViewInput
 from bot.engine.answers.numbers import number_from, to_json
 from bot.flows.recovery import messages
-from bot.errors import ActionRefused, Forbidden, NotFound
+from bot.errors import ActionRefused
 from bot.flows.recovery.service import Recovery, asked_factors
 from bot.render import blocks as bk
 from bot.render import modals
@@ -61,11 +61,7 @@ def rate(recovery: Recovery, user_id: str, opportunity_id: int, ratings: Mapping
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                   or not LOW <= value <= HIGH):
             raise ActionRefused("bad_rating", f"rate {name.replace('_', ' ')} from {LOW} to {HIGH}")
-    opportunity = rs.get_opportunity(recovery.store, opportunity_id)
-    if opportunity is None:
-        raise NotFound("opportunity", str(opportunity_id))
-    if opportunity.user_id != user_id:
-        raise Forbidden(user_id, f"opportunity {opportunity_id}")
+    recovery.own_opportunity(user_id, opportunity_id)
     return rs.rate_factors(recovery.store, opportunity_id, ratings)
 
 

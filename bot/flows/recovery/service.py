@@ -246,15 +246,20 @@ class Recovery:
                 updated += not created
         return ImportOutcome(added, updated, result.errors, result.ignored_columns, result.currencies)
 
-    def set_status(self, user_id: str, opportunity_id: int, status: str) -> tuple[rs.Opportunity, bool]:
-        """Record progress on one of the person's opportunities; (opportunity, changed)."""
-        if status not in STATUSES:
-            raise ActionRefused("bad_status", f"unknown status {status!r}")
+    def own_opportunity(self, user_id: str, opportunity_id: int) -> rs.Opportunity:
+        """The opportunity, if it is this person's: NotFound, or Forbidden for someone else's."""
         opportunity = rs.get_opportunity(self.store, opportunity_id)
         if opportunity is None:
             raise NotFound("opportunity", str(opportunity_id))
         if opportunity.user_id != user_id:
             raise Forbidden(user_id, f"opportunity {opportunity_id}")
+        return opportunity
+
+    def set_status(self, user_id: str, opportunity_id: int, status: str) -> tuple[rs.Opportunity, bool]:
+        """Record progress on one of the person's opportunities; (opportunity, changed)."""
+        if status not in STATUSES:
+            raise ActionRefused("bad_status", f"unknown status {status!r}")
+        self.own_opportunity(user_id, opportunity_id)
         changed = rs.set_status(self.store, opportunity_id, status)
         return rs.get_opportunity(self.store, opportunity_id), changed
 
