@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackRequestError
 
+from bot.outbox.outcomes import Permanent, Transient, retry_after
+
 log = logging.getLogger("rebound.outbox")
 
 
@@ -55,18 +57,16 @@ def post_reply(payload: dict[str, Any], *, api_base_url: str, timeout: int) -> d
     failure (anything else: expired_url, invalid_blocks ...) like a Web API call would."""
     from slack_sdk.webhook import WebhookClient
 
-    from bot.outbox.sender import _Permanent, _Transient, _retry_after  # the sender's own outcomes
-
     url, message = payload.get("channel"), payload.get("message")
     if not isinstance(url, str) or not trusted(url, api_base_url):
-        raise _Permanent("untrusted_response_url", "a command's response_url not on Slack's host")
+        raise Permanent("untrusted_response_url", "a command's response_url not on Slack's host")
     try:
         response = WebhookClient(url, timeout=timeout, retry_handlers=[]).send_dict(
             message if isinstance(message, dict) else {})
     except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
-        raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
+        raise Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
     if response.status_code == 429 or response.status_code >= 500:
-        raise _Transient(f"http_{response.status_code}", _retry_after(response.headers))
+        raise Transient(f"http_{response.status_code}", retry_after(response.headers))
     if response.status_code != 200:
-        raise _Permanent(str(response.body or f"http_{response.status_code}")[:100])
+        raise Permanent(str(response.body or f"http_{response.status_code}")[:100])
     return {}

@@ -30,6 +30,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot import clock
 from bot.outbox import response_urls, tiers
+from bot.outbox.outcomes import (PERMANENT_ERRORS, UPLOAD_V2, Permanent, RateLimited, Transient, kept_result,
+                                  retry_after)
 from bot.outbox.pacing import Pacer
 from bot.outbox.uploads import InvalidUpload, upload_args
 from bot.store import outbox
@@ -37,34 +39,6 @@ from bot.store.db import Store
 from bot.store.outbox import COSMETIC, OutboxItem
 
 log = logging.getLogger("rebound.outbox")
-
-# Slack errors that the same request will hit again: fail at once and say why.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "is_archived",
-        "invalid_auth",
-        "not_authed",
-        "token_revoked",
-        "account_inactive",
-        "msg_too_long",
-        "no_text",
-        "user_not_found", "users_not_found",  # the second: users.lookupByEmail knows nobody with that email
-        "cannot_dm_bot",
-        "missing_scope",
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
-        "invalid_arguments",
-        "restricted_action",
-    }
-)
-
-# Methods uploaded with a client helper (several HTTP calls) rather than one api_call.
-UPLOAD_V2 = "files.upload_v2"
 
 # Payload field naming the outbox key of an earlier post: the sender fills in that post's
 # ``channel`` and ``ts`` (e.g. ``chat.update`` of a message whose ts is not known yet).
@@ -99,58 +73,6 @@ class DrainReport:
 
     def put_back(self, when: datetime) -> None:
         self.next_due = when if self.next_due is None else min(self.next_due, when)
-
-
-class _Transient(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class _RateLimited(Exception):
-    def __init__(self, retry_after: float | None):
-        super().__init__("ratelimited")
-        self.retry_after = retry_after
-
-
-class _Permanent(Exception):
-    def __init__(self, reason: str, details: str = ""):
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-
-
-def _retry_after(headers: Any) -> float | None:
-    for name in ("Retry-After", "retry-after"):
-        value = headers.get(name) if headers else None
-        if value is None:
-            continue
-        if isinstance(value, list):
-            value = value[0] if value else None
-        try:
-            return max(0.0, float(value))
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def _result(method: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The small part of Slack's answer later calls need (``chat.update`` needs channel and ts)."""
-    keep = {key: data[key] for key in ("channel", "ts") if key in data}
-    message = data.get("message")
-    if "ts" not in keep and isinstance(message, dict) and "ts" in message:
-        keep["ts"] = message["ts"]
-    if method == UPLOAD_V2:
-        files = data.get("files") or ([data["file"]] if data.get("file") else [])
-        keep["file_ids"] = [f.get("id") for f in files if isinstance(f, dict)]
-    if method == "conversations.open" and isinstance(data.get("channel"), dict):
-        keep["channel"] = data["channel"].get("id")
-    if method == "users.lookupByEmail" and isinstance(data.get("user"), dict):
-        keep["user_id"] = data["user"].get("id")  # a CRM owner's Slack id (bot/flows/crm_intake)
-    if isinstance(data.get("view"), dict):  # views.publish / views.update
-        keep["view_id"] = data["view"].get("id")
-    return keep
 
 
 class OutboxSender:
@@ -224,7 +146,7 @@ class OutboxSender:
                 try:
                     response = self.client.files_upload_v2(**upload_args(self.client, payload))
                 except (TypeError, InvalidUpload) as error:  # a payload files_upload_v2 does not take
-                    raise _Permanent("invalid_payload", str(error)) from error
+                    raise Permanent("invalid_payload", str(error)) from error
             else:
                 # JSON body: blocks go as real arrays (form encoding would need JSON strings).
                 response = self.client.api_call(method, json=payload)
@@ -232,22 +154,22 @@ class OutboxSender:
             status = error.response.status_code
             reason = (error.response.data or {}).get("error") if isinstance(error.response.data, dict) else None
             if status == 429 or reason == "ratelimited":
-                raise _RateLimited(_retry_after(error.response.headers)) from error
+                raise RateLimited(retry_after(error.response.headers)) from error
             if status >= 500:
-                raise _Transient(f"http_{status}") from error
+                raise Transient(f"http_{status}") from error
             if reason in PERMANENT_ERRORS:
                 # Slack explains invalid_blocks & co. with JSON pointers; keep them for `rebound status`.
                 details = ((error.response.data or {}).get("response_metadata") or {}).get("messages") or []
-                raise _Permanent(reason, "; ".join(map(str, details))) from error
-            raise _Transient(reason or f"http_{status}") from error
+                raise Permanent(reason, "; ".join(map(str, details))) from error
+            raise Transient(reason or f"http_{status}") from error
         except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
-            raise _Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
+            raise Transient(f"network: {type(error).__name__}: {getattr(error, 'reason', error)}") from error
         except SlackRequestError as error:
             # files_upload_v2 reports both a failed HTTP upload (worth retrying) and a
             # payload it refuses (not worth it) this way; only the message tells them apart.
             if str(error).startswith("Failed to upload"):
-                raise _Transient(f"upload: {error}") from error
-            raise _Permanent("invalid_payload", str(error)) from error
+                raise Transient(f"upload: {error}") from error
+            raise Permanent("invalid_payload", str(error)) from error
         return response.data if isinstance(response.data, dict) else {}
 
     def _send(self, item: OutboxItem, now: datetime, report: DrainReport) -> None:
@@ -278,7 +200,7 @@ class OutboxSender:
                 return
             if method == "chat.update" and (not payload.get("channel") or not payload.get("ts")):
                 # A response_url update whose original is unknown (no _update_of): nothing to fall back on.
-                raise _Permanent("message_not_found", "the response_url did not work and no message is named")
+                raise Permanent("message_not_found", "the response_url did not work and no message is named")
             bucket = tiers.bucket_of(method, payload)
             queued_for = (now - datetime.fromisoformat(item.created_at)).total_seconds()
             wait = self.pacer.take(bucket, now.timestamp(), essential=not cosmetic, ticket=item.id,
@@ -287,13 +209,13 @@ class OutboxSender:
                 self._wait(item, now, wait, cosmetic and queued_for + wait > self.cosmetic_patience, report)
                 return
             data = self._call(method, payload)
-        except _Permanent as error:
+        except Permanent as error:
             self._fail(item, error.reason, report, error.details)
             return
-        except _RateLimited as error:
+        except RateLimited as error:
             self._rate_limited(item, bucket, now, error.retry_after, report)
             return
-        except _Transient as error:
+        except Transient as error:
             if item.attempts >= self.max_attempts:
                 self._fail(item, f"gave up after {item.attempts} attempts: {error.reason}", report)
                 return
@@ -304,7 +226,7 @@ class OutboxSender:
             report.put_back(retry_at)
             self._log(logging.INFO, item, "retry", error.reason, retry_at=outbox.to_iso(retry_at))
             return
-        self._sent(item, _result(method, data), report)
+        self._sent(item, kept_result(method, data), report)
 
     def _sent(self, item: OutboxItem, result: dict[str, Any], report: DrainReport) -> None:
         if not outbox.mark_sent(self.store, item.id, result):
@@ -366,7 +288,7 @@ class OutboxSender:
         original = outbox.get(self.store, of_key)
         if original is None or original.status == "failed":
             state = original.status if original else "missing"
-            raise _Permanent("original_not_sent", f"{of_key} is {state}")
+            raise Permanent("original_not_sent", f"{of_key} is {state}")
         if original.status != "sent":
             when = now + timedelta(seconds=2)
             if original.status == "pending":
