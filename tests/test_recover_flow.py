@@ -298,3 +298,33 @@ def test_import_in_slack_takes_an_uploaded_csv_file(app, dm, slack_api):
     assert [c.params["file"] for c in slack_api.calls_to("files.info")] == [bad["id"], good["id"]]
     downloads = slack_api.calls_to("file_download")
     assert [c.token for c in downloads] == [slack_api.token, slack_api.token]
+
+
+def plan_buttons(message: dict) -> dict[str, dict]:
+    return {element["text"]["text"]: element for block in message["blocks"] if block["type"] == "actions"
+            for element in block["elements"]}
+
+
+def test_the_plan_offers_the_weights_while_nobody_on_the_team_has_given_any(app, dm, slack_api):
+    """Issue 16: weighting is offered inside /recover the first time a team has no weights: the
+    plan ranked on the defaults carries a button opening the weights modal; once a member has
+    given theirs, a new plan no longer offers it."""
+    debrief(app)
+    dm.command(REP, "/recover")
+    finish(dm, REP, {"opportunities": "Pinecrest Foods – fleet | 45k | 70% | 2026-12-18 | 3 | 5 | 1"})
+    ts, message = plan_message(slack_api)
+    assert "the default weights (nobody on your team has given theirs yet)" in json.dumps(message["blocks"])
+    offer = plan_buttons(message)["Set your team's weights"]
+    block = next(b for b in message["blocks"] if b["type"] == "actions")
+    opened_before = len(slack_api.calls_to("views.open"))
+    dm.sender.action(REP, offer["action_id"], value=offer["value"], block_id=block["block_id"], message_ts=ts,
+                     channel_id="D" + REP)
+    app.drain()
+    opened = slack_api.calls_to("views.open")
+    assert len(opened) == opened_before + 1 and opened[-1].params["view"]["callback_id"] == "rb_weights"
+
+    dm.command(REP2, "/recover", "weights revenue 9 probability 6 time 0 fit 3 relationship 1 effort 1")
+    dm.command(REP, "/recover", "plan")
+    _, again = plan_message(slack_api)
+    assert "your team’s average weights" in json.dumps(again["blocks"], ensure_ascii=False)
+    assert "Set your team's weights" not in plan_buttons(again)

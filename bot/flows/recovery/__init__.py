@@ -48,7 +48,9 @@ def extensions(tools: FlowTools) -> FlowExtensions:
         summary_sections=(reports.summary_section, books.summary_section),
         # A bare `/recover weights` opens number inputs per factor; typed weights still work.
         # A bare `/recover import` opens a file upload (the CSV export); a paste after it still works.
-        modals=(ModalHook(weights_modal.CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights"),
+        # ... and the plan offers the weights modal while nobody on the team has given weights.
+        modals=(ModalHook(weights_modal.CALLBACK_ID, weights.view, weights.submit, command=COMMAND, verb="weights",
+                          action_id=messages.WEIGHTS_ACTION),
                 ModalHook(import_modal.CALLBACK_ID, upload.view, upload.submit, command=COMMAND, verb="import"),
                 # The team's own factors asked per opportunity: a bare `/recover rate` or the plan's button.
                 ModalHook(rate_modal.CALLBACK_ID, rate.view, rate.submit, command=COMMAND, verb="rate",

@@ -15,6 +15,7 @@ from bot.render.templates import Renderer
 
 PROGRESS_ACTION = "rb_recover_progress"
 RATE_ACTION = "rb_recover_rate_open"  # opens the modal rating the team's own factors (rate_modal)
+WEIGHTS_ACTION = "rb_recover_weights_open"  # opens the weights modal, offered while the team has none
 MAX_ROWS = 20  # ranked rows with a menu; the rest are listed in one line (Slack's 50 blocks)
 STATUS_OPTIONS = (("won", "Won"), ("lost", "Lost"), ("moved", "Moved (slipped)"), ("open", "Still open"))
 
@@ -103,9 +104,14 @@ def plan_blocks(view: PlanView, renderer: Renderer, plan_run_id: str) -> tuple[s
     if rest:
         more = renderer.render("recover/plan_more.md.j2", {"rest": rest})
         blocks.append(bk.context(more))
+    value = ids.ActionValue(plan_run_id, None).encode()
+    buttons = []
+    if view.weights.source == "default":  # nobody on the team has weighed the factors yet: offer it here
+        buttons.append(sm.button("Set your team's weights", WEIGHTS_ACTION, value))
     if view.asked and any(isinstance(entry["id"], int) for entry in ctx["entries"]):
-        blocks.append({"type": "actions", "block_id": "rate", "elements": [sm.button(
-            "Rate your team's factors", RATE_ACTION, ids.ActionValue(plan_run_id, None).encode())]})
+        buttons.append(sm.button("Rate your team's factors", RATE_ACTION, value))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "rate", "elements": buttons})
     tail = renderer.render("recover/plan_tail.md.j2", ctx)
     room = bk.MAX_MESSAGE_BLOCKS - len(blocks)
     blocks.extend(bk.text_blocks(tail)[:room])
@@ -118,4 +124,4 @@ def home_lines(view: PlanView, renderer: Renderer) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-__all__ = ["PROGRESS_ACTION", "RATE_ACTION", "STATUS_OPTIONS", "context", "plan_text", "plan_blocks", "home_lines"]
+__all__ = ["PROGRESS_ACTION", "RATE_ACTION", "WEIGHTS_ACTION", "STATUS_OPTIONS", "context", "plan_text", "plan_blocks", "home_lines"]
