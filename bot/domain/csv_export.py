@@ -69,13 +69,21 @@ def read_header(text: str, *, example: str, field_of: Callable[[str], str | None
     one field (``{label}``); ``missing_hint`` follows the fields no column gives (``{field}``,
     the first of them)."""
     text = text.lstrip("\ufeff")
+    empty = RowError(1, f"the file is empty; expected a header row such as {example}")
     if not text.strip():
-        return Header(None, [], {}, problem=RowError(1, f"the file is empty; expected a header row such as {example}"))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text.splitlines()[0]))
+        return Header(None, [], {}, problem=empty)
+    # Blank lines before the header (some CRM exports start with one) are passed over.
+    first = next(line for line in text.splitlines() if line.strip())
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter(first))
     try:
         cells = next(reader)
+        while not any(cell.strip() for cell in cells):
+            cells = next(reader)
     except csv.Error as error:
-        return Header(None, [], {}, problem=RowError(1, f"the header row could not be read: {error}"))
+        return Header(None, [], {}, problem=RowError(reader.line_num or 1, f"the header row could not be read: {error}"))
+    except StopIteration:  # nothing but separators
+        return Header(None, [], {}, problem=empty)
+    line = reader.line_num
     columns: dict[str, int] = {}
     ignored: list[str] = []
     for index, title in enumerate(cells):
@@ -86,13 +94,13 @@ def read_header(text: str, *, example: str, field_of: Callable[[str], str | None
         elif name in columns:
             said = same_field.format(label=labels.get(name, title.strip()))
             return Header(reader, cells, columns, problem=RowError(
-                1, f"columns {cells[columns[name]].strip()!r} and {title.strip()!r} {said}", (name,)))
+                line, f"columns {cells[columns[name]].strip()!r} and {title.strip()!r} {said}", (name,)))
         else:
             columns[name] = index
     missing = tuple(name for name in required if name not in columns)
     if missing:
         names = " or ".join(labels[name] for name in missing)
-        problem = RowError(1, f"no {names} column in the header{missing_hint.format(field=missing[0])}", missing)
+        problem = RowError(line, f"no {names} column in the header{missing_hint.format(field=missing[0])}", missing)
         return Header(reader, cells, columns, tuple(ignored), missing, problem)
     return Header(reader, cells, columns, tuple(ignored))
 
