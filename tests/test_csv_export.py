@@ -38,3 +38,11 @@ def test_a_file_of_blank_lines_and_separators_is_empty():
     for text in ("", "\n\n", ",,\n,,,\n"):
         (error,) = parse_book_csv(text).errors
         assert (error.line, error.message.split(";")[0]) == (1, "the file is empty")
+
+
+def test_a_header_the_csv_module_cannot_read_is_reported_at_its_own_line():
+    """A cell past the csv module's field limit (131,072 characters) stops the reading."""
+    too_long = "A" * 200_000
+    for text, line in ((too_long + "\n", 1), ("\n\n" + too_long + ",B\n", 3)):
+        (error,) = parse_book_csv(text).errors
+        assert (error.line, error.message[:36]) == (line, "the header row could not be read: fi")

@@ -80,7 +80,7 @@ def read_header(text: str, *, example: str, field_of: Callable[[str], str | None
         while not any(cell.strip() for cell in cells):
             cells = next(reader)
     except csv.Error as error:
-        return Header(None, [], {}, problem=RowError(reader.line_num or 1, f"the header row could not be read: {error}"))
+        return Header(None, [], {}, problem=RowError(reader.line_num, f"the header row could not be read: {error}"))
     except StopIteration:  # nothing but separators
         return Header(None, [], {}, problem=empty)
     line = reader.line_num
