@@ -150,8 +150,7 @@ class Chat:
             log.info("ignored start of an unknown playbook")
             return
         with self.store.transaction():
-            if action.action_ts and not run_store.claim_delivery(
-                    self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+            if action.delivery_key and not run_store.claim_delivery(self.store, action.delivery_key):
                 logs.bind(duplicate=True)
                 return
             if self.teams.team_of(action.user_id) is None:
@@ -268,8 +267,7 @@ class Chat:
             return
         logs.bind(run_id=context.run_id)
         with self.store.transaction():
-            if action.action_ts and not run_store.claim_delivery(
-                    self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+            if action.delivery_key and not run_store.claim_delivery(self.store, action.delivery_key):
                 logs.bind(duplicate=True)
                 return
             if kind in self.modal_buttons:

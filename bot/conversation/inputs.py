@@ -50,6 +50,14 @@ class ActionInput:
     view_hash: str | None = None
     view_metadata: str | None = None
 
+    @property
+    def delivery_key(self) -> str | None:
+        """What identifies this click across Slack's retries and a double click (claimed once with
+        ``run_store.claim_delivery``); None when Slack sent no action_ts (nothing to claim)."""
+        if not self.action_ts:
+            return None
+        return f"action:{self.user_id}:{self.action_ts}:{self.action_id}"
+
 
 @dataclass
 class ViewInput:

@@ -92,8 +92,7 @@ class TeamSettings:
         if not action.trigger_id:
             return
         with self.store.transaction():
-            if action.action_ts and not run_store.claim_delivery(
-                    self.store, f"action:{action.user_id}:{action.action_ts}:{action.action_id}"):
+            if action.delivery_key and not run_store.claim_delivery(self.store, action.delivery_key):
                 logs.bind(duplicate=True)
                 return
             found = self.sources(team.id)
