@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from bot import clock, ids
 from bot.conversation.inputs import ActionInput
-from bot.errors import ActionRefused, Forbidden
-from bot.flows.debrief import PLAYBOOK
+from bot.errors import ActionRefused
 from bot.flows.debrief.messages import remind_on_blocks
+from bot.flows.debrief.service import reviewable_debrief
 from bot.flows.hooks import FlowTools
 from bot.jobs.schedule import reminder_due_at
 from bot.render import blocks as bk
@@ -54,13 +54,7 @@ class OneOnOneReminders:
 
     def on_pick(self, action: ActionInput, context: ids.ActionValue) -> None:
         """The manager picked the day: (re)schedule the reminder and confirm it."""
-        run = run_store.get_run(self.store, context.run_id)
-        if run.playbook != PLAYBOOK or run.status != run_store.SUBMITTED:
-            raise ActionRefused("stale", "not a submitted debrief")
-        teams = self.tools.teams
-        team = teams.get(run.team) if run.team else None
-        if not (teams.is_head(action.user_id) or (team is not None and action.user_id in team.managers)):
-            raise Forbidden(action.user_id, run.id)
+        run = reviewable_debrief(self.tools, context.run_id, action.user_id)
         manager = action.user_id
         try:
             day = date.fromisoformat(str(action.selected))

@@ -41,6 +41,20 @@ def dm_key(run_id: str, manager: str) -> str:
     return f"debrief_review:{run_id}:{manager}"
 
 
+def reviewable_debrief(tools: FlowTools, run_id: str, user_id: str) -> Run:
+    """The submitted debrief ``run_id``, if ``user_id`` may review it: a manager of its team or
+    the head of sales (ActionRefused for anything else than a submitted debrief, Forbidden for
+    anyone else)."""
+    run = run_store.get_run(tools.store, run_id)
+    if run.playbook != PLAYBOOK or run.status != run_store.SUBMITTED:
+        raise ActionRefused("stale", "not a submitted debrief")
+    team = tools.teams.get(run.team) if run.team else None
+    if not (tools.teams.is_head(user_id) or (team is not None and user_id in team.managers)):
+        log.warning("refused review of run %s by user %s: not the team's manager", run.id, user_id)
+        raise Forbidden(user_id, run.id)
+    return run
+
+
 class DebriefFlow:
     def __init__(self, tools: FlowTools):
         from bot.flows.debrief.one_on_one import OneOnOneReminders
@@ -81,14 +95,7 @@ class DebriefFlow:
         """"Mark reviewed" / "Schedule 1:1 review". Runs inside chat's transaction, after the
         click itself was claimed (so a Slack retry or a double click lands once)."""
         kind = KINDS[ids.base_action(action.action_id)]
-        run = run_store.get_run(self.store, context.run_id)
-        if run.playbook != PLAYBOOK or run.status != run_store.SUBMITTED:
-            raise ActionRefused("stale", "not a submitted debrief")
-        teams = self.tools.teams
-        team = teams.get(run.team) if run.team else None
-        if not (teams.is_head(action.user_id) or (team is not None and action.user_id in team.managers)):
-            log.warning("refused review of run %s by user %s: not the team's manager", run.id, action.user_id)
-            raise Forbidden(action.user_id, run.id)
+        run = reviewable_debrief(self.tools, context.run_id, action.user_id)
         if not reports.record_review(self.store, run.id, run.team, kind, action.user_id):
             return  # someone already did (another manager, or this one earlier)
         if kind == "one_on_one":
@@ -96,6 +103,7 @@ class DebriefFlow:
         review = reports.review_of(self.store, run.id)
         ctx = self.tools.conversations.template_context(run)
         text = self.tools.renderer.render(MANAGER_DM, ctx)
+        team = self.tools.teams.get(run.team) if run.team else None
         for manager in team.managers if team else []:
             if outbox.get(self.store, dm_key(run.id, manager)) is None:
                 continue
