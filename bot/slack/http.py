@@ -226,14 +226,9 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
         return result
 
     def _handle(environ, start_response) -> tuple[str, Iterable[bytes]]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > max_body:
-            logs.bind(refused=f"body of {length} bytes")
-            return "413", _respond(start_response, "413 Payload Too Large", {"ok": False, "error": "payload_too_large"})
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = _body_within(environ, max_body)
+        if body is None:
+            return "413", _respond(start_response, _STATUS_LINES[413], {"ok": False, "error": "payload_too_large"})
         if not signature_valid(secret, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
                                environ.get("HTTP_X_SLACK_SIGNATURE"), body):
             logs.bind(refused="bad, stale or missing signature")
@@ -271,6 +266,19 @@ def create_wsgi_app(app: App, store: Store, *, max_body: int = MAX_BODY_BYTES,
     return wsgi
 
 
+def _body_within(environ, limit: int) -> bytes | None:
+    """The request body, or None (the refusal logged, nothing read) when its stated length is
+    unreadable, negative or over ``limit``: the caller answers 413."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = -1
+    if length < 0 or length > limit:
+        logs.bind(refused=f"body of {length} bytes")
+        return None
+    return environ["wsgi.input"].read(length) if length else b""
+
+
 def _int(value: str | None) -> int:
     try:
         return int(value or 0)
@@ -287,14 +295,9 @@ def _crm_deal(crm, environ, start_response) -> tuple[str, Iterable[bytes]]:
     ``crm.receive`` (400 naming the field, or 200 with the deal's status)."""
     if environ.get("REQUEST_METHOD") != "POST":
         return "405", _respond(start_response, _STATUS_LINES[405], {"ok": False, "error": "method_not_allowed"})
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = -1
-    if length < 0 or length > MAX_CRM_BODY_BYTES:
-        logs.bind(refused=f"body of {length} bytes")
+    body = _body_within(environ, MAX_CRM_BODY_BYTES)
+    if body is None:
         return "413", _respond(start_response, _STATUS_LINES[413], {"ok": False, "error": "payload_too_large"})
-    body = environ["wsgi.input"].read(length) if length else b""
     if not signature_valid(crm.secret, environ.get("HTTP_X_REBOUND_REQUEST_TIMESTAMP"),
                            environ.get("HTTP_X_REBOUND_SIGNATURE"), body):
         logs.bind(refused="bad, stale or missing signature")
