@@ -197,15 +197,8 @@ def rate_button(slack_api) -> tuple[str, dict, dict]:
 
 
 def test_rating_the_plans_opportunities_in_a_modal(app, dm, slack_api):
-    dm.command(REP, "/recover", "$120k")
     modal = ModalDriver(dm)
-    modal.open(REP)
-    modal.fill("s|retained_amount", "0")
-    modal.submit(REP)
-    for _ in range(3):
-        if "l|opportunities|0|name" in modal.inputs():
-            break
-        modal.submit(REP)
+    opportunities_page(dm, modal)
     modal.fill("l|opportunities|0|name", "Globex")
     modal.fill("l|opportunities|0|amount", "20k")
     modal.submit(REP)
